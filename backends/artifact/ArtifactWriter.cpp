@@ -1,0 +1,437 @@
+//===- ArtifactWriter.cpp - llmopt dialect → .llmo artifact ---------------===//
+#include "backends/artifact/ArtifactWriter.h"
+
+#include "backends/artifact/AtomicFile.h"
+#include "backends/artifact/MemoryPlan.h"
+#include "backends/artifact/SymbolicShapes.h"
+#include "backends/cpu/WeightPacking.h"
+#include "ir/ConstantFolding.h"
+#include "ir/LLMOptDialect.h"
+#include "ir/LLMOptOps.h"
+
+#include "format/artifact_container.h"
+#include "format/xxhash64.h"
+#include "llmopt/plan_generated.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <functional>
+#include <map>
+
+namespace llmopt {
+
+using namespace mlir;
+namespace fb = llmopt::plan;
+
+namespace {
+
+constexpr const char* kProducer = "llmopt 0.1.0";
+
+std::optional<fb::DType> planDType(Type type) {
+  if (type.isF32()) return fb::DType::F32;
+  if (type.isF16()) return fb::DType::F16;
+  if (type.isBF16()) return fb::DType::BF16;
+  if (type.isInteger(1)) return fb::DType::BOOL;
+  if (type.isUnsignedInteger(8)) return fb::DType::U8;
+  if (type.isInteger(8)) return fb::DType::I8;
+  if (type.isInteger(32)) return fb::DType::I32;
+  if (type.isInteger(64)) return fb::DType::I64;
+  return std::nullopt;
+}
+
+/// A piece of the weights blob, produced only while the file is written (so packed copies of
+/// all weights never sit in memory at once).
+struct WeightChunk {
+  uint64_t offset = 0;
+  uint64_t bytes = 0;
+  std::function<void(char* dst)> fill;
+};
+
+/// The bytes of a constant of static shape, splats expanded, as a fill function.
+std::optional<std::function<void(char*)>> constantFiller(ElementsAttr value, uint64_t bytes) {
+  if (value.getElementType().isInteger(1)) return std::nullopt;  // i1 is bit-packed in MLIR
+  if (std::optional<ArrayRef<char>> raw = getRawBytes(value)) {
+    if (raw->size() != bytes) return std::nullopt;
+    const char* data = raw->data();
+    return [data, bytes](char* dst) { std::memcpy(dst, data, bytes); };
+  }
+  auto dense = value.dyn_cast<DenseElementsAttr>();
+  if (!dense || !dense.isSplat()) return std::nullopt;
+  ArrayRef<char> one = dense.getRawData();  // a splat stores one element
+  return [one, bytes](char* dst) {
+    for (uint64_t at = 0; at + one.size() <= bytes; at += one.size())
+      std::memcpy(dst + at, one.data(), one.size());
+  };
+}
+
+class PlanBuilder {
+ public:
+  PlanBuilder(func::FuncOp func, SymbolicShapes shapes) : func(func), shapes(std::move(shapes)) {}
+
+  LogicalResult build();
+  LogicalResult write(const std::string& path, ArtifactStats* stats);
+
+ private:
+  LogicalResult collectSteps();
+  FailureOr<uint32_t> tensorFor(Value value);
+  uint32_t addTensor(const std::string& name, fb::DType dtype, const SymShape& shape,
+                     fb::TensorKind kind, uint64_t weightOffset, uint64_t weightBytes, int slot);
+  FailureOr<uint32_t> constantTensor(Value value, ConstantOp constant);
+  FailureOr<uint32_t> packedWeight(LinearOp linear);
+  uint64_t addWeights(uint64_t bytes, std::function<void(char*)> fill);
+  FailureOr<flatbuffers::Offset<fb::Op>> lowerOp(Operation* op);
+  std::string uniqueName(Operation* op);
+  LogicalResult addOutputs();
+
+  func::FuncOp func;
+  SymbolicShapes shapes;
+  flatbuffers::FlatBufferBuilder fbb{1 << 16};
+  std::vector<flatbuffers::Offset<fb::Tensor>> tensors;
+  std::vector<flatbuffers::Offset<fb::Op>> ops;
+  std::vector<uint32_t> inputs, outputs;
+  llvm::DenseMap<Value, uint32_t> tensorOf;
+  llvm::DenseMap<Value, uint32_t> packedWeightOf;
+  std::map<std::string, int> nameUses;
+  std::vector<WeightChunk> weights;
+  uint64_t weightBytes = 0;
+
+  std::vector<Operation*> planOps;
+  SlotPlan slots;
+  llvm::DenseMap<Value, std::string> outputNameOf;  // values that are model outputs in place
+  int numSlots = 0;
+};
+
+/// A transpose of a constant whose every user reads it as a linear weight: packing reads the
+/// constant in place, so the transpose never runs.
+bool isFoldedIntoWeights(Operation* op) {
+  auto transpose = dyn_cast<TransposeOp>(op);
+  if (!transpose || !transpose.getInput().getDefiningOp<ConstantOp>()) return false;
+  return llvm::all_of(transpose->getUses(), [](OpOperand& use) {
+    auto linear = dyn_cast<LinearOp>(use.getOwner());
+    return linear && use.getOperandNumber() == 1;
+  });
+}
+
+LogicalResult PlanBuilder::collectSteps() {
+  std::vector<PlanStep> steps;
+  for (Operation& op : func.getBody().front()) {
+    if (isa<func::ReturnOp, ConstantOp>(op) || isFoldedIntoWeights(&op)) continue;
+    planOps.push_back(&op);
+    PlanStep step;
+    for (Value operand : op.getOperands()) step.reads.push_back(operand);
+    step.writes = op.getResult(0);
+    steps.push_back(step);
+  }
+  // A model output computed by a plan op is written in place; any other (an input, a constant,
+  // or a value returned twice) gets a copy, added after the plan ops.
+  auto returnOp = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  llvm::DenseSet<Value> keepAlive;
+  for (auto [i, value] : llvm::enumerate(returnOp.getOperands())) {
+    Operation* producer = value.getDefiningOp();
+    bool computed = producer && llvm::is_contained(planOps, producer);
+    if (computed && !keepAlive.contains(value)) {
+      keepAlive.insert(value);
+      auto name = func.getResultAttrOfType<StringAttr>(i, kNameAttr);
+      outputNameOf[value] = name ? name.str() : "output" + std::to_string(i);
+    }
+  }
+  slots = assignSlots(steps, keepAlive, shapes);
+  numSlots = slots.numSlots;
+  return success();
+}
+
+uint64_t PlanBuilder::addWeights(uint64_t bytes, std::function<void(char*)> fill) {
+  uint64_t offset = artifact::alignUp(weightBytes, artifact::kWeightAlignment);
+  weights.push_back({offset, bytes, std::move(fill)});
+  weightBytes = offset + bytes;
+  return offset;
+}
+
+uint32_t PlanBuilder::addTensor(const std::string& name, fb::DType dtype, const SymShape& shape,
+                                fb::TensorKind kind, uint64_t weightOffset, uint64_t weightBytes,
+                                int slot) {
+  std::vector<flatbuffers::Offset<fb::Dim>> dims;
+  for (const SymDim& d : shape) dims.push_back(fb::CreateDimDirect(fbb, d.num, d.den, &d.syms));
+  tensors.push_back(fb::CreateTensorDirect(fbb, name.c_str(), dtype, &dims, kind, weightOffset,
+                                           weightBytes, slot));
+  return static_cast<uint32_t>(tensors.size() - 1);
+}
+
+std::string PlanBuilder::uniqueName(Operation* op) {
+  std::string base = op->getName().stripDialect().str();
+  if (auto name = op->getLoc().dyn_cast<NameLoc>()) base = name.getName().str();
+  int uses = nameUses[base]++;
+  return uses ? base + "#" + std::to_string(uses) : base;
+}
+
+FailureOr<uint32_t> PlanBuilder::constantTensor(Value value, ConstantOp constant) {
+  auto type = value.getType().cast<RankedTensorType>();
+  std::optional<fb::DType> dtype = planDType(type.getElementType());
+  uint64_t bytes = type.getNumElements() * (type.getElementTypeBitWidth() / 8);
+  auto filler = dtype ? constantFiller(constant.getValue(), bytes) : std::nullopt;
+  if (!filler) return constant.emitError("cannot store this constant in the artifact");
+  uint64_t offset = addWeights(bytes, std::move(*filler));
+  SymShape shape;
+  for (int64_t d : type.getShape()) shape.push_back(SymDim::constant(d));
+  return addTensor(uniqueName(constant), *dtype, shape, fb::TensorKind::Constant, offset, bytes, -1);
+}
+
+FailureOr<uint32_t> PlanBuilder::tensorFor(Value value) {
+  auto it = tensorOf.find(value);
+  if (it != tensorOf.end()) return it->second;
+  if (auto constant = value.getDefiningOp<ConstantOp>()) {
+    FailureOr<uint32_t> index = constantTensor(value, constant);
+    if (failed(index)) return failure();
+    return tensorOf[value] = *index;
+  }
+  return func.emitError("internal: value used before it is computed");
+}
+
+FailureOr<uint32_t> PlanBuilder::packedWeight(LinearOp linear) {
+  Value weight = linear.getWeight();
+  auto found = packedWeightOf.find(weight);
+  if (found != packedWeightOf.end()) return found->second;
+  // [N, K] as a constant, or as transpose(constant [K, N]) read in place.
+  bool srcIsKN = false;
+  auto constant = weight.getDefiningOp<ConstantOp>();
+  if (!constant) {
+    if (auto transpose = weight.getDefiningOp<TransposeOp>()) {
+      constant = transpose.getInput().getDefiningOp<ConstantOp>();
+      srcIsKN = true;
+    }
+  }
+  auto type = weight.getType().cast<RankedTensorType>();
+  if (!constant || !type.getElementType().isF32())
+    return linear.emitError("the CPU backend needs a constant float32 linear weight");
+  int64_t n = type.getDimSize(0), k = type.getDimSize(1);
+  std::optional<ArrayRef<char>> raw = getRawBytes(constant.getValue());
+  std::optional<std::vector<float>> values;
+  if (!raw) values = getFloatValues(constant.getValue());  // splat
+  if (!raw && !values) return linear.emitError("cannot read the linear weight");
+  std::vector<int64_t> packedShape = cpu::packedN16Shape(n, k);
+  uint64_t bytes = packedShape[0] * packedShape[1] * packedShape[2] * sizeof(float);
+  std::vector<float> splat = values ? *values : std::vector<float>{};
+  const char* src = raw ? raw->data() : nullptr;
+  uint64_t offset = addWeights(bytes, [=](char* dst) {
+    std::vector<float> aligned;  // blob bytes need not be float-aligned
+    const float* w = splat.empty() ? nullptr : splat.data();
+    if (!w) {
+      aligned.resize(n * k);
+      std::memcpy(aligned.data(), src, n * k * sizeof(float));
+      w = aligned.data();
+    }
+    cpu::packN16(w, srcIsKN, n, k, reinterpret_cast<float*>(dst));
+  });
+  SymShape shape;
+  for (int64_t d : packedShape) shape.push_back(SymDim::constant(d));
+  uint32_t index = addTensor(uniqueName(constant), fb::DType::F32, shape, fb::TensorKind::Constant,
+                             offset, bytes, -1);
+  packedWeightOf[weight] = index;
+  return index;
+}
+
+FailureOr<flatbuffers::Offset<fb::Op>> PlanBuilder::lowerOp(Operation* op) {
+  std::vector<uint32_t> opInputs;
+  auto addInput = [&](Value v) -> LogicalResult {
+    FailureOr<uint32_t> index = tensorFor(v);
+    if (failed(index)) return failure();
+    opInputs.push_back(*index);
+    return success();
+  };
+  fb::OpParams paramsType = fb::OpParams::NONE;
+  flatbuffers::Offset<void> params;
+  LogicalResult lowered =
+      llvm::TypeSwitch<Operation*, LogicalResult>(op)
+          .Case([&](LinearOp linear) -> LogicalResult {
+            if (failed(addInput(linear.getInput()))) return failure();
+            FailureOr<uint32_t> w = packedWeight(linear);
+            if (failed(w)) return failure();
+            opInputs.push_back(*w);
+            if (linear.getBias() && failed(addInput(linear.getBias()))) return failure();
+            auto wType = linear.getWeight().getType().cast<ShapedType>();
+            paramsType = fb::OpParams::LinearParams;
+            params = fb::CreateLinearParams(fbb, fb::WeightLayout::PackedN16, wType.getDimSize(0),
+                                            wType.getDimSize(1), linear.getBias() != nullptr)
+                         .Union();
+            return success();
+          })
+          .Case([&](MatMulOp) {
+            paramsType = fb::OpParams::MatMulParams;
+            params = fb::CreateMatMulParams(fbb).Union();
+            return success();
+          })
+          .Case<AddOp, SubOp, MulOp, DivOp>([&](Operation* binary) {
+            fb::BinaryKind kind = isa<AddOp>(binary)   ? fb::BinaryKind::Add
+                                  : isa<SubOp>(binary) ? fb::BinaryKind::Sub
+                                  : isa<MulOp>(binary) ? fb::BinaryKind::Mul
+                                                       : fb::BinaryKind::Div;
+            paramsType = fb::OpParams::BinaryParams;
+            params = fb::CreateBinaryParams(fbb, kind).Union();
+            return success();
+          })
+          .Case<ReluOp, TanhOp, SigmoidOp, GeluOp>([&](Operation* unary) {
+            fb::UnaryKind kind = fb::UnaryKind::Relu;
+            if (isa<TanhOp>(unary)) kind = fb::UnaryKind::Tanh;
+            if (isa<SigmoidOp>(unary)) kind = fb::UnaryKind::Sigmoid;
+            if (auto gelu = dyn_cast<GeluOp>(unary))
+              kind = gelu.getApproximate() == "tanh" ? fb::UnaryKind::GeluTanh : fb::UnaryKind::Gelu;
+            paramsType = fb::OpParams::UnaryParams;
+            params = fb::CreateUnaryParams(fbb, kind).Union();
+            return success();
+          })
+          .Case([&](SoftmaxOp softmax) {
+            paramsType = fb::OpParams::SoftmaxParams;
+            params = fb::CreateSoftmaxParams(fbb, static_cast<int32_t>(softmax.getAxis())).Union();
+            return success();
+          })
+          .Case([&](ReshapeOp) {
+            paramsType = fb::OpParams::CopyParams;
+            params = fb::CreateCopyParams(fbb).Union();
+            return success();
+          })
+          .Case([&](TransposeOp transpose) {
+            std::vector<int32_t> perm(transpose.getPerm().begin(), transpose.getPerm().end());
+            paramsType = fb::OpParams::TransposeParams;
+            params = fb::CreateTransposeParamsDirect(fbb, &perm).Union();
+            return success();
+          })
+          .Default([&](Operation* other) {
+            return other->emitError("the CPU backend has no kernel for this op");
+          });
+  if (failed(lowered)) return failure();
+  if (!isa<LinearOp>(op))
+    for (Value operand : op->getOperands())
+      if (failed(addInput(operand))) return failure();
+
+  Value result = op->getResult(0);
+  auto type = result.getType().cast<RankedTensorType>();
+  std::optional<fb::DType> dtype = planDType(type.getElementType());
+  if (!dtype) return op->emitError("unsupported element type ") << type.getElementType();
+  auto outputName = outputNameOf.find(result);
+  bool isOutput = outputName != outputNameOf.end();
+  uint32_t out = addTensor(isOutput ? outputName->second : uniqueName(op), *dtype,
+                           shapes.shapes.lookup(result),
+                           isOutput ? fb::TensorKind::Output : fb::TensorKind::Intermediate, 0, 0,
+                           slots.slotOf.lookup(result));
+  tensorOf[result] = out;
+  std::vector<uint32_t> opOutputs{out};
+  std::string opName;
+  if (auto name = op->getLoc().dyn_cast<NameLoc>()) opName = name.getName().str();
+  return fb::CreateOpDirect(fbb, opName.c_str(), &opInputs, &opOutputs, paramsType, params);
+}
+
+LogicalResult PlanBuilder::addOutputs() {
+  auto returnOp = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  llvm::DenseSet<Value> claimed;
+  for (auto [i, value] : llvm::enumerate(returnOp.getOperands())) {
+    auto it = outputNameOf.find(value);
+    if (it != outputNameOf.end() && !claimed.contains(value)) {
+      claimed.insert(value);
+      outputs.push_back(tensorOf.lookup(value));
+      continue;
+    }
+    // Not computed in place: copy into a tensor of its own (and a slot of its own).
+    FailureOr<uint32_t> source = tensorFor(value);
+    if (failed(source)) return failure();
+    auto type = value.getType().cast<RankedTensorType>();
+    std::optional<fb::DType> dtype = planDType(type.getElementType());
+    if (!dtype) return func.emitError("unsupported output element type ") << type.getElementType();
+    auto name = func.getResultAttrOfType<StringAttr>(i, kNameAttr);
+    uint32_t out = addTensor(name ? name.str() : "output" + std::to_string(i), *dtype,
+                             shapes.shapes.lookup(value), fb::TensorKind::Output, 0, 0, numSlots++);
+    std::vector<uint32_t> copyIn{*source}, copyOut{out};
+    ops.push_back(fb::CreateOpDirect(fbb, "output_copy", &copyIn, &copyOut,
+                                     fb::OpParams::CopyParams, fb::CreateCopyParams(fbb).Union()));
+    outputs.push_back(out);
+  }
+  return success();
+}
+
+LogicalResult PlanBuilder::build() {
+  if (failed(collectSteps())) return failure();
+  for (BlockArgument arg : func.getArguments()) {
+    auto type = arg.getType().cast<RankedTensorType>();
+    std::optional<fb::DType> dtype = planDType(type.getElementType());
+    auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), kNameAttr);
+    std::string inputName = name ? name.str() : "input" + std::to_string(arg.getArgNumber());
+    if (!dtype)
+      return func.emitError("input '") << inputName << "' has unsupported element type "
+                                       << type.getElementType();
+    uint32_t index = addTensor(inputName, *dtype, shapes.shapes.lookup(arg),
+                               fb::TensorKind::Input, 0, 0, -1);
+    tensorOf[arg] = index;
+    inputs.push_back(index);
+  }
+  for (Operation* op : planOps) {
+    FailureOr<flatbuffers::Offset<fb::Op>> lowered = lowerOp(op);
+    if (failed(lowered)) return failure();
+    ops.push_back(*lowered);
+  }
+  if (failed(addOutputs())) return failure();
+
+  std::vector<flatbuffers::Offset<fb::Symbol>> symbols;
+  for (const std::string& name : shapes.symbolNames)
+    symbols.push_back(fb::CreateSymbolDirect(fbb, name.c_str()));
+  auto plan = fb::CreatePlanDirect(fbb, kProducer, "cpu", &symbols, &tensors, &inputs, &outputs,
+                                   &ops, static_cast<uint32_t>(numSlots));
+  fb::FinishPlanBuffer(fbb, plan);
+  return success();
+}
+
+LogicalResult PlanBuilder::write(const std::string& path, ArtifactStats* stats) {
+  using namespace artifact;
+  ArtifactHeader header = makeHeader(Target::Cpu, fbb.GetSize(), weightBytes);
+  AtomicFile file(path);
+  artifact::Xxh64 hash;
+  std::string error;
+  uint64_t written = 0;
+  auto emit = [&](const void* data, size_t size) {
+    hash.update(data, size);
+    written += size;
+    return file.write(data, size, error);
+  };
+  static const char zeros[kWeightAlignment] = {};
+  auto padTo = [&](uint64_t offset) {
+    return offset <= written || emit(zeros, offset - written);
+  };
+  bool ok = file.open(error) && emit(&header, sizeof header) &&
+            emit(fbb.GetBufferPointer(), fbb.GetSize());
+  std::vector<char> buffer;
+  for (const WeightChunk& chunk : weights) {
+    if (!ok) break;
+    buffer.assign(chunk.bytes, 0);
+    chunk.fill(buffer.data());
+    ok = padTo(header.weights_offset + chunk.offset) && emit(buffer.data(), buffer.size());
+  }
+  ok = ok && padTo(header.file_bytes);
+  header.checksum = hash.digest();  // hashed with the checksum field still zero
+  ok = ok && file.writeAt(kChecksumOffset, &header.checksum, sizeof header.checksum, error) &&
+       file.commit(error);
+  if (!ok) return emitError(func.getLoc()) << error;
+  if (stats) {
+    stats->fileBytes = header.file_bytes;
+    stats->planBytes = header.plan_bytes;
+    stats->weightBytes = weightBytes;
+    stats->numOps = ops.size();
+    stats->numTensors = tensors.size();
+    stats->numSlots = numSlots;
+  }
+  return success();
+}
+
+}  // namespace
+
+LogicalResult writeArtifact(ModuleOp module, const std::string& path, ArtifactStats* stats) {
+  auto func = module.lookupSymbol<func::FuncOp>("main");
+  if (!func) return module.emitError("no func.func @main to compile");
+  if (!llvm::hasSingleElement(func.getBody()))
+    return func.emitError("@main must have a single block");
+  FailureOr<SymbolicShapes> shapes = inferSymbolicShapes(func);
+  if (failed(shapes)) return failure();
+  PlanBuilder builder(func, std::move(*shapes));
+  if (failed(builder.build())) return failure();
+  return builder.write(path, stats);
+}
+
+}  // namespace llmopt

@@ -1,0 +1,27 @@
+//===- Passes.h - llmopt passes -------------------------------------------===//
+#ifndef LLMOPT_PASSES_PASSES_H
+#define LLMOPT_PASSES_PASSES_H
+
+#include "ir/LLMOptDialect.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace llmopt {
+
+#define GEN_PASS_DECL
+#include "passes/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "passes/Passes.h.inc"
+
+/// The pipeline `llmopt compile` runs when no --config is given: MLIR textual pipeline syntax,
+/// nested under builtin.module (as `parsePassPipeline(text, modulePassManager)` takes it).
+llvm::StringRef defaultPipeline();
+
+/// Every pass a pipeline may name: llmopt's own plus the MLIR passes we document (canonicalize,
+/// cse). Call once per process before parsing pipelines.
+void registerAllPipelinePasses();
+
+}  // namespace llmopt
+
+#endif  // LLMOPT_PASSES_PASSES_H

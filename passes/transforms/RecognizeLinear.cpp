@@ -1,0 +1,139 @@
+//===- RecognizeLinear.cpp - matmul/gemm + bias → llmopt.linear -----------===//
+#include "ir/LLMOptOps.h"
+#include "passes/Passes.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace llmopt {
+#define GEN_PASS_DEF_RECOGNIZELINEAR
+#include "passes/Passes.h.inc"
+}  // namespace llmopt
+
+using namespace mlir;
+using namespace llmopt;
+
+namespace {
+
+bool isConstant(Value value) { return value.getDefiningOp<ConstantOp>() != nullptr; }
+
+/// A transpose [1, 0] of a constant matrix: how a [K, N] weight is seen as [N, K].
+ConstantOp getTransposedConstant(Value value) {
+  auto transpose = value.getDefiningOp<TransposeOp>();
+  if (!transpose || transpose.getPerm() != ArrayRef<int64_t>{1, 0}) return nullptr;
+  return transpose.getInput().getDefiningOp<ConstantOp>();
+}
+
+Value transposeMatrix(PatternRewriter& rewriter, Location loc, Value matrix) {
+  return rewriter.create<TransposeOp>(loc, matrix, ArrayRef<int64_t>{1, 0});
+}
+
+/// matmul(x, W[K, N]) -> linear(x, Wᵀ)
+struct MatMulToLinear : public OpRewritePattern<MatMulOp> {
+  MatMulToLinear(MLIRContext* context, int64_t minFeatures)
+      : OpRewritePattern(context), minFeatures(minFeatures) {}
+
+  LogicalResult matchAndRewrite(MatMulOp op, PatternRewriter& rewriter) const override {
+    Value rhs = op.getRhs();
+    auto rhsType = rhs.getType().cast<RankedTensorType>();
+    if (rhsType.getRank() != 2 || !rhsType.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "rhs is not a static matrix");
+    if (rhsType.getDimSize(0) < minFeatures || rhsType.getDimSize(1) < minFeatures)
+      return rewriter.notifyMatchFailure(op, "below min-features");
+    Value weight;
+    if (ConstantOp nk = getTransposedConstant(rhs))
+      weight = nk;  // Gemm transB=1: the constant already is [N, K]
+    else if (isConstant(rhs))
+      weight = transposeMatrix(rewriter, op.getLoc(), rhs);
+    else
+      return rewriter.notifyMatchFailure(op, "rhs is not a constant");
+    rewriter.replaceOpWithNewOp<LinearOp>(op, op.getLhs(), weight, Value());
+    return success();
+  }
+
+  int64_t minFeatures;
+};
+
+/// The linear producing `value` if it has no bias and `value` is its only use.
+LinearOp getBiaslessLinear(Value value) {
+  auto linear = value.getDefiningOp<LinearOp>();
+  if (!linear || linear.getBias() || !linear->hasOneUse()) return nullptr;
+  return linear;
+}
+
+/// add(linear(x, W), b) -> linear(x, W, b) for a constant b that broadcasts along N only.
+struct FoldBiasAdd : public OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(AddOp op, PatternRewriter& rewriter) const override {
+    for (auto [linearSide, biasSide] : {std::pair{op.getLhs(), op.getRhs()},
+                                        std::pair{op.getRhs(), op.getLhs()}}) {
+      LinearOp linear = getBiaslessLinear(linearSide);
+      if (!linear || !isConstant(biasSide) || linear.getType() != op.getType()) continue;
+      auto biasType = biasSide.getType().cast<RankedTensorType>();
+      auto linearType = linear.getType().cast<RankedTensorType>();
+      int64_t n = linearType.getShape().back();
+      ArrayRef<int64_t> biasShape = biasType.getShape();
+      bool alongN = !biasShape.empty() && biasShape.back() == n &&
+                    biasType.getRank() <= linearType.getRank() &&
+                    llvm::all_of(biasShape.drop_back(), [](int64_t d) { return d == 1; });
+      if (!alongN) continue;
+      Value bias = biasSide;
+      if (biasType.getRank() != 1)
+        bias = rewriter.create<ReshapeOp>(op.getLoc(), biasSide, ArrayRef<int64_t>{n});
+      rewriter.replaceOpWithNewOp<LinearOp>(op, linear.getInput(), linear.getWeight(), bias);
+      rewriter.eraseOp(linear);
+      return success();
+    }
+    return rewriter.notifyMatchFailure(op, "not a linear plus a constant bias along N");
+  }
+};
+
+/// mul(linear(x, W, b), s) -> linear(x, W·s, b·s) for a scalar constant s (Gemm's alpha).
+struct FoldScale : public OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(MulOp op, PatternRewriter& rewriter) const override {
+    for (auto [linearSide, scaleSide] : {std::pair{op.getLhs(), op.getRhs()},
+                                         std::pair{op.getRhs(), op.getLhs()}}) {
+      auto linear = linearSide.getDefiningOp<LinearOp>();
+      auto scaleType = scaleSide.getType().cast<RankedTensorType>();
+      if (!linear || !linear->hasOneUse() || !isConstant(scaleSide) ||
+          !scaleType.hasStaticShape() || scaleType.getNumElements() != 1 ||
+          linear.getType() != op.getType())
+        continue;
+      if (linear.getBias() && !isConstant(linear.getBias())) continue;
+      Location loc = op.getLoc();
+      Value scalar = rewriter.create<ReshapeOp>(loc, scaleSide, ArrayRef<int64_t>{});
+      // Scale the constant itself, so that the product folds into a new constant.
+      Value weight;
+      if (ConstantOp nk = getTransposedConstant(linear.getWeight()))
+        weight = transposeMatrix(rewriter, loc, rewriter.create<MulOp>(loc, nk, scalar));
+      else if (isConstant(linear.getWeight()))
+        weight = rewriter.create<MulOp>(loc, linear.getWeight(), scalar);
+      else
+        continue;
+      Value bias;
+      if (linear.getBias()) bias = rewriter.create<MulOp>(loc, linear.getBias(), scalar);
+      rewriter.replaceOpWithNewOp<LinearOp>(op, linear.getInput(), weight, bias);
+      rewriter.eraseOp(linear);
+      return success();
+    }
+    return rewriter.notifyMatchFailure(op, "not a linear times a scalar constant");
+  }
+};
+
+struct RecognizeLinearPass : public llmopt::impl::RecognizeLinearBase<RecognizeLinearPass> {
+  using RecognizeLinearBase::RecognizeLinearBase;
+
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<MatMulToLinear>(&getContext(), minFeatures);
+    patterns.add<FoldScale>(&getContext());
+    if (foldBias) patterns.add<FoldBiasAdd>(&getContext());
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+}  // namespace

@@ -1,0 +1,140 @@
+/* llmopt runtime: loads a compiled artifact (.llmo) and executes it.
+ *
+ * Plain C API, no dependency on the compiler (MLIR, LLVM, protobuf, ONNX, Eigen).
+ *
+ * Ownership: every object created by an llmopt_*_create / llmopt_model_load_* call is freed by the
+ * matching llmopt_*_free. A session borrows its model (free sessions before their model); a model
+ * loaded from memory borrows that memory (keep it alive and unchanged until llmopt_model_free).
+ *
+ * Errors: every fallible call returns an llmopt_status; on failure, llmopt_last_error() returns a
+ * one-line message for the calling thread, valid until its next llmopt call.
+ *
+ *   llmopt_model* model; llmopt_session* session;
+ *   if (llmopt_model_load_file("m.llmo", NULL, &model)) { puts(llmopt_last_error()); return 1; }
+ *   llmopt_session_create(model, NULL, &session);
+ *   int64_t dims[2] = {2, 16};
+ *   llmopt_session_set_input(session, 0, LLMOPT_DTYPE_F32, 2, dims, data, sizeof data);
+ *   llmopt_session_run(session);
+ *   llmopt_tensor out; llmopt_session_get_output(session, 0, &out);
+ */
+#ifndef LLMOPT_RUNTIME_H
+#define LLMOPT_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LLMOPT_FORMAT_VERSION 1 /* the newest artifact format this runtime reads */
+
+typedef enum llmopt_status {
+  LLMOPT_OK = 0,
+  LLMOPT_ERROR_IO = 1,               /* file missing, unreadable, mmap failed */
+  LLMOPT_ERROR_INVALID_ARTIFACT = 2, /* bad magic, truncated, checksum, verifier, bounds */
+  LLMOPT_ERROR_UNSUPPORTED = 3,      /* newer format version, unknown target or op */
+  LLMOPT_ERROR_INVALID_ARGUMENT = 4, /* wrong index, dtype, rank, shape, null pointer */
+  LLMOPT_ERROR_OUT_OF_MEMORY = 5,
+  LLMOPT_ERROR_STATE = 6             /* e.g. run before every input is set */
+} llmopt_status;
+
+typedef enum llmopt_dtype {
+  LLMOPT_DTYPE_F32 = 0,
+  LLMOPT_DTYPE_F16 = 1,
+  LLMOPT_DTYPE_BF16 = 2,
+  LLMOPT_DTYPE_I8 = 3,
+  LLMOPT_DTYPE_U8 = 4,
+  LLMOPT_DTYPE_I32 = 5,
+  LLMOPT_DTYPE_I64 = 6,
+  LLMOPT_DTYPE_BOOL = 7
+} llmopt_dtype;
+
+#define LLMOPT_MAX_RANK 8
+
+/* Static facts about one model input or output. A dynamic dim is -1, and dim_names[i] names its
+ * symbol ("batch"); static dims have dim_names[i] == NULL. Strings live as long as the model. */
+typedef struct llmopt_tensor_info {
+  const char* name;
+  llmopt_dtype dtype;
+  int32_t rank;
+  int64_t dims[LLMOPT_MAX_RANK];
+  const char* dim_names[LLMOPT_MAX_RANK];
+} llmopt_tensor_info;
+
+/* A view of tensor data owned by the runtime or the caller. */
+typedef struct llmopt_tensor {
+  llmopt_dtype dtype;
+  int32_t rank;
+  int64_t dims[LLMOPT_MAX_RANK];
+  const void* data;
+  size_t size_bytes;
+} llmopt_tensor;
+
+typedef struct llmopt_load_options {
+  int verify_checksum; /* 1 (default): hash the whole file at load and refuse a mismatch */
+} llmopt_load_options;
+#define LLMOPT_LOAD_OPTIONS_INIT {1}
+
+typedef struct llmopt_session_options {
+  int num_threads; /* 0 (default): one per core */
+} llmopt_session_options;
+#define LLMOPT_SESSION_OPTIONS_INIT {0}
+
+typedef struct llmopt_model llmopt_model;
+typedef struct llmopt_session llmopt_session;
+
+/* The message of the last failed call on this thread ("" if none). */
+const char* llmopt_last_error(void);
+const char* llmopt_status_name(llmopt_status status);
+const char* llmopt_dtype_name(llmopt_dtype dtype);
+size_t llmopt_dtype_size(llmopt_dtype dtype);
+
+/* Loading. options may be NULL (defaults). A file is mmapped read-only. */
+llmopt_status llmopt_model_load_file(const char* path, const llmopt_load_options* options,
+                                     llmopt_model** out_model);
+llmopt_status llmopt_model_load_memory(const void* data, size_t size,
+                                       const llmopt_load_options* options,
+                                       llmopt_model** out_model);
+void llmopt_model_free(llmopt_model* model);
+
+/* Model facts. */
+uint32_t llmopt_model_format_version(const llmopt_model* model);
+const char* llmopt_model_target(const llmopt_model* model);
+const char* llmopt_model_producer(const llmopt_model* model);
+uint64_t llmopt_model_weight_bytes(const llmopt_model* model);
+size_t llmopt_model_num_ops(const llmopt_model* model);
+/* The kernel name of op i ("linear_f32", "add_f32", ...) and its ONNX node name. */
+llmopt_status llmopt_model_op(const llmopt_model* model, size_t index, const char** out_kernel,
+                              const char** out_node_name);
+size_t llmopt_model_num_inputs(const llmopt_model* model);
+size_t llmopt_model_num_outputs(const llmopt_model* model);
+llmopt_status llmopt_model_input_info(const llmopt_model* model, size_t index,
+                                      llmopt_tensor_info* out_info);
+llmopt_status llmopt_model_output_info(const llmopt_model* model, size_t index,
+                                       llmopt_tensor_info* out_info);
+
+/* Sessions: one per concurrent caller. options may be NULL. */
+llmopt_status llmopt_session_create(const llmopt_model* model,
+                                    const llmopt_session_options* options,
+                                    llmopt_session** out_session);
+void llmopt_session_free(llmopt_session* session);
+
+/* Binds input `index` to caller memory (not copied: keep it alive until run returns). dtype, rank
+ * and static dims must match the model; dynamic dims bind the model's symbols, and a symbol bound by
+ * two inputs must get the same value from both. */
+llmopt_status llmopt_session_set_input(llmopt_session* session, size_t index, llmopt_dtype dtype,
+                                       int32_t rank, const int64_t* dims, const void* data,
+                                       size_t size_bytes);
+/* Runs the plan. Fails with LLMOPT_ERROR_STATE until every input is set. */
+llmopt_status llmopt_session_run(llmopt_session* session);
+/* A view of output `index` after a successful run, valid until the next run or free. */
+llmopt_status llmopt_session_get_output(const llmopt_session* session, size_t index,
+                                        llmopt_tensor* out_tensor);
+/* Arena bytes the last run used (resolved for the bound shapes). */
+uint64_t llmopt_session_arena_bytes(const llmopt_session* session);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+#endif /* LLMOPT_RUNTIME_H */

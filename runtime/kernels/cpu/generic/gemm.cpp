@@ -1,0 +1,87 @@
+#include "kernels/cpu/generic/gemm.h"
+
+#include "kernels/cpu/generic/pack_b.h"
+
+namespace llmopt::kernels::cpu {
+namespace {
+
+// K block: one panel block of B (kKc x 16 floats = 16 KiB) stays in L1 while a row block of A
+// (kMc x kKc floats = 72 KiB) streams from L2.
+constexpr int64_t kKc = 256;
+constexpr int64_t kMc = 72;  // a multiple of kGemmMr
+constexpr int64_t kPanelsPerTask = 4;
+
+int64_t ceilDiv(int64_t x, int64_t y) { return (x + y - 1) / y; }
+
+// C = bias (or 0), or C += bias when accumulating: the whole product when K is 0.
+void fillWithBias(const GemmArgs& g) {
+  for (int64_t i = 0; i < g.m; ++i) {
+    float* row = g.c + i * g.ldc;
+    for (int64_t j = 0; j < g.n; ++j) {
+      const float add = g.bias ? g.bias[j] : 0.0f;
+      row[j] = g.accumulate ? row[j] + add : add;
+    }
+  }
+}
+
+}  // namespace
+
+size_t gemmScratchFloats(int64_t n, int64_t k, BLayout layout) {
+  if (layout != BLayout::KN) return 0;
+  const int64_t kc = k < kKc ? k : kKc;
+  return static_cast<size_t>(kc * panelCount(n) * kPanelWidth);
+}
+
+void gemmF32(const GemmArgs& g, Parallel* parallel) {
+  if (g.m == 0 || g.n == 0) return;
+  if (g.k == 0) return fillWithBias(g);
+  const GemmMicrokernelFn microkernel = g.microkernel ? g.microkernel : bestGemmMicrokernel().fn;
+  const int64_t panels = panelCount(g.n);
+  const int64_t row_blocks = ceilDiv(g.m, kMc);
+  const int64_t panel_groups = ceilDiv(panels, kPanelsPerTask);
+
+  for (int64_t k0 = 0; k0 < g.k; k0 += kKc) {
+    const int64_t kc = g.k - k0 < kKc ? g.k - k0 : kKc;
+    const bool first = k0 == 0;
+    const bool last = k0 + kc == g.k;
+
+    // Where panel p's rows [k0, k0 + kc) are: in the packed weights, or packed now into scratch.
+    const float* panel_base;
+    int64_t panel_stride;
+    if (g.b_layout == BLayout::PackedN16) {
+      panel_base = g.b + k0 * kPanelWidth;
+      panel_stride = g.k * kPanelWidth;
+    } else {
+      const float* b_rows = g.b + k0 * g.ldb;
+      float* scratch = g.scratch;
+      parallelFor(parallel, panel_groups, [&](int64_t group) {
+        const int64_t p0 = group * kPanelsPerTask;
+        const int64_t count = panels - p0 < kPanelsPerTask ? panels - p0 : kPanelsPerTask;
+        packBPanels(b_rows, g.ldb, kc, g.n, p0, count, scratch + p0 * kc * kPanelWidth);
+      });
+      panel_base = scratch;
+      panel_stride = kc * kPanelWidth;
+    }
+
+    // One task: a block of up to kMc rows against a group of up to kPanelsPerTask panels.
+    parallelFor(parallel, row_blocks * panel_groups, [&](int64_t task) {
+      const int64_t m0 = (task / panel_groups) * kMc;
+      const int64_t m1 = g.m - m0 < kMc ? g.m : m0 + kMc;
+      const int64_t p0 = (task % panel_groups) * kPanelsPerTask;
+      const int64_t p1 = panels - p0 < kPanelsPerTask ? panels : p0 + kPanelsPerTask;
+      for (int64_t p = p0; p < p1; ++p) {
+        const float* panel = panel_base + p * panel_stride;
+        const int64_t col = p * kPanelWidth;
+        const int cols = static_cast<int>(g.n - col < kPanelWidth ? g.n - col : kPanelWidth);
+        const float* bias = (last && g.bias) ? g.bias + col : nullptr;
+        for (int64_t i = m0; i < m1; i += kGemmMr) {
+          const int rows = static_cast<int>(m1 - i < kGemmMr ? m1 - i : kGemmMr);
+          microkernel(kc, g.a + i * g.lda + k0, g.lda, panel, g.c + i * g.ldc + col, g.ldc, rows,
+                      cols, g.accumulate || !first, bias);
+        }
+      }
+    });
+  }
+}
+
+}  // namespace llmopt::kernels::cpu

@@ -1,0 +1,27 @@
+// Runs one op of a checked plan on its kernel.
+#ifndef LLMOPT_RUNTIME_EXECUTOR_H
+#define LLMOPT_RUNTIME_EXECUTOR_H
+
+#include <cstdint>
+
+#include "kernels/cpu/parallel.h"
+#include "model.h"
+
+namespace llmopt::rt {
+
+struct ExecContext {
+  const ModelDesc* model;
+  const Shape* shapes;      // resolved, per tensor; checked by checkOpShapes
+  void* const* data;        // per tensor
+  float* scratch;           // at least the largest opScratchBytes, 64-byte aligned
+  kernels::Parallel* parallel;
+};
+
+// Scratch bytes the op's kernel needs for these shapes.
+uint64_t opScratchBytes(const OpDesc& op, const Shape* shapes);
+
+void executeOp(const OpDesc& op, const ExecContext& context);
+
+}  // namespace llmopt::rt
+
+#endif  // LLMOPT_RUNTIME_EXECUTOR_H

@@ -1,0 +1,91 @@
+#include "loader.h"
+
+#include <cinttypes>
+#include <string>
+
+#include "format/artifact_container.h"
+#include "llmopt/plan_generated.h"
+#include "plan_import.h"
+#include "symbolic_shape.h"
+
+namespace llmopt::rt {
+namespace {
+
+Status checkHeader(Model* model) {
+  std::string error;
+  artifact::HeaderProblem problem;
+  if (!artifact::parseHeader(model->data, model->size, &model->header, &error, &problem)) {
+    const bool unsupported = problem == artifact::HeaderProblem::UnsupportedVersion ||
+                             problem == artifact::HeaderProblem::UnknownTarget;
+    return fail(unsupported ? LLMOPT_ERROR_UNSUPPORTED : LLMOPT_ERROR_INVALID_ARTIFACT, "%s",
+                error.c_str());
+  }
+  if (model->header.target != static_cast<uint32_t>(artifact::Target::Cpu))
+    return fail(LLMOPT_ERROR_UNSUPPORTED,
+                "artifact was compiled for the cuda target; this runtime executes cpu artifacts");
+  return LLMOPT_OK;
+}
+
+Status checkChecksum(const Model& model) {
+  const uint64_t actual = artifact::checksumOfFile(model.data, model.size);
+  if (actual != model.header.checksum)
+    return fail(LLMOPT_ERROR_INVALID_ARTIFACT,
+                "checksum mismatch: header says %016" PRIx64 ", contents hash to %016" PRIx64
+                " (the file is corrupt or was modified)",
+                model.header.checksum, actual);
+  return LLMOPT_OK;
+}
+
+Status verifyPlan(const Model& model, const plan::Plan** out) {
+  const uint8_t* bytes = model.data + model.header.plan_offset;
+  const uint64_t size = model.header.plan_bytes;
+  if (size >= FLATBUFFERS_MAX_BUFFER_SIZE)
+    return fail(LLMOPT_ERROR_INVALID_ARTIFACT,
+                "plan is %" PRIu64 " bytes, over the FlatBuffers limit of 2 GiB", size);
+  flatbuffers::Verifier verifier(bytes, static_cast<size_t>(size));
+  if (!plan::VerifyPlanBuffer(verifier))
+    return fail(LLMOPT_ERROR_INVALID_ARTIFACT,
+                "plan fails FlatBuffers verification (corrupt, or not an llmopt plan)");
+  *out = plan::GetPlan(bytes);
+  return LLMOPT_OK;
+}
+
+llmopt_tensor_info describe(ModelDesc& desc, uint32_t index) {
+  const TensorDesc& t = desc.tensors[index];
+  llmopt_tensor_info info{};
+  info.name = t.name;
+  info.dtype = t.dtype;
+  info.rank = t.rank;
+  for (int d = 0; d < t.rank; ++d) {
+    const DimExpr& dim = t.dims[d];
+    if (dim.isStatic()) {
+      info.dims[d] = dim.num / dim.den;
+      info.dim_names[d] = nullptr;
+    } else {
+      info.dims[d] = -1;
+      if (dim.isSymbol()) {
+        info.dim_names[d] = desc.symbol_names[dim.syms[0]];
+      } else {
+        desc.strings.push_back(formatDim(dim, desc.symbol_names));
+        info.dim_names[d] = desc.strings.back().c_str();
+      }
+    }
+  }
+  return info;
+}
+
+}  // namespace
+
+Status loadModel(const llmopt_load_options* options, Model* model) {
+  LLMOPT_TRY(checkHeader(model));
+  if (!options || options->verify_checksum != 0) LLMOPT_TRY(checkChecksum(*model));
+  const plan::Plan* plan;
+  LLMOPT_TRY(verifyPlan(*model, &plan));
+  LLMOPT_TRY(importPlan(*plan, model->data + model->header.weights_offset,
+                        model->header.weights_bytes, &model->desc));
+  for (uint32_t t : model->desc.inputs) model->input_infos.push_back(describe(model->desc, t));
+  for (uint32_t t : model->desc.outputs) model->output_infos.push_back(describe(model->desc, t));
+  return LLMOPT_OK;
+}
+
+}  // namespace llmopt::rt

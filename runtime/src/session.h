@@ -1,0 +1,58 @@
+// One caller's execution state for a model: input bindings, resolved shapes, the arena, threads.
+#ifndef LLMOPT_RUNTIME_SESSION_H
+#define LLMOPT_RUNTIME_SESSION_H
+
+#include <cstdint>
+#include <vector>
+
+#include "arena.h"
+#include "error.h"
+#include "model.h"
+#include "thread_pool.h"
+
+namespace llmopt::rt {
+
+class Session {
+ public:
+  // May throw std::bad_alloc or std::system_error (caught at the C API).
+  Session(const Model& model, int num_threads);
+
+  Status setInput(size_t index, llmopt_dtype dtype, int32_t rank, const int64_t* dims,
+                  const void* data, size_t size_bytes);
+  Status run();
+  Status output(size_t index, llmopt_tensor* out) const;
+  uint64_t arenaBytes() const { return layout_.total_bytes; }
+
+ private:
+  struct Binding {
+    bool set = false;
+    uint64_t round = 0;  // the run count when it was set
+    Shape shape;
+    const void* data = nullptr;
+  };
+
+  Status checkSymbolAgainstOtherInputs(size_t index, int dim, int64_t value) const;
+  Status bindSymbols();
+  Status checkInputDims() const;
+  Status planMemory();
+
+  const ModelDesc& desc_;
+  ThreadPool pool_;
+  std::vector<Binding> inputs_;
+  uint64_t round_ = 0;  // successful runs so far
+
+  std::vector<int64_t> symbols_;          // symbol values for this run
+  std::vector<int64_t> planned_symbols_;  // the values shapes_ and layout_ were made for
+  bool planned_ = false;
+  std::vector<Shape> shapes_;           // per tensor
+  std::vector<uint64_t> tensor_bytes_;  // per tensor
+  std::vector<void*> data_;             // per tensor
+  uint64_t scratch_bytes_ = 0;
+  ArenaLayout layout_;
+  Arena arena_;
+  bool outputs_valid_ = false;
+};
+
+}  // namespace llmopt::rt
+
+#endif  // LLMOPT_RUNTIME_SESSION_H

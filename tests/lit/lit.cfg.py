@@ -1,0 +1,20 @@
+# lit configuration for llmopt: dialect, importer, pass and pipeline tests.
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "llmopt"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".onnxtxt", ".yaml", ".test"]
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt", "Inputs"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.llmopt_obj_root, "tests", "lit")
+
+llvm_config.use_default_substitutions()
+tools_dir = os.path.join(config.llmopt_obj_root, "tools")
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.add_tool_substitutions(
+    ["llmopt-opt", "llmopt"],
+    [os.path.join(tools_dir, "llmopt-opt"), os.path.join(tools_dir, "llmopt")])
+config.substitutions.append(("%fixtures", os.path.join(config.llmopt_src_root, "tests", "fixtures")))

@@ -1,0 +1,146 @@
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <tuple>
+
+#include "kernel_test_util.h"
+#include "kernels/cpu/generic/gemm.h"
+#include "kernels/cpu/generic/pack_b.h"
+#include "thread_pool.h"
+
+namespace llmopt::testing {
+namespace {
+
+using kernels::cpu::BLayout;
+using kernels::cpu::GemmArgs;
+using kernels::cpu::GemmMicrokernelVariant;
+using kernels::cpu::gemmF32;
+using kernels::cpu::gemmMicrokernelVariants;
+using kernels::cpu::gemmScratchFloats;
+using kernels::cpu::packWeightsN16;
+using kernels::cpu::panelCount;
+
+struct AlignedFloats {
+  explicit AlignedFloats(size_t count)
+      : data(static_cast<float*>(std::aligned_alloc(64, ((count * 4 + 63) / 64 + 1) * 64))) {}
+  ~AlignedFloats() { std::free(data); }
+  float* data;
+};
+
+// (M, N, K): odd sizes around the block sizes (MR 6, panel 16, MC 72, KC 256).
+const std::vector<std::tuple<int64_t, int64_t, int64_t>> kSizes = {
+    {1, 1, 1},     {1, 16, 1},   {7, 5, 3},     {6, 16, 256},  {13, 17, 257},
+    {5, 3, 1},     {73, 33, 19}, {2, 100, 513}, {144, 48, 64}, {1, 1000, 7},
+    {31, 15, 600}, {6, 32, 2},   {0, 5, 3},     {4, 0, 3},
+};
+
+void checkGemm(const GemmMicrokernelVariant& variant, BLayout layout, bool with_bias,
+               bool accumulate, int64_t m, int64_t n, int64_t k, kernels::Parallel* parallel,
+               int64_t lda_pad = 0, int64_t ldc_pad = 0) {
+  SCOPED_TRACE(::testing::Message()
+               << variant.name << (layout == BLayout::KN ? " KN" : " PackedN16") << " bias "
+               << with_bias << " acc " << accumulate << " m " << m << " n " << n << " k " << k);
+  const uint32_t seed = static_cast<uint32_t>(m * 131 + n * 17 + k);
+  const int64_t lda = k + lda_pad, ldc = n + ldc_pad;
+  auto a = randomFloats(m * lda, seed);
+  auto b = randomFloats(k * n, seed + 1);
+  auto bias = randomFloats(n, seed + 2);
+  auto c0 = randomFloats(m * ldc, seed + 3);
+
+  std::vector<float> a_dense(m * k);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t p = 0; p < k; ++p) a_dense[i * k + p] = a[i * lda + p];
+  auto expected = naiveMatmul(a_dense, b, with_bias ? bias.data() : nullptr, m, k, n);
+  if (accumulate)
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) expected[i * n + j] += c0[i * ldc + j];
+
+  std::vector<float> packed(panelCount(n) * k * 16 + 1);
+  if (layout == BLayout::PackedN16) packWeightsN16(b.data(), k, n, packed.data());
+  AlignedFloats scratch(gemmScratchFloats(n, k, layout));
+
+  std::vector<float> c = c0;
+  GemmArgs g;
+  g.m = m;
+  g.n = n;
+  g.k = k;
+  g.a = a.data();
+  g.lda = lda;
+  g.b = layout == BLayout::KN ? b.data() : packed.data();
+  g.b_layout = layout;
+  g.ldb = n;
+  g.bias = with_bias ? bias.data() : nullptr;
+  g.c = c.data();
+  g.ldc = ldc;
+  g.accumulate = accumulate;
+  g.scratch = scratch.data;
+  g.microkernel = variant.fn;
+  gemmF32(g, parallel);
+
+  std::vector<float> got(m * n);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) got[i * n + j] = c[i * ldc + j];
+  EXPECT_TRUE(allClose(got, expected, 2e-5f));
+  // Padding columns of C are left alone.
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = n; j < ldc; ++j) ASSERT_EQ(c[i * ldc + j], c0[i * ldc + j]);
+}
+
+std::vector<GemmMicrokernelVariant> supportedVariants() {
+  size_t count;
+  const GemmMicrokernelVariant* variants = gemmMicrokernelVariants(&count);
+  std::vector<GemmMicrokernelVariant> supported;
+  for (size_t i = 0; i < count; ++i)
+    if (variants[i].supported) supported.push_back(variants[i]);
+  return supported;
+}
+
+TEST(Gemm, EveryVariantLayoutBiasAndSize) {
+  for (const auto& variant : supportedVariants())
+    for (BLayout layout : {BLayout::PackedN16, BLayout::KN})
+      for (bool bias : {false, true})
+        for (const auto& [m, n, k] : kSizes) checkGemm(variant, layout, bias, false, m, n, k,
+                                                       nullptr);
+}
+
+TEST(Gemm, AccumulateAndStrides) {
+  for (const auto& variant : supportedVariants())
+    for (BLayout layout : {BLayout::PackedN16, BLayout::KN}) {
+      checkGemm(variant, layout, true, true, 13, 17, 300, nullptr);
+      checkGemm(variant, layout, false, true, 7, 40, 5, nullptr, 3, 5);
+      checkGemm(variant, layout, true, false, 9, 21, 260, nullptr, 1, 2);
+    }
+}
+
+TEST(Gemm, ZeroKGivesBias) {
+  for (bool accumulate : {false, true})
+    checkGemm(kernels::cpu::bestGemmMicrokernel(), BLayout::KN, true, accumulate, 3, 5, 0,
+              nullptr);
+}
+
+TEST(Gemm, ThreadPoolMatchesSerial) {
+  rt::ThreadPool pool(3);
+  for (BLayout layout : {BLayout::PackedN16, BLayout::KN})
+    for (const auto& [m, n, k] : kSizes)
+      checkGemm(kernels::cpu::bestGemmMicrokernel(), layout, true, false, m, n, k, &pool);
+  checkGemm(kernels::cpu::bestGemmMicrokernel(), BLayout::KN, true, false, 300, 260, 700, &pool);
+}
+
+TEST(Gemm, PackWeightsN16Layout) {
+  // B[k][n] = 100 k + n; panel p holds columns [16p, 16p + 16), zero-padded.
+  const int64_t k = 3, n = 20;
+  std::vector<float> b(k * n);
+  for (int64_t r = 0; r < k; ++r)
+    for (int64_t j = 0; j < n; ++j) b[r * n + j] = static_cast<float>(100 * r + j);
+  std::vector<float> packed(panelCount(n) * k * 16, -1.0f);
+  packWeightsN16(b.data(), k, n, packed.data());
+  for (int64_t p = 0; p < 2; ++p)
+    for (int64_t r = 0; r < k; ++r)
+      for (int64_t j = 0; j < 16; ++j) {
+        const int64_t col = p * 16 + j;
+        EXPECT_EQ(packed[(p * k + r) * 16 + j], col < n ? b[r * n + col] : 0.0f);
+      }
+}
+
+}  // namespace
+}  // namespace llmopt::testing

@@ -1,0 +1,142 @@
+//===- RunCommand.cpp - llmopt run ----------------------------------------===//
+#include "tools/llmopt/Commands.h"
+#include "tools/llmopt/Npy.h"
+
+#include "llmopt/runtime.h"
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <sys/stat.h>
+
+namespace llmopt {
+namespace {
+
+struct RunOptions {
+  std::string model;
+  std::vector<std::string> inputs;  // NAME=FILE.npy
+  std::string outputDir;
+  int threads = 0;
+};
+
+/// Output names may hold '/' or ':' (ONNX names); file names keep [A-Za-z0-9._-].
+std::string fileNameFor(const std::string& name) {
+  std::string file = name;
+  for (char& c : file)
+    if (!isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') c = '_';
+  return file;
+}
+
+std::string shapeText(const int64_t* dims, int rank) {
+  std::string text = "[";
+  for (int i = 0; i < rank; ++i) text += (i ? ", " : "") + std::to_string(dims[i]);
+  return text + "]";
+}
+
+std::string apiError(const std::string& what) { return what + ": " + llmopt_last_error(); }
+
+struct ModelDeleter {
+  void operator()(llmopt_model* m) const { llmopt_model_free(m); }
+};
+struct SessionDeleter {
+  void operator()(llmopt_session* s) const { llmopt_session_free(s); }
+};
+
+void printPreview(const std::string& name, const llmopt_tensor& t) {
+  std::printf("%s: %s %s", name.c_str(), llmopt_dtype_name(t.dtype), shapeText(t.dims, t.rank).c_str());
+  if (t.dtype == LLMOPT_DTYPE_F32) {
+    size_t count = t.size_bytes / sizeof(float);
+    const float* values = static_cast<const float*>(t.data);
+    std::printf(" = [");
+    for (size_t i = 0; i < count && i < 8; ++i) std::printf("%s%.6g", i ? ", " : "", values[i]);
+    std::printf("%s]", count > 8 ? ", ..." : "");
+  }
+  std::printf("\n");
+}
+
+int runModel(const RunOptions& options) {
+  llmopt_model* rawModel = nullptr;
+  if (llmopt_model_load_file(options.model.c_str(), nullptr, &rawModel) != LLMOPT_OK)
+    return fail(llmopt_last_error());
+  std::unique_ptr<llmopt_model, ModelDeleter> model(rawModel);
+
+  std::map<std::string, size_t> inputIndex;
+  std::string known;
+  for (size_t i = 0; i < llmopt_model_num_inputs(model.get()); ++i) {
+    llmopt_tensor_info info;
+    llmopt_model_input_info(model.get(), i, &info);
+    inputIndex[info.name] = i;
+    known += (known.empty() ? "" : ", ") + std::string(info.name);
+  }
+  // Read every input file first, so a bad one fails before any work is done.
+  std::vector<npy::Array> arrays(inputIndex.size());
+  std::vector<bool> given(inputIndex.size(), false);
+  for (const std::string& spec : options.inputs) {
+    size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return fail("--input '" + spec + "' must be NAME=FILE.npy");
+    std::string name = spec.substr(0, eq), path = spec.substr(eq + 1);
+    auto it = inputIndex.find(name);
+    if (it == inputIndex.end())
+      return fail("the model has no input '" + name + "' (inputs: " + (known.empty() ? "none" : known) + ")");
+    if (given[it->second]) return fail("input '" + name + "' is given twice");
+    std::string error;
+    if (!npy::read(path, arrays[it->second], error)) return fail("input '" + name + "': " + error);
+    given[it->second] = true;
+  }
+  for (const auto& [name, index] : inputIndex)
+    if (!given[index]) return fail("missing input '" + name + "' (give --input " + name + "=FILE.npy)");
+
+  llmopt_session_options sessionOptions = LLMOPT_SESSION_OPTIONS_INIT;
+  sessionOptions.num_threads = options.threads;
+  llmopt_session* rawSession = nullptr;
+  if (llmopt_session_create(model.get(), &sessionOptions, &rawSession) != LLMOPT_OK)
+    return fail(apiError("cannot create a session"));
+  std::unique_ptr<llmopt_session, SessionDeleter> session(rawSession);
+  for (size_t i = 0; i < arrays.size(); ++i) {
+    const npy::Array& a = arrays[i];
+    if (llmopt_session_set_input(session.get(), i, a.dtype, static_cast<int32_t>(a.shape.size()),
+                                 a.shape.data(), a.data.data(), a.data.size()) != LLMOPT_OK)
+      return fail(llmopt_last_error());
+  }
+  if (llmopt_session_run(session.get()) != LLMOPT_OK) return fail(llmopt_last_error());
+
+  if (!options.outputDir.empty()) {
+    struct stat info;
+    if (stat(options.outputDir.c_str(), &info) != 0 && mkdir(options.outputDir.c_str(), 0777) != 0)
+      return fail("cannot create output directory '" + options.outputDir + "'");
+  }
+  for (size_t i = 0; i < llmopt_model_num_outputs(model.get()); ++i) {
+    llmopt_tensor_info info;
+    llmopt_tensor tensor;
+    llmopt_model_output_info(model.get(), i, &info);
+    if (llmopt_session_get_output(session.get(), i, &tensor) != LLMOPT_OK)
+      return fail(llmopt_last_error());
+    if (options.outputDir.empty()) {
+      printPreview(info.name, tensor);
+      continue;
+    }
+    std::string path = options.outputDir + "/" + fileNameFor(info.name) + ".npy";
+    std::string error;
+    if (!npy::write(path, tensor.dtype, tensor.dims, tensor.rank, tensor.data, tensor.size_bytes, error))
+      return fail(error);
+    std::printf("%s: %s %s -> %s\n", info.name, llmopt_dtype_name(tensor.dtype),
+                shapeText(tensor.dims, tensor.rank).c_str(), path.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::function<int()> addRunCommand(CLI::App& app) {
+  auto options = std::make_shared<RunOptions>();
+  CLI::App* cmd = app.add_subcommand("run", "Run an artifact on .npy inputs");
+  cmd->add_option("artifact", options->model, "Compiled model (.llmo)")->required();
+  cmd->add_option("-i,--input", options->inputs, "NAME=FILE.npy, once per model input");
+  cmd->add_option("--output-dir", options->outputDir,
+                  "Write each output as DIR/NAME.npy (default: print a preview)");
+  cmd->add_option("--threads", options->threads, "Threads (default: one per core)");
+  return [options] { return runModel(*options); };
+}
+
+}  // namespace llmopt

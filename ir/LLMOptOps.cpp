@@ -168,8 +168,10 @@ LogicalResult GeluOp::verify() {
 
 LogicalResult SoftmaxOp::verify() {
   int64_t rank = getType().cast<RankedTensorType>().getRank();
-  if (getAxis() < 0 || getAxis() >= rank)
-    return emitOpError("axis ") << getAxis() << " is out of range for rank " << rank;
+  // I64Attr's accessor returns uint64_t: read it signed, or -1 would print as 2^64 - 1.
+  int64_t axis = static_cast<int64_t>(getAxis());
+  if (axis < 0 || axis >= rank)
+    return emitOpError("axis ") << axis << " is out of range for rank " << rank;
   return success();
 }
 

@@ -7,6 +7,7 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -111,7 +112,7 @@ bool loadModelFile(const std::string& path, ModelStorage& storage, std::string& 
     std::string text(file.data(), file.size());
     auto status = onnx::OnnxParser::Parse(storage.model, text.c_str());
     if (!status.IsOK()) {
-      error = "ONNX text parse error: " + status.ErrorMessage();
+      error = "'" + path + "': ONNX text parse error: " + status.ErrorMessage();
       return false;
     }
     return true;
@@ -138,9 +139,19 @@ bool checkModel(const ModelStorage& storage, std::string& error) {
     else
       onnx::checker::check_model(storage.model);
   } catch (const std::exception& e) {
-    std::string message = e.what();
-    // The checker appends a multi-line context dump; keep the first line.
-    error = "ONNX checker: " + message.substr(0, message.find('\n'));
+    // Checker messages span lines (the node of a topological-order error is on the next line,
+    // the context dump after a blank line): join them into one line rather than cut them.
+    error = "ONNX checker:";
+    bool space = true;
+    for (const char* c = e.what(); *c; ++c) {
+      if (std::isspace(static_cast<unsigned char>(*c))) {
+        space = true;
+        continue;
+      }
+      if (space) error += ' ';
+      error += *c;
+      space = false;
+    }
     return false;
   }
   return true;

@@ -40,7 +40,7 @@ FailureOr<ImportedModel> importOnnxFile(MLIRContext& context, const std::string&
   auto storage = std::make_shared<ModelStorage>();
   std::string error;
   if (!onnx_import::loadModelFile(path, *storage, error)) {
-    emitError(FileLineColLoc::get(&context, path, 0, 0)) << error;
+    emitError(UnknownLoc::get(&context)) << error;  // the message names the file
     return failure();
   }
   return importLoaded(context, std::move(storage), path, options);

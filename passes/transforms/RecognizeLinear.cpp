@@ -103,16 +103,16 @@ struct FoldScale : public OpRewritePattern<MulOp> {
           linear.getType() != op.getType())
         continue;
       if (linear.getBias() && !isConstant(linear.getBias())) continue;
+      // Decide before creating any op: a pattern that fails must leave the IR untouched.
+      ConstantOp transposedWeight = getTransposedConstant(linear.getWeight());
+      if (!transposedWeight && !isConstant(linear.getWeight())) continue;
       Location loc = op.getLoc();
       Value scalar = rewriter.create<ReshapeOp>(loc, scaleSide, ArrayRef<int64_t>{});
       // Scale the constant itself, so that the product folds into a new constant.
-      Value weight;
-      if (ConstantOp nk = getTransposedConstant(linear.getWeight()))
-        weight = transposeMatrix(rewriter, loc, rewriter.create<MulOp>(loc, nk, scalar));
-      else if (isConstant(linear.getWeight()))
-        weight = rewriter.create<MulOp>(loc, linear.getWeight(), scalar);
-      else
-        continue;
+      Value weight =
+          transposedWeight
+              ? transposeMatrix(rewriter, loc, rewriter.create<MulOp>(loc, transposedWeight, scalar))
+              : rewriter.create<MulOp>(loc, linear.getWeight(), scalar).getResult();
       Value bias;
       if (linear.getBias()) bias = rewriter.create<MulOp>(loc, linear.getBias(), scalar);
       rewriter.replaceOpWithNewOp<LinearOp>(op, linear.getInput(), weight, bias);
@@ -131,8 +131,10 @@ struct RecognizeLinearPass : public llmopt::impl::RecognizeLinearBase<RecognizeL
     patterns.add<MatMulToLinear>(&getContext(), minFeatures);
     patterns.add<FoldScale>(&getContext());
     if (foldBias) patterns.add<FoldBiasAdd>(&getContext());
-    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns)))) {
+      getOperation().emitError("llmopt-recognize-linear: the rewrite did not converge");
       signalPassFailure();
+    }
   }
 };
 

@@ -1,5 +1,6 @@
 #include "error.h"
 
+#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -19,9 +20,14 @@ Status fail(Status status, const char* format, ...) {
 }
 
 void prefixLastError(const char* prefix) {
-  char joined[sizeof g_last_error];
-  std::snprintf(joined, sizeof joined, "%s: %s", prefix, g_last_error);
-  std::memcpy(g_last_error, joined, sizeof joined);
+  char message[sizeof g_last_error];
+  std::memcpy(message, g_last_error, sizeof message);
+  std::snprintf(g_last_error, sizeof g_last_error, "%s: ", prefix);
+  const size_t used = std::strlen(g_last_error);
+  const size_t room = sizeof g_last_error - 1 - used;
+  const size_t length = std::min(std::strlen(message), room);
+  std::memcpy(g_last_error + used, message, length);
+  g_last_error[used + length] = '\0';
 }
 
 const char* lastError() { return g_last_error; }

@@ -11,6 +11,9 @@
 namespace llmopt::rt {
 namespace {
 
+static_assert(LLMOPT_FORMAT_VERSION == artifact::kFormatVersion,
+              "runtime.h and artifact_format.h disagree on the format version");
+
 Status checkHeader(Model* model) {
   std::string error;
   artifact::HeaderProblem problem;

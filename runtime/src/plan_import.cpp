@@ -14,7 +14,7 @@ namespace {
 
 namespace fb = ::flatbuffers;
 
-// The message is formatted once, into the thread's error buffer.
+// Most refusals: the plan is malformed.
 #define LLMOPT_INVALID(...) fail(LLMOPT_ERROR_INVALID_ARTIFACT, __VA_ARGS__)
 
 class Importer {
@@ -235,8 +235,8 @@ class Importer {
                             m_.tensors.size());
     const TensorDesc& tensor = m_.tensors[t];
     if (tensor.kind != TensorKind::Intermediate && tensor.kind != TensorKind::Output)
-      return LLMOPT_INVALID("op '%s': writes tensor '%s', which is an %s", op->name, tensor.name,
-                            tensor.kind == TensorKind::Input ? "input" : "constant");
+      return LLMOPT_INVALID("op '%s': writes tensor '%s', which is %s", op->name, tensor.name,
+                            tensor.kind == TensorKind::Input ? "an input" : "a constant");
     if (written_[t])
       return LLMOPT_INVALID("op '%s': writes tensor '%s', already written by an earlier op",
                             op->name, tensor.name);
@@ -467,6 +467,8 @@ class Importer {
   ModelDesc& m_;
   std::vector<bool> written_;
 };
+
+#undef LLMOPT_INVALID
 
 }  // namespace
 

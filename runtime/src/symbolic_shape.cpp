@@ -1,7 +1,5 @@
 #include "symbolic_shape.h"
 
-#include <cinttypes>
-
 #include "checked_math.h"
 
 namespace llmopt::rt {

@@ -77,7 +77,7 @@ typedef struct llmopt_load_options {
 #define LLMOPT_LOAD_OPTIONS_INIT {1}
 
 typedef struct llmopt_session_options {
-  int num_threads; /* 0 (default): one per core */
+  int num_threads; /* 0 (default): one per core; the calling thread is one of them */
 } llmopt_session_options;
 #define LLMOPT_SESSION_OPTIONS_INIT {0}
 
@@ -90,7 +90,8 @@ const char* llmopt_status_name(llmopt_status status);
 const char* llmopt_dtype_name(llmopt_dtype dtype);
 size_t llmopt_dtype_size(llmopt_dtype dtype);
 
-/* Loading. options may be NULL (defaults). A file is mmapped read-only. */
+/* Loading. options may be NULL (defaults). A file is mmapped read-only. Memory passed to
+ * llmopt_model_load_memory must be 8-byte aligned (malloc'd memory is). */
 llmopt_status llmopt_model_load_file(const char* path, const llmopt_load_options* options,
                                      llmopt_model** out_model);
 llmopt_status llmopt_model_load_memory(const void* data, size_t size,
@@ -122,7 +123,10 @@ void llmopt_session_free(llmopt_session* session);
 
 /* Binds input `index` to caller memory (not copied: keep it alive until run returns). dtype, rank
  * and static dims must match the model; dynamic dims bind the model's symbols, and a symbol bound by
- * two inputs must get the same value from both. */
+ * two inputs must get the same value from both. A binding stays until replaced, so a later run
+ * without set_input reads the same memory again. To change a symbol (e.g. batch), set every input
+ * that carries it: set_input compares only with inputs set since the last successful run, and run
+ * checks all of them. data must be aligned to the dtype size. */
 llmopt_status llmopt_session_set_input(llmopt_session* session, size_t index, llmopt_dtype dtype,
                                        int32_t rank, const int64_t* dims, const void* data,
                                        size_t size_bytes);

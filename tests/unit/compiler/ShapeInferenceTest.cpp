@@ -41,7 +41,8 @@ TEST(ShapeInference, ReshapeCopiesAndInfers) {
 }
 
 TEST(ShapeInference, LinearAndTranspose) {
-  llvm::ArrayRef<int64_t> bias{32};
+  const int64_t biasDims[] = {32};
+  llvm::ArrayRef<int64_t> bias(biasDims);
   EXPECT_EQ(shapeOf(linearShape({kDyn, 16}, {32, 16}, &bias)), (Shape{kDyn, 32}));
   EXPECT_NE(errorOf(linearShape({kDyn, 15}, {32, 16}, nullptr)).find("K differs"), std::string::npos);
   EXPECT_EQ(shapeOf(transposeShape({2, 3, 4}, {2, 0, 1})), (Shape{4, 2, 3}));

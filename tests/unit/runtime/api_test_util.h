@@ -40,7 +40,9 @@ std::string writeTempFile(const std::string& name, const std::vector<uint8_t>& b
 ::testing::AssertionResult failsWith(llmopt_status status, llmopt_status expected,
                                      const std::string& message);
 
+// The model borrows `artifact`: keep it alive while the model lives.
 ModelPtr loadOrFail(const std::vector<uint8_t>& artifact);
+ModelPtr loadOrFail(std::vector<uint8_t>&& artifact) = delete;
 
 }  // namespace llmopt::testing
 

@@ -156,6 +156,8 @@ struct SemanticCase {
   const char* message;
 };
 
+void PrintTo(const SemanticCase& c, std::ostream* os) { *os << c.what; }
+
 class SemanticRejection : public ::testing::TestWithParam<SemanticCase> {};
 
 TEST_P(SemanticRejection, RefusedWithMessage) {
@@ -178,12 +180,16 @@ const SemanticCase kSemanticCases[] = {
      LLMOPT_ERROR_INVALID_ARTIFACT, "run past the"},
     {"constant bytes disagree with shape", [](PlanBuilder& b) { b.tensors[2].weight_bytes -= 4; },
      LLMOPT_ERROR_INVALID_ARTIFACT, "constant 'b': weight_bytes is 76"},
-    {"constant misaligned", [](PlanBuilder& b) { b.tensors[2].weight_offset += 4; },
+    {"constant misaligned", [](PlanBuilder& b) { b.tensors[2].weight_offset -= 4; },
      LLMOPT_ERROR_INVALID_ARTIFACT, "not 64-byte aligned"},
     {"symbolic constant", [](PlanBuilder& b) { b.tensors[2].shape[0] = dimOfSymbol(0); },
      LLMOPT_ERROR_INVALID_ARTIFACT, "constant 'b': dim 0 is symbolic"},
-    {"slot out of range", [](PlanBuilder& b) { b.tensors[4].slot = 7; },
-     LLMOPT_ERROR_INVALID_ARTIFACT, "tensor 'r': slot 7 is out of range"},
+    {"slot out of range",
+     [](PlanBuilder& b) {
+       b.tensors[4].slot = 7;
+       b.num_slots = 2;
+     },
+     LLMOPT_ERROR_INVALID_ARTIFACT, "tensor 'r': slot 7 is out of range (the plan has 2 slots)"},
     {"symbol out of range", [](PlanBuilder& b) { b.tensors[3].shape[0].syms[0] = 4; },
      LLMOPT_ERROR_INVALID_ARTIFACT, "tensor 'h': dim 0 uses symbol 4"},
     {"zero denominator", [](PlanBuilder& b) { b.tensors[3].shape[0].den = 0; },
@@ -205,7 +211,7 @@ const SemanticCase kSemanticCases[] = {
      LLMOPT_ERROR_INVALID_ARTIFACT, "op 'act': has no params"},
     {"linear missing bias input", [](PlanBuilder& b) { b.ops[0].inputs.pop_back(); },
      LLMOPT_ERROR_INVALID_ARTIFACT, "op 'fc' (linear_f32): 2 inputs, the kernel takes 3"},
-    {"linear weight shape", [](PlanBuilder& b) { b.ops[0].n = 21; },
+    {"linear weight shape", [](PlanBuilder& b) { b.ops[0].n = 40; },
      LLMOPT_ERROR_INVALID_ARTIFACT, "weight 'W' must have shape [ceil(n/16), k, 16]"},
     {"linear weight not constant", [](PlanBuilder& b) { b.ops[0].inputs[1] = 0; },
      LLMOPT_ERROR_INVALID_ARTIFACT, "weight 'x' is not a constant"},
@@ -220,7 +226,7 @@ const SemanticCase kSemanticCases[] = {
     {"written twice", [](PlanBuilder& b) { b.ops[2].outputs[0] = 4; },
      LLMOPT_ERROR_INVALID_ARTIFACT, "op 'probs': writes tensor 'r', already written"},
     {"writes a constant", [](PlanBuilder& b) { b.ops[2].outputs[0] = 1; },
-     LLMOPT_ERROR_INVALID_ARTIFACT, "op 'probs': writes tensor 'W', which is an constant"},
+     LLMOPT_ERROR_INVALID_ARTIFACT, "op 'probs': writes tensor 'W', which is a constant"},
     {"slot shared by live tensors", [](PlanBuilder& b) { b.tensors[4].slot = 0; },
      LLMOPT_ERROR_INVALID_ARTIFACT, "slot 0 holds tensors 'h' and 'r' while both are live"},
     {"output never written",
@@ -250,7 +256,8 @@ INSTANTIATE_TEST_SUITE_P(Plans, SemanticRejection, ::testing::ValuesIn(kSemantic
 TEST(RunRejects, OutputShapeDisagreesWithKernel) {
   Mlp mlp = makeMlp(8, 20, plan::WeightLayout::KN);
   mlp.builder.tensors[3].shape[1] = dimOf(21);  // h: [batch, 21] but fc computes [batch, 20]
-  ModelPtr model = loadOrFail(mlp.builder.build());
+  const std::vector<uint8_t> artifact = mlp.builder.build();
+  ModelPtr model = loadOrFail(artifact);
   ASSERT_TRUE(model);
   llmopt_session* raw;
   ASSERT_EQ(llmopt_session_create(model.get(), nullptr, &raw), LLMOPT_OK);
@@ -271,7 +278,8 @@ TEST(RunRejects, BinaryShapesThatDoNotBroadcast) {
   const uint32_t c = b.constant("c", {3}, {1, 2, 3});
   const uint32_t y = b.output("y", {dimOfSymbol(n)}, 0);
   b.binary("add", plan::BinaryKind::Add, x, c, y);
-  ModelPtr model = loadOrFail(b.build());
+  const std::vector<uint8_t> artifact = b.build();
+  ModelPtr model = loadOrFail(artifact);
   ASSERT_TRUE(model);
   llmopt_session* raw;
   ASSERT_EQ(llmopt_session_create(model.get(), nullptr, &raw), LLMOPT_OK);
@@ -295,7 +303,8 @@ TEST(RunRejects, AbsurdArena) {
   const uint32_t x = b.input("x", {dimOfSymbol(n)});
   const uint32_t y = b.output("y", {dimOfSymbol(n, int64_t(1) << 40)}, 0);
   b.copy("huge", x, y);
-  ModelPtr model = loadOrFail(b.build());
+  const std::vector<uint8_t> artifact = b.build();
+  ModelPtr model = loadOrFail(artifact);
   ASSERT_TRUE(model);
   llmopt_session* raw;
   ASSERT_EQ(llmopt_session_create(model.get(), nullptr, &raw), LLMOPT_OK);

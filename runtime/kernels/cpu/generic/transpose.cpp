@@ -49,13 +49,13 @@ Shape transposedShape(const Shape& x_shape, const int* perm) {
 }
 
 void transpose(const void* x, const Shape& x_shape, const int* perm, size_t elem_size, void* y) {
-  int64_t x_strides[kMaxRank];
+  int64_t x_strides[kMaxRank] = {};
   int64_t stride = 1;
   for (int d = x_shape.rank - 1; d >= 0; --d) {
     x_strides[d] = stride;
     stride *= x_shape.dims[d];
   }
-  int64_t permuted[kMaxRank];
+  int64_t permuted[kMaxRank] = {};
   for (int d = 0; d < x_shape.rank; ++d) permuted[d] = x_strides[perm[d]];
   const Shape y_shape = transposedShape(x_shape, perm);
   auto* src = static_cast<const unsigned char*>(x);

@@ -1,0 +1,211 @@
+// RUN: llmopt-opt %s -split-input-file -verify-diagnostics
+
+// Each verifier error of the llmopt ops, one per block.
+
+func.func @add_broadcast_mismatch(%a: tensor<?x3xf32>, %b: tensor<4xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{'llmopt.add' op shapes [?, 3] and [4] do not broadcast}}
+  %0 = llmopt.add %a, %b : (tensor<?x3xf32>, tensor<4xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @mul_broadcast_mismatch(%a: tensor<2x3xf32>, %b: tensor<3x3xf32>) -> tensor<3x3xf32> {
+  // expected-error @+1 {{'llmopt.mul' op shapes [2, 3] and [3, 3] do not broadcast}}
+  %0 = llmopt.mul %a, %b : (tensor<2x3xf32>, tensor<3x3xf32>) -> tensor<3x3xf32>
+  return %0 : tensor<3x3xf32>
+}
+
+// -----
+
+// A shape that broadcasts, but the declared result type is not the inferred one.
+func.func @add_wrong_result(%a: tensor<?x4xf32>, %b: tensor<4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'llmopt.add' op inferred type(s) 'tensor<?x4xf32>' are incompatible with return type(s) of operation 'tensor<2x4xf32>'}}
+  %0 = llmopt.add %a, %b : (tensor<?x4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @sub_mixed_element_types(%a: tensor<4xf32>, %b: tensor<4xf16>) -> tensor<4xf32> {
+  // expected-error @+1 {{'llmopt.sub' op operands must have the same element type}}
+  %0 = llmopt.sub %a, %b : (tensor<4xf32>, tensor<4xf16>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @div_not_float(%a: tensor<4xi32>, %b: tensor<4xi32>) -> tensor<4xi32> {
+  // expected-error @+1 {{'llmopt.div' op operand #0 must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type values}}
+  %0 = llmopt.div %a, %b : (tensor<4xi32>, tensor<4xi32>) -> tensor<4xi32>
+  return %0 : tensor<4xi32>
+}
+
+// -----
+
+func.func @matmul_k_mismatch(%a: tensor<?x8x16xf32>, %b: tensor<15x4xf32>) -> tensor<?x8x4xf32> {
+  // expected-error @+1 {{'llmopt.matmul' op matmul contraction dims differ: [?, 8, 16] · [15, 4]}}
+  %0 = llmopt.matmul %a, %b : (tensor<?x8x16xf32>, tensor<15x4xf32>) -> tensor<?x8x4xf32>
+  return %0 : tensor<?x8x4xf32>
+}
+
+// -----
+
+func.func @matmul_batch_mismatch(%a: tensor<2x8x16xf32>, %b: tensor<3x16x4xf32>) -> tensor<3x8x4xf32> {
+  // expected-error @+1 {{'llmopt.matmul' op matmul batch dims: shapes [2] and [3] do not broadcast}}
+  %0 = llmopt.matmul %a, %b : (tensor<2x8x16xf32>, tensor<3x16x4xf32>) -> tensor<3x8x4xf32>
+  return %0 : tensor<3x8x4xf32>
+}
+
+// -----
+
+func.func @matmul_scalar(%a: tensor<f32>, %b: tensor<4x4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'llmopt.matmul' op matmul operands must have rank >= 1}}
+  %0 = llmopt.matmul %a, %b : (tensor<f32>, tensor<4x4xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @matmul_mixed_element_types(%a: tensor<2x4xf32>, %b: tensor<4x4xbf16>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'llmopt.matmul' op operands must have the same element type}}
+  %0 = llmopt.matmul %a, %b : (tensor<2x4xf32>, tensor<4x4xbf16>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @linear_weight_rank(%x: tensor<?x16xf32>, %w: tensor<2x32x16xf32>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'llmopt.linear' op linear weight must be [N, K], got [2, 32, 16]}}
+  %0 = llmopt.linear %x, %w : (tensor<?x16xf32>, tensor<2x32x16xf32>) -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @linear_k_mismatch(%x: tensor<?x16xf32>, %w: tensor<32x8xf32>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'llmopt.linear' op linear input [?, 16] does not match weight [32, 8] (K differs)}}
+  %0 = llmopt.linear %x, %w : (tensor<?x16xf32>, tensor<32x8xf32>) -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @linear_bias_size(%x: tensor<?x16xf32>, %w: tensor<32x16xf32>, %b: tensor<16xf32>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'llmopt.linear' op linear bias must be [32], got [16]}}
+  %0 = llmopt.linear %x, %w, %b : (tensor<?x16xf32>, tensor<32x16xf32>, tensor<16xf32>) -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @linear_bias_rank(%x: tensor<?x16xf32>, %w: tensor<32x16xf32>, %b: tensor<1x32xf32>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'llmopt.linear' op linear bias must be [32], got [1, 32]}}
+  %0 = llmopt.linear %x, %w, %b : (tensor<?x16xf32>, tensor<32x16xf32>, tensor<1x32xf32>) -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @linear_mixed_element_types(%x: tensor<?x16xf16>, %w: tensor<32x16xf32>) -> tensor<?x32xf16> {
+  // expected-error @+1 {{'llmopt.linear' op operands must have the same element type}}
+  %0 = llmopt.linear %x, %w : (tensor<?x16xf16>, tensor<32x16xf32>) -> tensor<?x32xf16>
+  return %0 : tensor<?x32xf16>
+}
+
+// -----
+
+func.func @reshape_two_inferred(%x: tensor<2x3x4xf32>) -> tensor<?x?xf32> {
+  // expected-error @+1 {{'llmopt.reshape' op reshape: more than one -1 in the target shape}}
+  %0 = llmopt.reshape %x [-1, -1] : tensor<2x3x4xf32> -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}
+
+// -----
+
+func.func @reshape_element_count(%x: tensor<2x3x4xf32>) -> tensor<5x5xf32> {
+  // expected-error @+1 {{'llmopt.reshape' op reshape: [2, 3, 4] has 24 elements, target [5, 5] has 25}}
+  %0 = llmopt.reshape %x [5, 5] : tensor<2x3x4xf32> -> tensor<5x5xf32>
+  return %0 : tensor<5x5xf32>
+}
+
+// -----
+
+func.func @reshape_inferred_not_divisible(%x: tensor<2x3x4xf32>) -> tensor<?x5xf32> {
+  // expected-error @+1 {{'llmopt.reshape' op reshape: cannot reshape [2, 3, 4] to [-1, 5]}}
+  %0 = llmopt.reshape %x [-1, 5] : tensor<2x3x4xf32> -> tensor<?x5xf32>
+  return %0 : tensor<?x5xf32>
+}
+
+// -----
+
+func.func @reshape_zero_past_rank(%x: tensor<?x12xf32>) -> tensor<?x3x4xf32> {
+  // expected-error @+1 {{'llmopt.reshape' op reshape: target dim 2 is 0 (copy) but the input has rank 2}}
+  %0 = llmopt.reshape %x [0, 3, 0] : tensor<?x12xf32> -> tensor<?x3x4xf32>
+  return %0 : tensor<?x3x4xf32>
+}
+
+// -----
+
+func.func @reshape_negative_dim(%x: tensor<2x3xf32>) -> tensor<6xf32> {
+  // expected-error @+1 {{'llmopt.reshape' op reshape: invalid target dim -2}}
+  %0 = llmopt.reshape %x [-2] : tensor<2x3xf32> -> tensor<6xf32>
+  return %0 : tensor<6xf32>
+}
+
+// -----
+
+func.func @transpose_not_permutation(%x: tensor<?x3x4xf32>) -> tensor<?x3x3xf32> {
+  // expected-error @+1 {{'llmopt.transpose' op transpose: perm [0, 1, 1] is not a permutation}}
+  %0 = llmopt.transpose %x [0, 1, 1] : tensor<?x3x4xf32> -> tensor<?x3x3xf32>
+  return %0 : tensor<?x3x3xf32>
+}
+
+// -----
+
+func.func @transpose_out_of_range(%x: tensor<3x4xf32>) -> tensor<4x3xf32> {
+  // expected-error @+1 {{'llmopt.transpose' op transpose: perm [2, 0] is not a permutation}}
+  %0 = llmopt.transpose %x [2, 0] : tensor<3x4xf32> -> tensor<4x3xf32>
+  return %0 : tensor<4x3xf32>
+}
+
+// -----
+
+func.func @transpose_perm_size(%x: tensor<3x4xf32>) -> tensor<4x3xf32> {
+  // expected-error @+1 {{'llmopt.transpose' op transpose: perm has 3 entries, input rank is 2}}
+  %0 = llmopt.transpose %x [1, 0, 2] : tensor<3x4xf32> -> tensor<4x3xf32>
+  return %0 : tensor<4x3xf32>
+}
+
+// -----
+
+func.func @softmax_axis_too_large(%x: tensor<?x10xf32>) -> tensor<?x10xf32> {
+  // expected-error @+1 {{'llmopt.softmax' op axis 2 is out of range for rank 2}}
+  %0 = llmopt.softmax %x {axis = 2 : i64} : tensor<?x10xf32>
+  return %0 : tensor<?x10xf32>
+}
+
+// -----
+
+// Axes are normalised by the importer: a negative axis is an error in the IR.
+func.func @softmax_axis_negative(%x: tensor<?x10xf32>) -> tensor<?x10xf32> {
+  // expected-error @+1 {{'llmopt.softmax' op axis -1 is out of range for rank 2}}
+  %0 = llmopt.softmax %x {axis = -1 : i64} : tensor<?x10xf32>
+  return %0 : tensor<?x10xf32>
+}
+
+// -----
+
+func.func @gelu_bad_approximate(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{'llmopt.gelu' op approximate must be "none" or "tanh", got "erf"}}
+  %0 = llmopt.gelu %x {approximate = "erf"} : tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @constant_not_tensor() -> tensor<2xf32> {
+  // expected-error @+1 {{'llmopt.constant' op value must be a tensor}}
+  %0 = llmopt.constant dense<1.0> : vector<2xf32>
+  return %0 : tensor<2xf32>
+}

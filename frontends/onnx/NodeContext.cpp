@@ -91,4 +91,14 @@ Value NodeContext::scalar(float value) {
   return opBuilder.create<ConstantOp>(location, DenseElementsAttr::get(type, value));
 }
 
+Value NodeContext::reshape(Value input, ArrayRef<int64_t> spec) {
+  return create<ReshapeOp>(input,
+                           opBuilder.getNamedAttr("shape", opBuilder.getDenseI64ArrayAttr(spec)));
+}
+
+Value NodeContext::transpose(Value input, ArrayRef<int64_t> perm) {
+  return create<TransposeOp>(input,
+                             opBuilder.getNamedAttr("perm", opBuilder.getDenseI64ArrayAttr(perm)));
+}
+
 }  // namespace llmopt::onnx_import

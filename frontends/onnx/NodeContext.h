@@ -48,6 +48,22 @@ class NodeContext {
   /// A float32 scalar constant (rank 0).
   mlir::Value scalar(float value);
 
+  /// Creates an op whose result type is inferred from its operands (binary ops, matmul, reshape,
+  /// transpose). When the shapes do not fit, the op's reason is reported at this node and the
+  /// result is null: the generated builders would abort the process instead.
+  template <typename OpT>
+  mlir::Value create(mlir::ValueRange operands,
+                     llvm::ArrayRef<mlir::NamedAttribute> attributes = {}) {
+    llvm::SmallVector<mlir::Type, 1> types;
+    if (mlir::failed(OpT::inferReturnTypes(opBuilder.getContext(), location, operands,
+                                           opBuilder.getDictionaryAttr(attributes), {}, types)))
+      return nullptr;
+    return opBuilder.create<OpT>(location, types, operands, attributes);
+  }
+  /// create<ReshapeOp> / create<TransposeOp> with their one attribute.
+  mlir::Value reshape(mlir::Value input, llvm::ArrayRef<int64_t> spec);
+  mlir::Value transpose(mlir::Value input, llvm::ArrayRef<int64_t> perm);
+
   GraphImporter& graph() { return graphImporter; }
 
  private:

@@ -76,24 +76,28 @@ class Loader {
 
  private:
   bool addPass(const YAML::Node& entry) {
-    YAML::Node nameNode = entry, options;
-    if (entry.IsMap()) {
+    // Nodes are bound once and never reassigned: yaml-cpp's Node::operator= writes through to
+    // the node already referred to (`nameNode = entry["name"]` would overwrite `entry`), and a
+    // default-constructed Node counts as defined.
+    const bool isMap = entry.IsMap();
+    if (isMap) {
       for (const auto& field : entry) {
         std::string key = field.first.as<std::string>();
         if (key != "name" && key != "options")
           return fail(field.first, "unknown key '" + key + "' in a pass (expected: name, options)");
       }
-      nameNode = entry["name"];
-      if (!nameNode) return fail(entry, "a pass needs a `name`");
-      options = entry["options"];
+      if (!entry["name"]) return fail(entry, "a pass needs a `name`");
     }
+    const YAML::Node nameNode = isMap ? entry["name"] : entry;
+    const bool hasOptions = isMap && entry["options"];
+    const YAML::Node options = hasOptions ? entry["options"] : YAML::Node();
     if (!nameNode.IsScalar()) return fail(nameNode, "a pass is a name or a {name, options} map");
     std::string name = nameNode.as<std::string>();
     const mlir::PassInfo* info = mlir::Pass::lookupPassInfo(name);
     if (!info) return fail(nameNode, "unknown pass '" + name + "'" + knownPassesHint());
 
     std::string optionText;
-    if (options) {
+    if (hasOptions) {
       if (!options.IsMap()) return fail(options, "`options` must be a mapping of name: value");
       for (const auto& option : options) {
         std::string key = option.first.as<std::string>(), value;

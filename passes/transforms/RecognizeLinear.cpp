@@ -109,10 +109,12 @@ struct FoldScale : public OpRewritePattern<MulOp> {
       Location loc = op.getLoc();
       Value scalar = rewriter.create<ReshapeOp>(loc, scaleSide, ArrayRef<int64_t>{});
       // Scale the constant itself, so that the product folds into a new constant.
-      Value weight =
-          transposedWeight
-              ? transposeMatrix(rewriter, loc, rewriter.create<MulOp>(loc, transposedWeight, scalar))
-              : rewriter.create<MulOp>(loc, linear.getWeight(), scalar).getResult();
+      Value weight;
+      if (transposedWeight)
+        weight = transposeMatrix(rewriter, loc,
+                                 rewriter.create<MulOp>(loc, transposedWeight, scalar));
+      else
+        weight = rewriter.create<MulOp>(loc, linear.getWeight(), scalar);
       Value bias;
       if (linear.getBias()) bias = rewriter.create<MulOp>(loc, linear.getBias(), scalar);
       rewriter.replaceOpWithNewOp<LinearOp>(op, linear.getInput(), weight, bias);

@@ -74,7 +74,11 @@ int runCompile(const CompileOptions& options) {
   mlir::PassManager pm(&context, mlir::OpPassManager::Nesting::Implicit);
   if (!options.config.empty()) {
     PipelineError error;
-    if (!loadPipelineFile(options.config, pm, error)) return fail(error.format().substr(0));
+    if (!loadPipelineFile(options.config, pm, error)) {
+      // Already "file:line:col: error: message", like a compiler's; no second "error: ".
+      llvm::errs() << error.format() << "\n";
+      return 1;
+    }
   } else if (mlir::failed(mlir::parsePassPipeline(defaultPipeline(), pm))) {
     return fail("internal: the default pipeline does not parse");
   }

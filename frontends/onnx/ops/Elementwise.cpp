@@ -9,8 +9,9 @@ namespace {
 template <typename OpT>
 mlir::LogicalResult importBinary(NodeContext& node) {
   if (failed(node.requireFloat32Inputs())) return mlir::failure();
-  auto op = node.builder().create<OpT>(node.loc(), node.input(0), node.input(1));
-  node.setOutput(0, op);
+  mlir::Value result = node.create<OpT>({node.input(0), node.input(1)});
+  if (!result) return mlir::failure();
+  node.setOutput(0, result);
   return mlir::success();
 }
 

@@ -15,31 +15,32 @@ using mlir::Value;
 
 mlir::LogicalResult importMatMul(NodeContext& node) {
   if (failed(node.requireFloat32Inputs())) return mlir::failure();
-  node.setOutput(0, node.builder().create<MatMulOp>(node.loc(), node.input(0), node.input(1)));
+  Value y = node.create<MatMulOp>({node.input(0), node.input(1)});
+  if (!y) return mlir::failure();
+  node.setOutput(0, y);
   return mlir::success();
 }
 
 /// Y = alpha · op(A) · op(B) + beta · C, op = optional transpose.
 mlir::LogicalResult importGemm(NodeContext& node) {
   if (failed(node.requireFloat32Inputs())) return mlir::failure();
-  auto& b = node.builder();
   Value a = node.input(0), w = node.input(1), c = node.input(2);
   for (Value matrix : {a, w})
     if (matrix.getType().cast<mlir::RankedTensorType>().getRank() != 2)
       return node.error("A and B must be matrices (rank 2)");
-  auto transposed = [&](Value matrix) {
-    return b.create<TransposeOp>(node.loc(), matrix, llvm::ArrayRef<int64_t>{1, 0});
-  };
-  if (node.intAttr("transA").value_or(0)) a = transposed(a);
-  if (node.intAttr("transB").value_or(0)) w = transposed(w);
-  Value y = b.create<MatMulOp>(node.loc(), a, w);
+  if (node.intAttr("transA").value_or(0)) a = node.transpose(a, {1, 0});
+  if (node.intAttr("transB").value_or(0)) w = node.transpose(w, {1, 0});
+  // Each step is null when the shapes do not fit (already reported).
+  Value y = node.create<MatMulOp>({a, w});
+  if (!y) return mlir::failure();
   float alpha = node.floatAttr("alpha").value_or(1.0f);
   float beta = node.floatAttr("beta").value_or(1.0f);
-  if (alpha != 1.0f) y = b.create<MulOp>(node.loc(), y, node.scalar(alpha));
-  if (c && beta != 0.0f) {
-    if (beta != 1.0f) c = b.create<MulOp>(node.loc(), c, node.scalar(beta));
-    y = b.create<AddOp>(node.loc(), y, c);
+  if (alpha != 1.0f) y = node.create<MulOp>({y, node.scalar(alpha)});
+  if (y && c && beta != 0.0f) {
+    if (beta != 1.0f) c = node.create<MulOp>({c, node.scalar(beta)});
+    y = node.create<AddOp>({y, c});
   }
+  if (!y) return mlir::failure();
   node.setOutput(0, y);
   return mlir::success();
 }

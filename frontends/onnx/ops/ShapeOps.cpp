@@ -29,7 +29,9 @@ mlir::LogicalResult importReshape(NodeContext& node) {
   }
   if (node.intAttr("allowzero").value_or(0) && llvm::is_contained(spec, 0))
     return node.error("allowzero=1 with a 0 in the target shape (empty tensors) is not supported");
-  node.setOutput(0, node.builder().create<ReshapeOp>(node.loc(), node.input(0), spec));
+  Value y = node.reshape(node.input(0), spec);
+  if (!y) return mlir::failure();
+  node.setOutput(0, y);
   return mlir::success();
 }
 
@@ -45,7 +47,9 @@ mlir::LogicalResult importTranspose(NodeContext& node) {
   if (static_cast<int64_t>(perm.size()) != rank)
     return node.error("perm has " + std::to_string(perm.size()) + " entries for rank " +
                       std::to_string(rank));
-  node.setOutput(0, node.builder().create<TransposeOp>(node.loc(), x, perm));
+  Value y = node.transpose(x, perm);
+  if (!y) return mlir::failure();
+  node.setOutput(0, y);
   return mlir::success();
 }
 
@@ -79,7 +83,9 @@ mlir::LogicalResult importFlatten(NodeContext& node) {
     spec.push_back(-1);
   else
     return node.error("flattening dynamic dims on both sides of the axis is not supported");
-  node.setOutput(0, node.builder().create<ReshapeOp>(node.loc(), x, spec));
+  Value y = node.reshape(x, spec);
+  if (!y) return mlir::failure();
+  node.setOutput(0, y);
   return mlir::success();
 }
 

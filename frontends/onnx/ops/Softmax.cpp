@@ -48,11 +48,14 @@ mlir::LogicalResult importSoftmaxCoerced(NodeContext& node) {
   int64_t rows = product(dims.take_front(axis)), cols = product(dims.drop_front(axis));
   if (cols < 0 || llvm::count_if(dims, mlir::ShapedType::isDynamic) > 1)
     return node.error("softmax over a dynamic axis range is not supported before opset 13");
-  Value matrix = b.create<ReshapeOp>(node.loc(), x, llvm::ArrayRef<int64_t>{rows, cols});
+  Value matrix = node.reshape(x, {rows, cols});
+  if (!matrix) return mlir::failure();
   Value normalized = b.create<SoftmaxOp>(node.loc(), matrix.getType(), matrix, 1);
   llvm::SmallVector<int64_t> back;
   for (int64_t d : dims) back.push_back(mlir::ShapedType::isDynamic(d) ? -1 : d);
-  node.setOutput(0, b.create<ReshapeOp>(node.loc(), normalized, back));
+  Value y = node.reshape(normalized, back);
+  if (!y) return mlir::failure();
+  node.setOutput(0, y);
   return mlir::success();
 }
 

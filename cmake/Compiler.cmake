@@ -1,5 +1,9 @@
 # Everything the compiler (not the runtime) needs: LLVM/MLIR 16, ONNX + protobuf, Eigen, CLI11,
 # yaml-cpp. See ../shared/BUILD-NOTES.md for why each line is the way it is.
+# Otherwise, with Ninja, every tablegen'd .inc is regenerated on every build. It must be set
+# before TableGen.cmake is included: CMake functions keep the policies of their definition.
+cmake_policy(SET CMP0116 OLD)
+
 set(MLIR_DIR /usr/lib/llvm-16/lib/cmake/mlir CACHE PATH "MLIR 16 CMake package")
 find_package(MLIR REQUIRED CONFIG)
 message(STATUS "Using MLIRConfig.cmake in: ${MLIR_DIR}")
@@ -9,9 +13,6 @@ include(TableGen)
 include(AddLLVM)
 include(AddMLIR)
 include(HandleLLVMOptions)
-
-# Otherwise, with Ninja, every tablegen'd .inc is regenerated on every build.
-cmake_policy(SET CMP0116 OLD)
 
 include_directories(SYSTEM ${LLVM_INCLUDE_DIRS} ${MLIR_INCLUDE_DIRS})
 include_directories(${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR})

@@ -408,7 +408,7 @@ LogicalResult PlanBuilder::write(const std::string& path, ArtifactStats* stats) 
   header.checksum = hash.digest();  // hashed with the checksum field still zero
   ok = ok && file.writeAt(kChecksumOffset, &header.checksum, sizeof header.checksum, error) &&
        file.commit(error);
-  if (!ok) return emitError(func.getLoc()) << error;
+  if (!ok) return emitError(UnknownLoc::get(func.getContext())) << error;  // names the file
   if (stats) {
     stats->fileBytes = header.file_bytes;
     stats->planBytes = header.plan_bytes;

@@ -2,6 +2,7 @@
 #include "backends/artifact/AtomicFile.h"
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
@@ -10,11 +11,34 @@
 
 namespace llmopt {
 
+namespace {
+// The temporary file being written, for the signal handler (one artifact is written at a time).
+// A fixed buffer: the handler may only call async-signal-safe functions.
+char pendingTempPath[4096];
+volatile sig_atomic_t hasPendingTemp = 0;
+
+void removeTempAndReraise(int signal) {
+  if (hasPendingTemp) ::unlink(pendingTempPath);
+  std::signal(signal, SIG_DFL);
+  std::raise(signal);
+}
+
+void trackTemp(const std::string& path) {
+  if (path.size() >= sizeof pendingTempPath) return;
+  std::memcpy(pendingTempPath, path.c_str(), path.size() + 1);
+  hasPendingTemp = 1;
+  for (int signal : {SIGINT, SIGTERM, SIGHUP}) std::signal(signal, removeTempAndReraise);
+}
+
+void untrackTemp() { hasPendingTemp = 0; }
+}  // namespace
+
 AtomicFile::AtomicFile(std::string path) : finalPath(std::move(path)) {}
 
 AtomicFile::~AtomicFile() {
   if (fd >= 0) ::close(fd);
   if (!committed && !tempPath.empty()) ::unlink(tempPath.c_str());
+  untrackTemp();
 }
 
 bool AtomicFile::open(std::string& error) {
@@ -25,6 +49,7 @@ bool AtomicFile::open(std::string& error) {
     return false;
   }
   tempPath = pattern;
+  trackTemp(tempPath);  // an interrupted compile (Ctrl-C, kill) removes it too
   // mkstemp makes the file 0600; an artifact is an ordinary file (0666 minus the umask).
   mode_t mask = umask(0);
   umask(mask);

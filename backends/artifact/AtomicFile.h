@@ -8,8 +8,9 @@
 namespace llmopt {
 
 /// Writes go to a temporary file beside `path`; commit() renames it into place. Destroyed
-/// without a commit (an error anywhere), the temporary file is removed, so a failed compile
-/// never leaves a half-written artifact.
+/// without a commit (an error anywhere), or interrupted by SIGINT/SIGTERM/SIGHUP, the temporary
+/// file is removed, so a failed compile never leaves a half-written artifact. (SIGKILL cannot be
+/// caught: it leaves `path.tmp-XXXXXX`, never a file at `path`.)
 class AtomicFile {
  public:
   explicit AtomicFile(std::string path);

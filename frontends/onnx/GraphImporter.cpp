@@ -30,7 +30,7 @@ Value GraphImporter::lookup(const std::string& name, OpBuilder& builder) {
   ElementsAttr attr = convertTensor(ctx, *init->second, modelStorage, error);
   Location loc = NameLoc::get(StringAttr::get(ctx, name), FileLineColLoc::get(ctx, file, 0, 0));
   if (!attr) {
-    emitError(loc) << "initializer '" << name << "': " << error;
+    emitError(FileLineColLoc::get(ctx, file, 0, 0)) << error;  // the message names the tensor
     return nullptr;
   }
   Value value = builder.create<ConstantOp>(loc, attr);
@@ -159,6 +159,9 @@ LogicalResult GraphImporter::importGraph(ModuleOp module) {
   for (const auto& entry : model.opset_import())
     if (entry.domain().empty() || entry.domain() == "ai.onnx") opset = static_cast<int>(entry.version());
   if (opset < 0) return emitError(fileLoc) << "model imports no default-domain (ai.onnx) opset";
+  if (opset > OpRegistry::newestKnownOpset())
+    return emitError(fileLoc) << "model uses opset " << opset << "; this build knows ONNX opsets up to "
+                              << OpRegistry::newestKnownOpset();
   for (const onnx::TensorProto& tensor : model.graph().initializer())
     initializers[tensor.name()] = &tensor;
   if (failed(checkSupport(opset))) return failure();

@@ -18,6 +18,12 @@ const OpRegistry& OpRegistry::get() {
   return registry;
 }
 
+int OpRegistry::newestKnownOpset() {
+  const auto& ranges = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+  auto it = ranges.find("");
+  return it == ranges.end() ? 0 : it->second.second;
+}
+
 void OpRegistry::add(const std::string& opType, std::initializer_list<int> sinceVersions,
                      OpImporter importer) {
   for (int since : sinceVersions) importers[{opType, since}] = importer;

@@ -34,6 +34,10 @@ class OpRegistry {
   /// what is missing when there is none.
   const OpImporter* lookup(const std::string& opType, int opset, std::string& why) const;
 
+  /// The newest default-domain opset this build's ONNX library knows. A newer model could use op
+  /// versions whose semantics nobody here has seen, so it is refused.
+  static int newestKnownOpset();
+
   /// "Add-7, Add-13, ..." (for docs and --help).
   std::string describe() const;
   /// "Softmax-1, Softmax-11, Softmax-13".

@@ -63,6 +63,21 @@ size_t elementBytes(int32_t dataType) {
   }
 }
 
+/// NaN weights are refused: no exporter writes them on purpose, and they poison every output.
+/// ±Inf is accepted: attention masks are built from -inf constants.
+bool checkNoNaN(const std::string& name, const void* data, uint64_t count, std::string& error) {
+  uint64_t nans = 0;
+  for (uint64_t i = 0; i < count; ++i) {
+    float value;
+    std::memcpy(&value, static_cast<const char*>(data) + i * sizeof(float), sizeof value);
+    nans += value != value;
+  }
+  if (nans == 0) return true;
+  error = "tensor '" + name + "' contains " + std::to_string(nans) + " NaN value" +
+          (nans > 1 ? "s" : "") + " (a broken export?)";
+  return false;
+}
+
 /// Copies a typed repeated field into a heap blob, converting each element to T.
 template <typename T, typename Field>
 mlir::AsmResourceBlob copyField(const Field& field) {
@@ -106,7 +121,9 @@ mlir::ElementsAttr convertTensor(mlir::MLIRContext* context, const TensorProto& 
     auto& manager = mlir::DenseResourceElementsHandle::getManagerInterface(context);
     return mlir::DenseResourceElementsAttr::get(type, manager.insert(blobName, std::move(blob)));
   };
-  auto referenceBytes = [&](const char* data, uint64_t size) {
+  bool isFloat32 = tensor.data_type() == TensorProto::FLOAT;
+  auto referenceBytes = [&](const char* data, uint64_t size) -> mlir::ElementsAttr {
+    if (isFloat32 && !checkNoNaN(name, data, count, error)) return {};
     // Borrowed, never freed by MLIR: the bytes belong to `storage`.
     return makeResource(mlir::UnmanagedAsmResourceBlob::allocateWithAlign(
         llvm::ArrayRef<char>(data, size), /*align=*/1));
@@ -148,7 +165,9 @@ mlir::ElementsAttr convertTensor(mlir::MLIRContext* context, const TensorProto& 
   };
   switch (tensor.data_type()) {
     case TensorProto::FLOAT:
-      if (!expectCount(tensor.float_data_size())) return {};
+      if (!expectCount(tensor.float_data_size()) ||
+          !checkNoNaN(name, tensor.float_data().data(), count, error))
+        return {};
       return makeResource(copyField<float>(tensor.float_data()));
     case TensorProto::DOUBLE:
       if (!expectCount(tensor.double_data_size())) return {};

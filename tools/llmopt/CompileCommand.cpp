@@ -10,6 +10,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/ThreadPool.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace llmopt {
@@ -20,6 +21,7 @@ struct CompileOptions {
   std::string output;
   std::string config;
   std::string emit;
+  unsigned threads = 0;  // 0: one per core
 };
 
 std::string defaultOutputPath(const std::string& input) {
@@ -65,7 +67,13 @@ int printModule(mlir::ModuleOp module, const std::string& path) {
 }
 
 int runCompile(const CompileOptions& options) {
-  mlir::MLIRContext context;
+  // The pass manager's threads (declared first: the pool must outlive the context). The
+  // artifact is the same for any count; a test checks it.
+  std::unique_ptr<llvm::ThreadPool> threads;
+  if (options.threads != 1)
+    threads = std::make_unique<llvm::ThreadPool>(llvm::hardware_concurrency(options.threads));
+  mlir::MLIRContext context(mlir::MLIRContext::Threading::DISABLED);
+  if (threads) context.setThreadPool(*threads);
   context.printOpOnDiagnostic(false);
   CliDiagnostics diagnostics(context);
   registerAllPipelinePasses();
@@ -113,6 +121,8 @@ std::function<int()> addCompileCommand(CLI::App& app) {
                   "Print IR instead of writing an artifact: 'mlir' (after the pipeline) or "
                   "'mlir-imported' (straight from the importer)")
       ->check(CLI::IsMember({"mlir", "mlir-imported"}));
+  cmd->add_option("--threads", options->threads, "Compiler threads (default: one per core)")
+      ->check(CLI::Range(0u, 1024u));
   return [options] { return runCompile(*options); };
 }
 

@@ -87,6 +87,13 @@ int runModel(const RunOptions& options) {
   for (const auto& [name, index] : inputIndex)
     if (!given[index]) return fail("missing input '" + name + "' (give --input " + name + "=FILE.npy)");
 
+  // Before running: a bad output folder should not cost a whole run.
+  if (!options.outputDir.empty()) {
+    struct stat info;
+    if (stat(options.outputDir.c_str(), &info) != 0 && mkdir(options.outputDir.c_str(), 0777) != 0)
+      return fail("cannot create output directory '" + options.outputDir + "'");
+  }
+
   llmopt_session_options sessionOptions = LLMOPT_SESSION_OPTIONS_INIT;
   sessionOptions.num_threads = options.threads;
   llmopt_session* rawSession = nullptr;
@@ -101,11 +108,6 @@ int runModel(const RunOptions& options) {
   }
   if (llmopt_session_run(session.get()) != LLMOPT_OK) return fail(llmopt_last_error());
 
-  if (!options.outputDir.empty()) {
-    struct stat info;
-    if (stat(options.outputDir.c_str(), &info) != 0 && mkdir(options.outputDir.c_str(), 0777) != 0)
-      return fail("cannot create output directory '" + options.outputDir + "'");
-  }
   for (size_t i = 0; i < llmopt_model_num_outputs(model.get()); ++i) {
     llmopt_tensor_info info;
     llmopt_tensor tensor;

@@ -1,0 +1,599 @@
+#!/usr/bin/env python3
+"""The catalogue of bad inputs: every one must give one exact error line and exit code.
+
+Each case builds its bad input in a fresh folder (ONNX models with onnx.helper, YAML, .npy and
+artifact files), runs one `llmopt` command, and checks:
+  - the exit code (1: the command failed; 2: bad usage);
+  - the first line of stderr, exactly (paths written as {dir}, the case's folder, and {root},
+    the repository; numbers that depend on the compiled artifact's bytes as {n} and hashes as
+    {hex}, so a change to the compiler's output does not break the catalogue);
+  - that stdout is empty for compile failures and that nothing was left behind: no artifact,
+    no temporary file, no output .npy (the case folder holds exactly the files it made).
+
+    tests/errors/run_catalogue.py [LLMOPT_BIN] [--filter REGEX] [--show]
+
+--show prints what each case actually gives instead of judging it (for writing new cases).
+Ends with the line "N passed, M failed"; exits 1 if any case failed.
+"""
+import argparse
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MLP = os.path.join(ROOT, "tests", "fixtures", "mlp", "model.onnx")
+MLP_INPUT = os.path.join(ROOT, "tests", "fixtures", "mlp", "batch1", "inputs", "x.npy")
+HEADER_BYTES = 64
+
+
+# --- builders -----------------------------------------------------------------------------
+
+def save_model(path, nodes, inputs, outputs, initializers=(), opset=17, check=False):
+    graph = helper.make_graph(nodes, "g", inputs, outputs, list(initializers))
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    if check:
+        onnx.checker.check_model(model)
+    onnx.save(model, path)
+
+
+def vinfo(name, shape, dtype=TensorProto.FLOAT):
+    return helper.make_tensor_value_info(name, dtype, shape)
+
+
+def add_model(path, **kwargs):
+    """y = x + w: the smallest model with a weight."""
+    w = numpy_helper.from_array(kwargs.pop("w", np.ones(4, np.float32)), "w")
+    save_model(path, [helper.make_node("Add", ["x", "w"], ["y"], name="add_1")],
+               [vinfo("x", ["batch", 4])], [vinfo("y", ["batch", 4])], [w], **kwargs)
+
+
+def external_data_model(d, data_bytes):
+    """y = x + w with w stored in an external file holding `data_bytes` bytes."""
+    w = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[4])
+    w.data_location = TensorProto.EXTERNAL
+    for key, value in (("location", "w.bin"), ("offset", "0"), ("length", "16")):
+        entry = w.external_data.add()
+        entry.key, entry.value = key, value
+    save_model(os.path.join(d, "m.onnx"), [helper.make_node("Add", ["x", "w"], ["y"], name="add_1")],
+               [vinfo("x", ["batch", 4])], [vinfo("y", ["batch", 4])], [w])
+    if data_bytes is not None:
+        with open(os.path.join(d, "w.bin"), "wb") as f:
+            f.write(b"\0" * data_bytes)
+
+
+def write(path, data, mode="w"):
+    with open(path, mode) as f:
+        f.write(data)
+
+
+def compile_mlp(llmopt, d, name="m.llmo"):
+    path = os.path.join(d, name)
+    subprocess.run([llmopt, "compile", MLP, "-o", path], check=True, capture_output=True)
+    return path
+
+
+def patch_artifact(path, offset, data):
+    """Overwrites bytes of an artifact (the header is checked before the checksum, so a header
+    field is refused for what it says, not as a checksum mismatch)."""
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        f.write(data)
+
+
+def set_header_field(path, offset, fmt, value):
+    patch_artifact(path, offset, struct.pack(fmt, value))
+
+
+# --- the cases ----------------------------------------------------------------------------
+# Each: (name, setup(llmopt, dir) -> argv (without the binary), exit code, first stderr line).
+
+def case(name, code, line):
+    def register(setup):
+        CASES.append((name, setup, code, line))
+        return setup
+    return register
+
+
+CASES = []
+
+
+def mlp_copy(d):
+    path = os.path.join(d, "model.onnx")
+    shutil.copy(MLP, path)
+    return path
+
+
+# ONNX input ---------------------------------------------------------------------------------
+
+@case("onnx: missing file", 1, "error: cannot open '{dir}/nope.onnx': No such file or directory")
+def _(llmopt, d):
+    return ["compile", f"{d}/nope.onnx", "-o", f"{d}/out.llmo"]
+
+
+@case("onnx: empty file", 1, "error: '{dir}/m.onnx' is empty, not an ONNX model")
+def _(llmopt, d):
+    write(f"{d}/m.onnx", "")
+    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+
+
+@case("onnx: garbage bytes", 1,
+      "error: '{dir}/m.onnx' is not a valid ONNX model (protobuf parse failed)")
+def _(llmopt, d):
+    write(f"{d}/m.onnx", bytes(range(7, 250, 3)) * 5, "wb")
+    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+
+
+@case("onnx: truncated file", 1,
+      "error: '{dir}/m.onnx' is not a valid ONNX model (protobuf parse failed)")
+def _(llmopt, d):
+    data = open(MLP, "rb").read()
+    write(f"{d}/m.onnx", data[: len(data) // 2], "wb")
+    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+
+
+@case("onnx: a directory, not a file", 1, "error: '{dir}/m.onnx' is not a regular file")
+def _(llmopt, d):
+    os.mkdir(f"{d}/m.onnx")
+    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+
+
+@case("onnx: unsupported ops, all named", 1,
+      "error: {dir}/m.onnx: 2 unsupported nodes: node 'cos_1' (Cos, opset 17): op is not "
+      "supported; node 'topk_1' (TopK, opset 17): op is not supported")
+def _(llmopt, d):
+    k = numpy_helper.from_array(np.array([2], np.int64), "k")
+    save_model(f"{d}/m.onnx",
+               [helper.make_node("Cos", ["x"], ["c"], name="cos_1"),
+                helper.make_node("Relu", ["c"], ["r"], name="relu_1"),
+                helper.make_node("TopK", ["r", "k"], ["y", "i"], name="topk_1")],
+               [vinfo("x", [3, 4])], [vinfo("y", [3, 2]), vinfo("i", [3, 2], TensorProto.INT64)], [k])
+    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+
+
+@case("onnx: op version not implemented", 1,
+      "error: {dir}/m.onnx: 1 unsupported node: node 'add_1' (Add, opset 6): Add-6 (opset 6) is "
+      "not supported; supported versions: Add-7, Add-13, Add-14")
+def _(llmopt, d):
+    add_model(f"{d}/m.onnx", opset=6)
+    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+
+
+@case("onnx: opset from the future", 1,
+      "error: {dir}/m.onnx: model uses opset 99; this build knows ONNX opsets up to 17")
+def _(llmopt, d):
+    add_model(f"{d}/m.onnx", opset=99)
+    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+
+
+@case("onnx: foreign domain", 1,
+      "error: {dir}/m.onnx: 1 unsupported node: node 'gelu_1' (FastGelu, opset 17): domain "
+      "'com.microsoft' is not supported")
+def _(llmopt, d):
+    node = helper.make_node("FastGelu", ["x"], ["y"], name="gelu_1", domain="com.microsoft")
+    graph = helper.make_graph([node], "g", [vinfo("x", [2])], [vinfo("y", [2])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                    helper.make_opsetid("com.microsoft", 1)])
+    model.ir_version = 8
+    onnx.save(model, f"{d}/m.onnx")
+    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+
+
+@case("onnx: graph cycle", 1,
+      "error: {dir}/m.onnx: ONNX checker: Nodes in a graph must be topologically sorted, however "
+      "input 'b' of node: name: relu_a OpType: Relu is not output of any previous nodes.")
+def _(llmopt, d):
+    save_model(f"{d}/m.onnx",
+               [helper.make_node("Relu", ["b"], ["a"], name="relu_a"),
+                helper.make_node("Relu", ["a"], ["b"], name="relu_b"),
+                helper.make_node("Add", ["x", "a"], ["y"], name="add_1")],
+               [vinfo("x", [2])], [vinfo("y", [2])])
+    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+
+
+@case("onnx: missing initializer", 1,
+      "error: {dir}/m.onnx: ONNX checker: Nodes in a graph must be topologically sorted, however "
+      "input 'w' of node: name: add_1 OpType: Add is not output of any previous nodes.")
+def _(llmopt, d):
+    save_model(f"{d}/m.onnx", [helper.make_node("Add", ["x", "w"], ["y"], name="add_1")],
+               [vinfo("x", [2])], [vinfo("y", [2])])
+    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+
+
+@case("onnx: dangling graph output", 1,
+      "error: {dir}/m.onnx: graph output 'z' is not produced by any node")
+def _(llmopt, d):
+    save_model(f"{d}/m.onnx", [helper.make_node("Relu", ["x"], ["y"], name="relu_1")],
+               [vinfo("x", [2])], [vinfo("y", [2]), vinfo("z", [2])])
+    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+
+
+@case("onnx: shape mismatch", 1,
+      "error: node 'add_1': 'llmopt.add' op shapes [?, 3] and [4] do not broadcast")
+def _(llmopt, d):
+    w = numpy_helper.from_array(np.ones(4, np.float32), "w")
+    save_model(f"{d}/m.onnx", [helper.make_node("Add", ["x", "w"], ["y"], name="add_1")],
+               [vinfo("x", ["batch", 3])], [vinfo("y", ["batch", 3])], [w])
+    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+
+
+@case("onnx: initializer with too few bytes", 1,
+      "error: {dir}/m.onnx: tensor 'w' has 8 bytes of data, its shape needs 16")
+def _(llmopt, d):
+    w = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[4], raw_data=b"\0" * 8)
+    save_model(f"{d}/m.onnx", [helper.make_node("Add", ["x", "w"], ["y"], name="add_1")],
+               [vinfo("x", [4])], [vinfo("y", [4])], [w])
+    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+
+
+@case("onnx: huge dims", 1, "error: {dir}/m.onnx: tensor 'w' has an invalid or too large shape")
+def _(llmopt, d):
+    w = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[1 << 40, 1 << 20], raw_data=b"\0" * 16)
+    save_model(f"{d}/m.onnx", [helper.make_node("Add", ["x", "w"], ["y"], name="add_1")],
+               [vinfo("x", [4])], [vinfo("y", [4])], [w])
+    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+
+
+@case("onnx: external data file missing", 1,
+      "error: {dir}/m.onnx: ONNX checker: Data of TensorProto ( tensor name: w) should be stored "
+      "in {dir}/w.bin, but it doesn't exist or is not accessible.")
+def _(llmopt, d):
+    external_data_model(d, None)
+    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+
+
+@case("onnx: external data file too short", 1,
+      "error: {dir}/m.onnx: tensor 'w': external data 'w.bin' has 8 bytes, the tensor needs "
+      "[0, 16)")
+def _(llmopt, d):
+    external_data_model(d, 8)
+    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+
+
+@case("onnx: NaN weights are refused", 1,
+      "error: {dir}/m.onnx: tensor 'w' contains 2 NaN values (a broken export?)")
+def _(llmopt, d):
+    add_model(f"{d}/m.onnx", w=np.array([1, np.nan, 2, np.nan], np.float32))
+    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+
+
+@case("onnx: float64 compute", 1,
+      "error: node 'add_1' (Add): input 0 is f64; this op is supported for float32 only")
+def _(llmopt, d):
+    w = numpy_helper.from_array(np.ones(4, np.float64), "w")
+    save_model(f"{d}/m.onnx", [helper.make_node("Add", ["x", "w"], ["y"], name="add_1")],
+               [vinfo("x", [4], TensorProto.DOUBLE)], [vinfo("y", [4], TensorProto.DOUBLE)], [w])
+    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+
+
+@case("onnx: Reshape shape not constant", 1,
+      "error: node 'reshape_1' (Reshape): the target shape (input 1) must be a constant: an "
+      "initializer or a Constant node")
+def _(llmopt, d):
+    save_model(f"{d}/m.onnx", [helper.make_node("Reshape", ["x", "s"], ["y"], name="reshape_1")],
+               [vinfo("x", [2, 3]), vinfo("s", [2], TensorProto.INT64)], [vinfo("y", [3, 2])])
+    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+
+
+@case("onnx: input without a shape", 1,
+      "error: {dir}/m.onnx: ONNX checker: Field 'shape' of 'type' is required but missing.")
+def _(llmopt, d):
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, None)
+    save_model(f"{d}/m.onnx", [helper.make_node("Relu", ["x"], ["y"], name="relu_1")],
+               [x], [vinfo("y", [2])])
+    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+
+
+@case("onnx: sequence input", 1, "error: {dir}/m.onnx: input 'x' is not a tensor")
+def _(llmopt, d):
+    seq = helper.make_tensor_sequence_value_info("x", TensorProto.FLOAT, [2])
+    save_model(f"{d}/m.onnx", [helper.make_node("Identity", ["x"], ["y"], name="id_1")],
+               [seq], [helper.make_tensor_sequence_value_info("y", TensorProto.FLOAT, [2])])
+    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+
+
+# YAML pipelines ----------------------------------------------------------------------------
+
+def compile_with_config(d, text):
+    write(f"{d}/p.yaml", text)
+    return ["compile", MLP, "--config", f"{d}/p.yaml", "-o", f"{d}/out.llmo"]
+
+
+@case("yaml: invalid syntax", 1, "{dir}/p.yaml:3:1: error: invalid YAML: end of map flow not found")
+def _(llmopt, d):
+    return compile_with_config(d, "passes:\n  - {name: canonicalize\n")
+
+
+@case("yaml: unknown pass", 1,
+      "{dir}/p.yaml:2:5: error: unknown pass 'llmopt-fuse-everything' (known passes include: "
+      "canonicalize, cse, llmopt-recognize-linear)")
+def _(llmopt, d):
+    return compile_with_config(d, "passes:\n  - llmopt-fuse-everything\n")
+
+
+@case("yaml: unknown option", 1,
+      "{dir}/p.yaml:4:7: error: pass 'llmopt-recognize-linear': bad option "
+      "'fold-everything=true': no such option fold-everything")
+def _(llmopt, d):
+    return compile_with_config(
+        d, "passes:\n  - name: llmopt-recognize-linear\n    options:\n      fold-everything: true\n")
+
+
+@case("yaml: option of the wrong type", 1,
+      "{dir}/p.yaml:4:7: error: pass 'llmopt-recognize-linear': bad option 'min-features=many': "
+      "for the --min-features option: 'many' value invalid for long argument!")
+def _(llmopt, d):
+    return compile_with_config(
+        d, "passes:\n  - name: llmopt-recognize-linear\n    options:\n      min-features: many\n")
+
+
+@case("yaml: passes is not a list", 1, "{dir}/p.yaml:1:9: error: `passes` must be a list")
+def _(llmopt, d):
+    return compile_with_config(d, "passes: canonicalize\n")
+
+
+@case("yaml: unknown top-level key", 1,
+      "{dir}/p.yaml:2:1: error: unknown key 'pases' (expected: passes)")
+def _(llmopt, d):
+    return compile_with_config(d, "passes: []\npases: []\n")
+
+
+@case("yaml: empty file", 1,
+      "{dir}/p.yaml: error: a pipeline file is a mapping with a `passes` list")
+def _(llmopt, d):
+    return compile_with_config(d, "")
+
+
+@case("yaml: missing file", 1, "{dir}/nope.yaml: error: cannot read pipeline file")
+def _(llmopt, d):
+    return ["compile", MLP, "--config", f"{d}/nope.yaml", "-o", f"{d}/out.llmo"]
+
+
+# Command line ------------------------------------------------------------------------------
+
+@case("cli: compile without a model", 2, "error: model is required (see --help)")
+def _(llmopt, d):
+    return ["compile"]
+
+
+@case("cli: unknown --emit", 2, "error: --emit: llvm not in {mlir,mlir-imported} (see --help)")
+def _(llmopt, d):
+    return ["compile", MLP, "--emit", "llvm"]
+
+
+@case("cli: output into a missing folder", 1,
+      "error: cannot create '{dir}/no/such/dir/out.llmo': No such file or directory")
+def _(llmopt, d):
+    return ["compile", MLP, "-o", f"{d}/no/such/dir/out.llmo"]
+
+
+@case("cli: output path is a directory", 1,
+      "error: cannot create '{dir}/out.llmo': Is a directory")
+def _(llmopt, d):
+    os.mkdir(f"{d}/out.llmo")
+    return ["compile", MLP, "-o", f"{d}/out.llmo"]
+
+
+@case("cli: the same input given twice", 1, "error: input 'x' is given twice")
+def _(llmopt, d):
+    art = compile_mlp(llmopt, d)
+    return ["run", art, "--input", f"x={MLP_INPUT}", "--input", f"x={MLP_INPUT}"]
+
+
+# Artifacts -----------------------------------------------------------------------------------
+
+@case("artifact: missing file", 1, "error: cannot open '{dir}/nope.llmo': No such file or directory")
+def _(llmopt, d):
+    return ["inspect", f"{d}/nope.llmo"]
+
+
+@case("artifact: empty file", 1,
+      "error: {dir}/m.llmo: truncated artifact: 0 bytes, smaller than the 64-byte header")
+def _(llmopt, d):
+    write(f"{d}/m.llmo", "")
+    return ["inspect", f"{d}/m.llmo"]
+
+
+@case("artifact: truncated", 1,
+      "error: {dir}/m.llmo: truncated artifact: header says {n} bytes, got {n}")
+def _(llmopt, d):
+    art = compile_mlp(llmopt, d)
+    data = open(art, "rb").read()
+    write(art, data[: len(data) - 100], "wb")
+    return ["run", art, "--input", f"x={MLP_INPUT}"]
+
+
+@case("artifact: flipped byte", 1,
+      "error: {dir}/m.llmo: checksum mismatch: header says {hex}, contents hash to {hex} (the "
+      "file is corrupt or was modified)")
+def _(llmopt, d):
+    art = compile_mlp(llmopt, d)
+    data = bytearray(open(art, "rb").read())
+    data[len(data) - 10] ^= 0x40
+    write(art, bytes(data), "wb")
+    return ["run", art, "--input", f"x={MLP_INPUT}"]
+
+
+@case("artifact: wrong magic", 1, "error: {dir}/m.llmo: not an llmopt artifact: bad magic")
+def _(llmopt, d):
+    art = compile_mlp(llmopt, d)
+    patch_artifact(art, 0, b"GGUF")
+    return ["inspect", art]
+
+
+@case("artifact: newer format version", 1,
+      "error: {dir}/m.llmo: artifact format version 2 is newer than this runtime reads (1): "
+      "update the runtime")
+def _(llmopt, d):
+    art = compile_mlp(llmopt, d)
+    set_header_field(art, 8, "<I", 2)
+    return ["inspect", art]
+
+
+@case("artifact: wrong target", 1,
+      "error: {dir}/m.llmo: artifact was compiled for the cuda target; this runtime executes cpu "
+      "artifacts")
+def _(llmopt, d):
+    art = compile_mlp(llmopt, d)
+    set_header_field(art, 12, "<I", 1)  # cuda
+    return ["inspect", art]
+
+
+@case("artifact: an ONNX file instead", 1,
+      "error: {root}/tests/fixtures/mlp/model.onnx: not an llmopt artifact: bad magic")
+def _(llmopt, d):
+    return ["inspect", MLP]
+
+
+# Running -------------------------------------------------------------------------------------
+
+def npy(d, name, array):
+    path = os.path.join(d, name)
+    np.save(path, array)
+    return path
+
+
+@case("run: wrong input name", 1, "error: the model has no input 'y' (inputs: x)")
+def _(llmopt, d):
+    return ["run", compile_mlp(llmopt, d), "--input", f"y={MLP_INPUT}"]
+
+
+@case("run: malformed --input", 1, "error: --input 'x' must be NAME=FILE.npy")
+def _(llmopt, d):
+    return ["run", compile_mlp(llmopt, d), "--input", "x"]
+
+
+@case("run: missing input", 1, "error: missing input 'x' (give --input x=FILE.npy)")
+def _(llmopt, d):
+    return ["run", compile_mlp(llmopt, d)]
+
+
+@case("run: wrong dtype", 1, "error: input 'x': dtype is i32, the model expects f32")
+def _(llmopt, d):
+    return ["run", compile_mlp(llmopt, d), "--input", "x=" + npy(d, "x.npy", np.zeros((2, 16), np.int32))]
+
+
+@case("run: wrong rank", 1, "error: input 'x': rank is 3, the model expects 2")
+def _(llmopt, d):
+    return ["run", compile_mlp(llmopt, d), "--input", "x=" + npy(d, "x.npy", np.zeros((2, 16, 1), np.float32))]
+
+
+@case("run: wrong static dim", 1, "error: input 'x': dim 1 is 15, the model expects 16")
+def _(llmopt, d):
+    return ["run", compile_mlp(llmopt, d), "--input", "x=" + npy(d, "x.npy", np.zeros((2, 15), np.float32))]
+
+
+@case("run: unsupported .npy dtype", 1,
+      "error: input 'x': {dir}/x.npy: unsupported .npy dtype '<f8' (supported: float32, float16, "
+      "int8, uint8, int32, int64, bool; little-endian)")
+def _(llmopt, d):
+    return ["run", compile_mlp(llmopt, d), "--input", "x=" + npy(d, "x.npy", np.zeros((2, 16)))]
+
+
+@case("run: .npy with a bad header", 1, "error: input 'x': {dir}/x.npy: bad .npy header: no 'shape'")
+def _(llmopt, d):
+    header = b"{'descr': '<f4', 'fortran_order': False, }"
+    header += b" " * (118 - len(header)) + b"\n"
+    write(f"{d}/x.npy", b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header, "wb")
+    return ["run", compile_mlp(llmopt, d), "--input", f"x={d}/x.npy"]
+
+
+@case("run: .npy not a .npy", 1, "error: input 'x': {dir}/x.npy: not a .npy file (bad magic)")
+def _(llmopt, d):
+    write(f"{d}/x.npy", "x,y\n1,2\n")
+    return ["run", compile_mlp(llmopt, d), "--input", f"x={d}/x.npy"]
+
+
+@case("run: .npy with too little data", 1,
+      "error: input 'x': {dir}/x.npy: the .npy file has 64 data bytes, its shape needs 128")
+def _(llmopt, d):
+    path = npy(d, "x.npy", np.zeros((2, 16), np.float32))
+    data = open(path, "rb").read()
+    write(path, data[:-64], "wb")
+    return ["run", compile_mlp(llmopt, d), "--input", f"x={path}"]
+
+
+@case("run: Fortran-order .npy", 1,
+      "error: input 'x': {dir}/x.npy: Fortran-order .npy arrays are not supported (save with "
+      "np.ascontiguousarray)")
+def _(llmopt, d):
+    path = npy(d, "x.npy", np.asfortranarray(np.zeros((2, 16), np.float32)))
+    return ["run", compile_mlp(llmopt, d), "--input", f"x={path}"]
+
+
+@case("run: unwritable output folder", 1, "error: cannot create output directory '/proc/llmopt-out'")
+def _(llmopt, d):
+    return ["run", compile_mlp(llmopt, d), "--input", f"x={MLP_INPUT}", "--output-dir", "/proc/llmopt-out"]
+
+
+# --- driver -----------------------------------------------------------------------------------
+
+def line_matches(expected, got):
+    """Exact match, except the {n} and {hex} placeholders."""
+    pattern = re.escape(expected).replace(re.escape("{n}"), r"\d+").replace(re.escape("{hex}"), "[0-9a-f]{16}")
+    return re.fullmatch(pattern, got) is not None
+
+
+def listing(d):
+    found = set()
+    for root, dirs, files in os.walk(d):
+        for name in dirs + files:
+            found.add(os.path.relpath(os.path.join(root, name), d))
+    return found
+
+
+def run_case(llmopt, name, setup, code, line, show):
+    d = tempfile.mkdtemp(prefix="llmopt-bad-")
+    try:
+        argv = setup(llmopt, d)
+        before = listing(d)
+        result = subprocess.run([llmopt] + argv, capture_output=True, text=True, timeout=60)
+        after = listing(d)
+        first = result.stderr.splitlines()[0] if result.stderr else ""
+        first = first.replace(d, "{dir}").replace(ROOT, "{root}")
+        if show:
+            print(f"{name}\n    exit {result.returncode}: {first}")
+            return True
+        problems = []
+        if result.returncode != code:
+            problems.append(f"exit {result.returncode}, expected {code}")
+        if line is not None and not line_matches(line, first):
+            problems.append(f"stderr line\n      got:      {first}\n      expected: {line}")
+        if result.returncode != 0 and argv[0] == "compile" and result.stdout:
+            problems.append("stdout is not empty")
+        if after != before:
+            problems.append(f"left behind: {sorted(after - before)}")
+        print(("PASS  " if not problems else "FAIL  ") + name +
+              ("" if not problems else "\n    " + "\n    ".join(problems)))
+        return not problems
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("llmopt", nargs="?", default=os.path.join(ROOT, "build", "tools", "llmopt", "llmopt"))
+    parser.add_argument("--filter", default="", help="only cases whose name matches this regex")
+    parser.add_argument("--show", action="store_true", help="print what each case gives")
+    args = parser.parse_args()
+    llmopt = os.path.abspath(args.llmopt)
+    selected = [c for c in CASES if re.search(args.filter, c[0])]
+    results = [run_case(llmopt, *c, args.show) for c in selected]
+    if args.show:
+        return 0
+    passed = sum(results)
+    print(f"{len(selected)} cases")
+    print(f"{passed} passed, {len(results) - passed} failed")
+    return 0 if passed == len(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

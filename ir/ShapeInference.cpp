@@ -21,6 +21,13 @@ std::string formatShape(llvm::ArrayRef<int64_t> shape) {
   return text + "]";
 }
 
+std::optional<int64_t> staticElementCount(llvm::ArrayRef<int64_t> shape) {
+  int64_t count = 1;
+  for (int64_t dim : shape)
+    if (!isDynamic(dim) && __builtin_mul_overflow(count, dim, &count)) return std::nullopt;
+  return count;
+}
+
 ShapeOrError broadcastShapes(llvm::ArrayRef<int64_t> lhs, llvm::ArrayRef<int64_t> rhs) {
   size_t rank = std::max(lhs.size(), rhs.size());
   Shape result(rank, 1);
@@ -104,12 +111,12 @@ ShapeOrError reshapeShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t>
     result.push_back(dim);
     if (isDynamic(dim))
       knownStatic = false;
-    else
-      known *= dim;
+    else if (__builtin_mul_overflow(known, dim, &known))
+      return "reshape: target shape " + formatShape(spec) + " has too many elements";
   }
-  int64_t total = 1;
-  for (int64_t dim : input)
-    if (!isDynamic(dim)) total *= dim;
+  std::optional<int64_t> inputCount = staticElementCount(input);
+  if (!inputCount) return "reshape: input shape " + formatShape(input) + " has too many elements";
+  int64_t total = *inputCount;
   if (inferred >= 0) {
     if (inputStatic && knownStatic) {
       if (known == 0 || total % known != 0)

@@ -11,6 +11,7 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
 
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -36,6 +37,10 @@ ShapeOrError reshapeShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t>
 
 /// result[i] = input[perm[i]].
 ShapeOrError transposeShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> perm);
+
+/// The product of the static dims of `shape` (dynamic dims are skipped), or nullopt when it does
+/// not fit in int64_t: ONNX dims come from untrusted models.
+std::optional<int64_t> staticElementCount(llvm::ArrayRef<int64_t> shape);
 
 /// "[?, 16]" for messages.
 std::string formatShape(llvm::ArrayRef<int64_t> shape);

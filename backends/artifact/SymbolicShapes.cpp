@@ -4,6 +4,8 @@
 #include "ir/LLMOptDialect.h"
 #include "ir/LLMOptOps.h"
 
+#include "artifact_format.h"
+
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <algorithm>
@@ -23,15 +25,21 @@ SymDim normalized(SymDim dim) {
 }
 }  // namespace
 
-SymDim SymDim::operator*(const SymDim& other) const {
-  SymDim product{num * other.num, den * other.den, syms};
+std::optional<SymDim> SymDim::times(const SymDim& other) const {
+  SymDim product{1, 1, syms};
+  if (__builtin_mul_overflow(num, other.num, &product.num) ||
+      __builtin_mul_overflow(den, other.den, &product.den))
+    return std::nullopt;
   product.syms.insert(product.syms.end(), other.syms.begin(), other.syms.end());
   return normalized(product);
 }
 
 std::optional<SymDim> SymDim::divide(const SymDim& other) const {
   if (other.num == 0) return std::nullopt;
-  SymDim quotient{num * other.den, den * other.num, {}};
+  SymDim quotient{1, 1, {}};
+  if (__builtin_mul_overflow(num, other.den, &quotient.num) ||
+      __builtin_mul_overflow(den, other.num, &quotient.den))
+    return std::nullopt;
   std::vector<uint32_t> remaining = syms;
   for (uint32_t s : other.syms) {
     auto it = std::find(remaining.begin(), remaining.end(), s);
@@ -78,6 +86,12 @@ class Propagator {
         if (inserted) result.symbolNames.push_back(name);
         shape.push_back(SymDim::symbol(it->second));
       }
+      auto inputError = [&] {
+        InFlightDiagnostic diagnostic = func.emitError();
+        diagnostic << "input '" << input << "': ";
+        return diagnostic;
+      };
+      if (failed(checkExpressible(shape, inputError))) return failure();
       result.shapes[arg] = shape;
     }
     return success();
@@ -114,12 +128,34 @@ class Propagator {
     auto type = op->getResult(0).getType().cast<RankedTensorType>();
     for (int64_t i = 0; i < type.getRank(); ++i)
       if (!type.isDynamicDim(i)) (*shape)[i] = SymDim::constant(type.getDimSize(i));
+    if (failed(checkExpressible(*shape, [&] { return op->emitError(); }))) return failure();
     result.shapes[op->getResult(0)] = *shape;
     return success();
   }
 
  private:
   SymShape get(Value value) { return result.shapes.lookup(value); }
+
+  /// What the plan (format v1) can hold, and the runtime load: refused here, at the op, rather
+  /// than in an artifact that does not load.
+  template <typename EmitError>
+  LogicalResult checkExpressible(const SymShape& shape, EmitError emitError) {
+    if (shape.size() > static_cast<size_t>(artifact::kMaxRank))
+      return emitError() << "rank " << shape.size() << " is over the runtime's maximum of "
+                         << artifact::kMaxRank;
+    for (size_t d = 0; d < shape.size(); ++d) {
+      const SymDim& dim = shape[d];
+      if (dim.syms.size() > static_cast<size_t>(artifact::kMaxDimSymbols))
+        return emitError() << "dim " << d << " = " << formatSymDim(dim, result.symbolNames)
+                           << " multiplies " << dim.syms.size()
+                           << " symbols, over the runtime's maximum of "
+                           << artifact::kMaxDimSymbols;
+      if (dim.syms.empty() && dim.den != 1)
+        return emitError() << "dim " << d << " = " << formatSymDim(dim, result.symbolNames)
+                           << " is not a whole number";
+    }
+    return success();
+  }
 
   static SymShape staticShape(Type type) {
     SymShape shape;
@@ -154,8 +190,12 @@ class Propagator {
     SymShape in = get(op.getInput());
     ArrayRef<int64_t> spec = op.getShape();
     SymShape out(spec.size());
-    SymDim total = SymDim::constant(1), known = SymDim::constant(1);
-    for (const SymDim& d : in) total = total * d;
+    auto tooLarge = [&] {
+      return op.emitError("the element count of this reshape does not fit in 64 bits");
+    };
+    std::optional<SymDim> total = SymDim::constant(1), known = SymDim::constant(1);
+    for (const SymDim& d : in)
+      if (!(total = total->times(d))) return tooLarge();
     int inferred = -1;
     for (size_t i = 0; i < spec.size(); ++i) {
       if (spec[i] == -1) {
@@ -163,10 +203,10 @@ class Propagator {
         continue;
       }
       out[i] = spec[i] == 0 ? in[i] : SymDim::constant(spec[i]);
-      known = known * out[i];
+      if (!(known = known->times(out[i]))) return tooLarge();
     }
     if (inferred >= 0) {
-      std::optional<SymDim> dim = total.divide(known);
+      std::optional<SymDim> dim = total->divide(*known);
       if (!dim)
         return op.emitError("cannot express the inferred (-1) dim of this reshape as a product "
                             "of the model's symbols");

@@ -29,8 +29,9 @@ struct SymDim {
     return num == other.num && den == other.den && syms == other.syms;
   }
   bool operator!=(const SymDim& other) const { return !(*this == other); }
-  SymDim operator*(const SymDim& other) const;
-  /// this / other, if the result is still a monomial.
+  /// this · other, unless its coefficients overflow int64_t (dims come from untrusted models).
+  std::optional<SymDim> times(const SymDim& other) const;
+  /// this / other, if the result is still a monomial (and its coefficients fit).
   std::optional<SymDim> divide(const SymDim& other) const;
 };
 

@@ -9,6 +9,8 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
+#include "onnx/defs/schema.h"
+
 namespace llmopt::onnx_import {
 
 using namespace mlir;
@@ -82,10 +84,17 @@ LogicalResult GraphImporter::importInputs(func::FuncOp& func, OpBuilder& builder
     if (!tensorType.has_shape())
       return emitError(fileLoc) << "input '" << input.name()
                                 << "' has no shape (its rank must be known)";
+    // Names reach the artifact and the runtime's C API as C strings.
+    if (input.name().find('\0') != std::string::npos)
+      return emitError(fileLoc) << "an input name contains a NUL character";
     SmallVector<int64_t> shape;
-    for (const auto& dim : tensorType.shape().dim())
+    for (const auto& dim : tensorType.shape().dim()) {
+      if (!dim.has_dim_value() && dim.dim_param().find('\0') != std::string::npos)
+        return emitError(fileLoc) << "input '" << input.name() << "': dim " << shape.size()
+                                  << " is named with a NUL character";
       shape.push_back(dim.has_dim_value() && dim.dim_value() >= 0 ? dim.dim_value()
                                                                   : ShapedType::kDynamic);
+    }
     argTypes.push_back(RankedTensorType::get(shape, elementType));
     args.push_back(&input);
   }
@@ -124,6 +133,16 @@ LogicalResult GraphImporter::importNodes(int opset, OpBuilder& builder) {
     const OpImporter* importer = registry.lookup(node.op_type(), opset, why);
     NodeContext context(*this, node, builder, loc, opset);
     if (!importer) return context.error(why);
+    // The node against its schema (input and output counts, required inputs given, attribute
+    // types), as the ONNX checker does: the importers rely on it, with or without the checker.
+    if (const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(node.op_type(), opset, "")) {
+      try {
+        schema->Verify(node);
+      } catch (const std::exception& e) {
+        std::string message = e.what();
+        return context.error(message.substr(0, message.find('\n')));
+      }
+    }
     if (failed((*importer)(context))) return failure();
     for (int o = 0; o < node.output_size(); ++o)
       if (!node.output(o).empty() && !values.count(node.output(o)))
@@ -138,6 +157,9 @@ LogicalResult GraphImporter::importOutputs(func::FuncOp func, OpBuilder& builder
   SmallVector<Value> results;
   SmallVector<Type> resultTypes;
   for (const onnx::ValueInfoProto& output : graph.output()) {
+    if (output.name().find('\0') != std::string::npos)
+      return emitError(FileLineColLoc::get(ctx, file, 0, 0))
+             << "a graph output name contains a NUL character";
     Value value = lookup(output.name(), builder);
     if (!value)
       return emitError(FileLineColLoc::get(ctx, file, 0, 0))

@@ -52,6 +52,12 @@ bool MappedFile::open(const std::string& path, std::string& error) {
 
 bool ModelStorage::externalBytes(const std::string& location, uint64_t offset, uint64_t length,
                                  const char*& data, std::string& error) {
+  // A model loaded from memory has no folder: "" + "/" + location would be a path from the root.
+  if (directory.empty()) {
+    error = "external data '" + location +
+            "' needs the model's folder (the model was loaded from memory)";
+    return false;
+  }
   if (location.empty() || location[0] == '/' || location.find("..") != std::string::npos) {
     error = "external data location '" + location + "' must be a relative path inside the model's folder";
     return false;

@@ -82,6 +82,8 @@ bool checkNoNaN(const std::string& name, const void* data, uint64_t count, std::
 template <typename T, typename Field>
 mlir::AsmResourceBlob copyField(const Field& field) {
   std::vector<T> values(field.begin(), field.end());
+  // Not for an empty field: allocateAndCopy would memcpy from its null data() (undefined).
+  if (values.empty()) return mlir::HeapAsmResourceBlob::allocate(0, alignof(T));
   return mlir::HeapAsmResourceBlob::allocateAndCopyInferAlign(llvm::ArrayRef<T>(values));
 }
 

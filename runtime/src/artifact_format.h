@@ -22,6 +22,11 @@ constexpr uint64_t kWeightAlignment = 64;
 
 enum class Target : uint32_t { Cpu = 0, Cuda = 1 };
 
+// Plan limits of format v1: the loader refuses a tensor of a higher rank, or a dim whose monomial
+// multiplies more symbols; the writer refuses to compile such a model.
+constexpr int kMaxRank = 8;
+constexpr int kMaxDimSymbols = 8;
+
 struct ArtifactHeader {
   char magic[8];
   uint32_t format_version;

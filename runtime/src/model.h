@@ -19,8 +19,10 @@ namespace llmopt::rt {
 
 using kernels::kMaxRank;
 using kernels::Shape;
+static_assert(kMaxRank == artifact::kMaxRank && kMaxRank == LLMOPT_MAX_RANK,
+              "the kernels, the artifact format and the C API disagree on the maximum rank");
 
-constexpr int kMaxDimSymbols = 8;  // symbols in one dim's monomial
+constexpr int kMaxDimSymbols = artifact::kMaxDimSymbols;  // symbols in one dim's monomial
 
 // value = num * product(symbol values of syms) / den, with den > 0 and num >= 0.
 struct DimExpr {

@@ -3,6 +3,7 @@
 #include "frontends/onnx/OpRegistry.h"
 #include "ir/ConstantFolding.h"
 #include "ir/LLMOptOps.h"
+#include "ir/ShapeInference.h"
 
 namespace llmopt::onnx_import {
 namespace {
@@ -61,16 +62,12 @@ mlir::LogicalResult importFlatten(NodeContext& node) {
   int64_t axis = node.intAttr("axis").value_or(1);
   if (axis < 0) axis += rank;
   if (axis < 0 || axis > rank) return node.error("axis is out of range");
-  auto product = [](llvm::ArrayRef<int64_t> part) -> std::optional<int64_t> {
-    int64_t p = 1;
-    for (int64_t d : part) {
-      if (ShapedType::isDynamic(d)) return std::nullopt;
-      p *= d;
-    }
-    return p;
-  };
-  std::optional<int64_t> outer = product(dims.take_front(axis));
-  std::optional<int64_t> inner = product(dims.drop_front(axis));
+  // Each side's product, or nullopt when it has a dynamic dim.
+  std::optional<int64_t> outer = staticElementCount(dims.take_front(axis));
+  std::optional<int64_t> inner = staticElementCount(dims.drop_front(axis));
+  if (!outer || !inner) return node.error("the input shape has too many elements");
+  if (llvm::any_of(dims.take_front(axis), ShapedType::isDynamic)) outer = std::nullopt;
+  if (llvm::any_of(dims.drop_front(axis), ShapedType::isDynamic)) inner = std::nullopt;
   llvm::SmallVector<int64_t, 2> spec;
   // A dynamic side is either a copy of one dynamic dim at the same index, or inferred (-1).
   if (outer)

@@ -2,6 +2,7 @@
 #include "frontends/onnx/NodeContext.h"
 #include "frontends/onnx/OpRegistry.h"
 #include "ir/LLMOptOps.h"
+#include "ir/ShapeInference.h"
 
 namespace llmopt::onnx_import {
 namespace {
@@ -37,15 +38,12 @@ mlir::LogicalResult importSoftmaxCoerced(NodeContext& node) {
     return mlir::success();
   }
   llvm::ArrayRef<int64_t> dims = type.getShape();
-  auto product = [](llvm::ArrayRef<int64_t> part) -> int64_t {
-    int64_t p = 1;
-    for (int64_t d : part) {
-      if (mlir::ShapedType::isDynamic(d)) return -1;
-      p *= d;
-    }
-    return p;
-  };
-  int64_t rows = product(dims.take_front(axis)), cols = product(dims.drop_front(axis));
+  std::optional<int64_t> rowCount = staticElementCount(dims.take_front(axis));
+  std::optional<int64_t> colCount = staticElementCount(dims.drop_front(axis));
+  if (!rowCount || !colCount) return node.error("the input shape has too many elements");
+  // -1 for a side with a dynamic dim.
+  int64_t rows = llvm::any_of(dims.take_front(axis), mlir::ShapedType::isDynamic) ? -1 : *rowCount;
+  int64_t cols = llvm::any_of(dims.drop_front(axis), mlir::ShapedType::isDynamic) ? -1 : *colCount;
   if (cols < 0 || llvm::count_if(dims, mlir::ShapedType::isDynamic) > 1)
     return node.error("softmax over a dynamic axis range is not supported before opset 13");
   Value matrix = node.reshape(x, {rows, cols});

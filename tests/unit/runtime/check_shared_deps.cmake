@@ -1,7 +1,8 @@
 # ctest script: the shared runtime depends on nothing of the compiler. Fails when a NEEDED entry
 # or an undefined dynamic symbol names MLIR, LLVM, protobuf, ONNX, Eigen, yaml-cpp or the
 # FlatBuffers library, or when it exports anything but the C API; prints its stripped size.
-#   cmake -DLIBRARY=<path/to/libllmopt_runtime.so> -P check_shared_deps.cmake
+# The sanitizer runtimes (libasan, libubsan) are allowed only in a sanitizer build (SANITIZE=ON).
+#   cmake -DLIBRARY=<path/to/libllmopt_runtime.so> [-DSANITIZE=ON] -P check_shared_deps.cmake
 if(NOT LIBRARY OR NOT EXISTS "${LIBRARY}")
   message(FATAL_ERROR "LIBRARY not set or missing: '${LIBRARY}'")
 endif()
@@ -21,6 +22,9 @@ message(STATUS "NEEDED: ${needed}")
 string(TOLOWER "${needed}" needed_lower)
 if(needed_lower MATCHES "${forbidden}")
   message(FATAL_ERROR "libllmopt_runtime.so needs a compiler library: ${needed}")
+endif()
+if(NOT SANITIZE AND needed_lower MATCHES "libasan|libubsan")
+  message(FATAL_ERROR "libllmopt_runtime.so needs a sanitizer runtime outside a sanitizer build: ${needed}")
 endif()
 
 execute_process(COMMAND ${NM} -D -C --undefined-only "${LIBRARY}" OUTPUT_VARIABLE undefined

@@ -23,7 +23,7 @@
 
 namespace {
 
-// Inputs larger than this are not allocated (the shape is legal, the fuzzer is not a benchmark).
+// Input bytes allocated per session at most (a shape may be legal and still too large here).
 constexpr uint64_t kMaxInputBytes = uint64_t(1) << 24;
 
 [[noreturn]] void bug(const char* what) {
@@ -73,13 +73,20 @@ void queryModel(const llmopt_model* model) {
   }
 }
 
+// The zero-filled input buffers of one session. A binding borrows its buffer until it is
+// replaced, and a refused set_input keeps the previous binding: so every buffer lives as long as
+// the session, within a byte budget.
+struct InputBuffers {
+  std::vector<std::unique_ptr<uint8_t[]>> buffers;
+  uint64_t bytes = 0;
+};
+
 // Binds every input, zero-filled: static dims as the model says, each distinct dynamic dim name
-// `value(k)` for the k-th name met. Returns false when an input is too large to allocate here.
+// `value(k)` for the k-th name met. Returns false when the inputs are too large to allocate here.
 template <class Value>
 bool bindInputs(const llmopt_model* model, llmopt_session* session, Value value,
-                std::vector<std::unique_ptr<uint8_t[]>>& buffers) {
+                InputBuffers& buffers) {
   std::map<std::string, int64_t> symbols;
-  buffers.clear();
   for (size_t i = 0; i < llmopt_model_num_inputs(model); ++i) {
     llmopt_tensor_info info;
     if (llmopt_model_input_info(model, i, &info) != LLMOPT_OK) bug("input index in range refused");
@@ -94,13 +101,15 @@ bool bindInputs(const llmopt_model* model, llmopt_session* session, Value value,
         dims[d] = it->second;
       }
       if (__builtin_mul_overflow(bytes, static_cast<uint64_t>(dims[d]), &bytes) ||
-          bytes > kMaxInputBytes)
+          bytes > kMaxInputBytes - buffers.bytes)
         return false;
     }
-    buffers.emplace_back(new uint8_t[bytes]());  // exact size; new[] is 16-byte aligned
+    buffers.bytes += bytes;
+    buffers.buffers.emplace_back(new uint8_t[bytes]());  // exact size; new[] is 16-byte aligned
     // A refusal is fine (e.g. a compound dim such as 2*seq that the values above do not meet).
-    (void)llmopt_session_set_input(session, i, info.dtype, info.rank, dims, buffers.back().get(),
-                                   bytes);
+    // An empty input is passed as NULL, which the API allows.
+    (void)llmopt_session_set_input(session, i, info.dtype, info.rank, dims,
+                                   bytes ? buffers.buffers.back().get() : nullptr, bytes);
   }
   return true;
 }
@@ -138,7 +147,7 @@ void runModel(const llmopt_model* model) {
   options.num_threads = 1;
   llmopt_session* session = nullptr;
   if (llmopt_session_create(model, &options, &session) != LLMOPT_OK) return;
-  std::vector<std::unique_ptr<uint8_t[]>> buffers;
+  InputBuffers buffers;
   // Symbols all 1; run twice on the same binding; then 2, 3, 4, 1, ... per distinct symbol; then
   // all 4 (the arena grows and shrinks between runs).
   auto one = [](size_t) { return int64_t(1); };

@@ -27,6 +27,8 @@ void softmaxF32(const float* x, const Shape& shape, int axis, float* y) {
   for (int i = 0; i < axis; ++i) outer *= shape.dims[i];
   for (int i = axis + 1; i < shape.rank; ++i) inner *= shape.dims[i];
   const int64_t n = shape.dims[axis];
+  // An empty tensor: nothing to do, and its data may be NULL (no offsets from it).
+  if (outer == 0 || n == 0 || inner == 0) return;
   for (int64_t o = 0; o < outer; ++o) {
     const float* xo = x + o * n * inner;
     float* yo = y + o * n * inner;

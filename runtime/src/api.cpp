@@ -79,6 +79,7 @@ const char* llmopt_status_name(llmopt_status status) {
     case LLMOPT_ERROR_INVALID_ARGUMENT: return "invalid argument";
     case LLMOPT_ERROR_OUT_OF_MEMORY: return "out of memory";
     case LLMOPT_ERROR_STATE: return "wrong state";
+    case LLMOPT_STATUS_MAX_ENUM: break;
   }
   return "unknown status";
 }

@@ -14,6 +14,7 @@ size_t dtypeSize(llmopt_dtype dtype) {
     case LLMOPT_DTYPE_I32: return 4;
     case LLMOPT_DTYPE_I64: return 8;
     case LLMOPT_DTYPE_BOOL: return 1;
+    case LLMOPT_DTYPE_MAX_ENUM: break;
   }
   return 0;
 }
@@ -28,6 +29,7 @@ const char* dtypeName(llmopt_dtype dtype) {
     case LLMOPT_DTYPE_I32: return "i32";
     case LLMOPT_DTYPE_I64: return "i64";
     case LLMOPT_DTYPE_BOOL: return "bool";
+    case LLMOPT_DTYPE_MAX_ENUM: break;
   }
   return "unknown";
 }

@@ -36,7 +36,10 @@ typedef enum llmopt_status {
   LLMOPT_ERROR_UNSUPPORTED = 3,      /* newer format version, unknown target or op */
   LLMOPT_ERROR_INVALID_ARGUMENT = 4, /* wrong index, dtype, rank, shape, null pointer */
   LLMOPT_ERROR_OUT_OF_MEMORY = 5,
-  LLMOPT_ERROR_STATE = 6             /* e.g. run before every input is set */
+  LLMOPT_ERROR_STATE = 6,            /* e.g. run before every input is set */
+  /* Not a status: makes the enum span int, so any int a C caller passes is a valid value in C++
+   * (the runtime then refuses it) rather than undefined behaviour. */
+  LLMOPT_STATUS_MAX_ENUM = 0x7fffffff
 } llmopt_status;
 
 typedef enum llmopt_dtype {
@@ -47,7 +50,8 @@ typedef enum llmopt_dtype {
   LLMOPT_DTYPE_U8 = 4,
   LLMOPT_DTYPE_I32 = 5,
   LLMOPT_DTYPE_I64 = 6,
-  LLMOPT_DTYPE_BOOL = 7
+  LLMOPT_DTYPE_BOOL = 7,
+  LLMOPT_DTYPE_MAX_ENUM = 0x7fffffff /* not a dtype: see LLMOPT_STATUS_MAX_ENUM */
 } llmopt_dtype;
 
 #define LLMOPT_MAX_RANK 8

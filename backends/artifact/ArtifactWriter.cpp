@@ -214,9 +214,9 @@ FailureOr<uint32_t> PlanBuilder::packedWeight(LinearOp linear) {
   std::vector<float> splat = values ? *values : std::vector<float>{};
   const char* src = raw ? raw->data() : nullptr;
   uint64_t offset = addWeights(bytes, [=](char* dst) {
-    std::vector<float> aligned;  // blob bytes need not be float-aligned
-    const float* w = splat.empty() ? nullptr : splat.data();
-    if (!w) {
+    const float* w = splat.empty() ? reinterpret_cast<const float*>(src) : splat.data();
+    std::vector<float> aligned;  // blob bytes need not be float-aligned: copy only then
+    if (reinterpret_cast<uintptr_t>(w) % alignof(float) != 0) {
       aligned.resize(n * k);
       std::memcpy(aligned.data(), src, n * k * sizeof(float));
       w = aligned.data();

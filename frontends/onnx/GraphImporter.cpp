@@ -18,8 +18,15 @@ using namespace mlir;
 GraphImporter::GraphImporter(MLIRContext* context, ModelStorage& storage, std::string fileName)
     : ctx(context), modelStorage(storage), file(std::move(fileName)) {}
 
+namespace {
+/// The node's name, or "<OpType>#<index>" for an unnamed node (ONNX names are optional).
+std::string nodeName(const onnx::NodeProto& node, int index) {
+  return node.name().empty() ? node.op_type() + "#" + std::to_string(index) : node.name();
+}
+}  // namespace
+
 Location GraphImporter::nodeLocation(const onnx::NodeProto& node, int index) const {
-  std::string name = node.name().empty() ? node.op_type() + "#" + std::to_string(index) : node.name();
+  std::string name = nodeName(node, index);
   return NameLoc::get(StringAttr::get(ctx, name), FileLineColLoc::get(ctx, file, 0, 0));
 }
 
@@ -55,7 +62,7 @@ LogicalResult GraphImporter::checkSupport(int opset) {
       why = "domain '" + domain + "' is not supported";
     else if (registry.lookup(node.op_type(), opset, why))
       continue;
-    std::string name = node.name().empty() ? node.op_type() + "#" + std::to_string(i) : node.name();
+    std::string name = nodeName(node, i);
     unsupported += std::string(count ? "; " : "") + "node '" + name + "' (" + node.op_type() +
                    ", opset " + std::to_string(opset) + "): " + why;
     ++count;
@@ -119,7 +126,7 @@ LogicalResult GraphImporter::importNodes(int opset, OpBuilder& builder) {
   for (int i = 0; i < nodes.size(); ++i) {
     const onnx::NodeProto& node = nodes[i];
     Location loc = nodeLocation(node, i);
-    std::string name = node.name().empty() ? node.op_type() + "#" + std::to_string(i) : node.name();
+    std::string name = nodeName(node, i);
     // ONNX requires nodes in topological order: an input nobody defined yet is a cycle or a
     // missing initializer.
     for (const std::string& input : node.input()) {

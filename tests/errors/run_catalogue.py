@@ -70,6 +70,11 @@ def external_data_model(d, data_bytes):
             f.write(b"\0" * data_bytes)
 
 
+def compile_args(d):
+    """The command line of the usual case: compile {dir}/m.onnx to {dir}/out.llmo."""
+    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+
+
 def write(path, data, mode="w"):
     with open(path, mode) as f:
         f.write(data)
@@ -122,14 +127,14 @@ def _(llmopt, d):
 @case("onnx: empty file", 1, "error: '{dir}/m.onnx' is empty, not an ONNX model")
 def _(llmopt, d):
     write(f"{d}/m.onnx", "")
-    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+    return compile_args(d)
 
 
 @case("onnx: garbage bytes", 1,
       "error: '{dir}/m.onnx' is not a valid ONNX model (protobuf parse failed)")
 def _(llmopt, d):
     write(f"{d}/m.onnx", bytes(range(7, 250, 3)) * 5, "wb")
-    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+    return compile_args(d)
 
 
 @case("onnx: truncated file", 1,
@@ -137,13 +142,13 @@ def _(llmopt, d):
 def _(llmopt, d):
     data = open(MLP, "rb").read()
     write(f"{d}/m.onnx", data[: len(data) // 2], "wb")
-    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+    return compile_args(d)
 
 
 @case("onnx: a directory, not a file", 1, "error: '{dir}/m.onnx' is not a regular file")
 def _(llmopt, d):
     os.mkdir(f"{d}/m.onnx")
-    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+    return compile_args(d)
 
 
 @case("onnx: unsupported ops, all named", 1,
@@ -156,7 +161,7 @@ def _(llmopt, d):
                 helper.make_node("Relu", ["c"], ["r"], name="relu_1"),
                 helper.make_node("TopK", ["r", "k"], ["y", "i"], name="topk_1")],
                [vinfo("x", [3, 4])], [vinfo("y", [3, 2]), vinfo("i", [3, 2], TensorProto.INT64)], [k])
-    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+    return compile_args(d)
 
 
 @case("onnx: op version not implemented", 1,
@@ -164,14 +169,14 @@ def _(llmopt, d):
       "not supported; supported versions: Add-7, Add-13, Add-14")
 def _(llmopt, d):
     add_model(f"{d}/m.onnx", opset=6)
-    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+    return compile_args(d)
 
 
 @case("onnx: opset from the future", 1,
       "error: {dir}/m.onnx: model uses opset 99; this build knows ONNX opsets up to 17")
 def _(llmopt, d):
     add_model(f"{d}/m.onnx", opset=99)
-    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+    return compile_args(d)
 
 
 @case("onnx: foreign domain", 1,
@@ -184,7 +189,7 @@ def _(llmopt, d):
                                                     helper.make_opsetid("com.microsoft", 1)])
     model.ir_version = 8
     onnx.save(model, f"{d}/m.onnx")
-    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+    return compile_args(d)
 
 
 @case("onnx: graph cycle", 1,
@@ -196,7 +201,7 @@ def _(llmopt, d):
                 helper.make_node("Relu", ["a"], ["b"], name="relu_b"),
                 helper.make_node("Add", ["x", "a"], ["y"], name="add_1")],
                [vinfo("x", [2])], [vinfo("y", [2])])
-    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+    return compile_args(d)
 
 
 @case("onnx: missing initializer", 1,
@@ -205,7 +210,7 @@ def _(llmopt, d):
 def _(llmopt, d):
     save_model(f"{d}/m.onnx", [helper.make_node("Add", ["x", "w"], ["y"], name="add_1")],
                [vinfo("x", [2])], [vinfo("y", [2])])
-    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+    return compile_args(d)
 
 
 @case("onnx: dangling graph output", 1,
@@ -213,7 +218,7 @@ def _(llmopt, d):
 def _(llmopt, d):
     save_model(f"{d}/m.onnx", [helper.make_node("Relu", ["x"], ["y"], name="relu_1")],
                [vinfo("x", [2])], [vinfo("y", [2]), vinfo("z", [2])])
-    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+    return compile_args(d)
 
 
 @case("onnx: shape mismatch", 1,
@@ -222,7 +227,7 @@ def _(llmopt, d):
     w = numpy_helper.from_array(np.ones(4, np.float32), "w")
     save_model(f"{d}/m.onnx", [helper.make_node("Add", ["x", "w"], ["y"], name="add_1")],
                [vinfo("x", ["batch", 3])], [vinfo("y", ["batch", 3])], [w])
-    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+    return compile_args(d)
 
 
 @case("onnx: initializer with too few bytes", 1,
@@ -231,7 +236,7 @@ def _(llmopt, d):
     w = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[4], raw_data=b"\0" * 8)
     save_model(f"{d}/m.onnx", [helper.make_node("Add", ["x", "w"], ["y"], name="add_1")],
                [vinfo("x", [4])], [vinfo("y", [4])], [w])
-    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+    return compile_args(d)
 
 
 @case("onnx: huge dims", 1, "error: {dir}/m.onnx: tensor 'w' has an invalid or too large shape")
@@ -239,7 +244,7 @@ def _(llmopt, d):
     w = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[1 << 40, 1 << 20], raw_data=b"\0" * 16)
     save_model(f"{d}/m.onnx", [helper.make_node("Add", ["x", "w"], ["y"], name="add_1")],
                [vinfo("x", [4])], [vinfo("y", [4])], [w])
-    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+    return compile_args(d)
 
 
 @case("onnx: external data file missing", 1,
@@ -247,7 +252,7 @@ def _(llmopt, d):
       "in {dir}/w.bin, but it doesn't exist or is not accessible.")
 def _(llmopt, d):
     external_data_model(d, None)
-    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+    return compile_args(d)
 
 
 @case("onnx: external data file too short", 1,
@@ -255,14 +260,14 @@ def _(llmopt, d):
       "[0, 16)")
 def _(llmopt, d):
     external_data_model(d, 8)
-    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+    return compile_args(d)
 
 
 @case("onnx: NaN weights are refused", 1,
       "error: {dir}/m.onnx: tensor 'w' contains 2 NaN values (a broken export?)")
 def _(llmopt, d):
     add_model(f"{d}/m.onnx", w=np.array([1, np.nan, 2, np.nan], np.float32))
-    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+    return compile_args(d)
 
 
 @case("onnx: float64 compute", 1,
@@ -271,7 +276,7 @@ def _(llmopt, d):
     w = numpy_helper.from_array(np.ones(4, np.float64), "w")
     save_model(f"{d}/m.onnx", [helper.make_node("Add", ["x", "w"], ["y"], name="add_1")],
                [vinfo("x", [4], TensorProto.DOUBLE)], [vinfo("y", [4], TensorProto.DOUBLE)], [w])
-    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+    return compile_args(d)
 
 
 @case("onnx: Reshape shape not constant", 1,
@@ -280,7 +285,7 @@ def _(llmopt, d):
 def _(llmopt, d):
     save_model(f"{d}/m.onnx", [helper.make_node("Reshape", ["x", "s"], ["y"], name="reshape_1")],
                [vinfo("x", [2, 3]), vinfo("s", [2], TensorProto.INT64)], [vinfo("y", [3, 2])])
-    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+    return compile_args(d)
 
 
 @case("onnx: input without a shape", 1,
@@ -289,7 +294,7 @@ def _(llmopt, d):
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, None)
     save_model(f"{d}/m.onnx", [helper.make_node("Relu", ["x"], ["y"], name="relu_1")],
                [x], [vinfo("y", [2])])
-    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+    return compile_args(d)
 
 
 @case("onnx: sequence input", 1, "error: {dir}/m.onnx: input 'x' is not a tensor")
@@ -297,7 +302,7 @@ def _(llmopt, d):
     seq = helper.make_tensor_sequence_value_info("x", TensorProto.FLOAT, [2])
     save_model(f"{d}/m.onnx", [helper.make_node("Identity", ["x"], ["y"], name="id_1")],
                [seq], [helper.make_tensor_sequence_value_info("y", TensorProto.FLOAT, [2])])
-    return ["compile", f"{d}/m.onnx", "-o", f"{d}/out.llmo"]
+    return compile_args(d)
 
 
 # YAML pipelines ----------------------------------------------------------------------------
@@ -565,7 +570,7 @@ def run_case(llmopt, name, setup, code, line, show):
         problems = []
         if result.returncode != code:
             problems.append(f"exit {result.returncode}, expected {code}")
-        if line is not None and not line_matches(line, first):
+        if not line_matches(line, first):
             problems.append(f"stderr line\n      got:      {first}\n      expected: {line}")
         if result.returncode != 0 and argv[0] == "compile" and result.stdout:
             problems.append("stdout is not empty")

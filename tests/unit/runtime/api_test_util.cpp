@@ -92,4 +92,11 @@ ModelPtr loadOrFail(const std::vector<uint8_t>& artifact) {
   return ModelPtr(model);
 }
 
+SessionPtr createSessionOrFail(const llmopt_model* model) {
+  llmopt_session* session = nullptr;
+  llmopt_status status = llmopt_session_create(model, nullptr, &session);
+  EXPECT_EQ(status, LLMOPT_OK) << llmopt_last_error();
+  return SessionPtr(session);
+}
+
 }  // namespace llmopt::testing

@@ -44,6 +44,9 @@ std::string writeTempFile(const std::string& name, const std::vector<uint8_t>& b
 ModelPtr loadOrFail(const std::vector<uint8_t>& artifact);
 ModelPtr loadOrFail(std::vector<uint8_t>&& artifact) = delete;
 
+// A session with default options; null (and a test failure) if it cannot be created.
+SessionPtr createSessionOrFail(const llmopt_model* model);
+
 }  // namespace llmopt::testing
 
 #endif  // LLMOPT_TESTS_UNIT_RUNTIME_API_TEST_UTIL_H

@@ -92,9 +92,8 @@ TEST_P(MlpRoundTrip, FromMemoryTwoBatchSizesOneSession) {
     ModelPtr model = loadOrFail(mlp.artifact);
     ASSERT_TRUE(model);
     checkMlpFacts(model.get(), mlp);
-    llmopt_session* raw;
-    ASSERT_EQ(llmopt_session_create(model.get(), nullptr, &raw), LLMOPT_OK);
-    SessionPtr session(raw);
+    SessionPtr session = createSessionOrFail(model.get());
+    ASSERT_TRUE(session);
     runMlp(session.get(), mlp, 3);
     const uint64_t small_arena = llmopt_session_arena_bytes(session.get());
     EXPECT_GT(small_arena, 0u);
@@ -135,9 +134,8 @@ INSTANTIATE_TEST_SUITE_P(Layouts, MlpRoundTrip,
 TEST(RoundTrip, InputsStayBoundAcrossRuns) {
   Mlp mlp = makeMlp(8, 5, plan::WeightLayout::PackedN16);
   ModelPtr model = loadOrFail(mlp.artifact);
-  llmopt_session* raw;
-  ASSERT_EQ(llmopt_session_create(model.get(), nullptr, &raw), LLMOPT_OK);
-  SessionPtr session(raw);
+  SessionPtr session = createSessionOrFail(model.get());
+  ASSERT_TRUE(session);
   auto x = randomInput(4 * 8, 1);
   const int64_t dims[2] = {4, 8};
   ASSERT_EQ(llmopt_session_set_input(session.get(), 0, LLMOPT_DTYPE_F32, 2, dims, x.data(),
@@ -220,9 +218,8 @@ TEST(RoundTrip, EveryKernelWithSymbolicReshape) {
   EXPECT_EQ(info.dims[0], -1);
   EXPECT_STREQ(info.dim_names[0], "9*batch");
 
-  llmopt_session* raw;
-  ASSERT_EQ(llmopt_session_create(model.get(), nullptr, &raw), LLMOPT_OK);
-  SessionPtr session(raw);
+  SessionPtr session = createSessionOrFail(model.get());
+  ASSERT_TRUE(session);
   for (int64_t batch : {2, 5}) {
     SCOPED_TRACE(batch);
     auto x = randomInput(batch * 24, static_cast<uint32_t>(batch));
@@ -289,9 +286,8 @@ TEST(RoundTrip, StaticModelAndChecksumOff) {
   EXPECT_EQ(info.dims[0], 2);
   EXPECT_EQ(info.dim_names[0], nullptr);
 
-  llmopt_session* raw;
-  ASSERT_EQ(llmopt_session_create(model.get(), nullptr, &raw), LLMOPT_OK);
-  SessionPtr session(raw);
+  SessionPtr session = createSessionOrFail(model.get());
+  ASSERT_TRUE(session);
   const float data[6] = {1, 2, 3, 4, 5, 6};
   const int64_t dims[2] = {2, 3};
   ASSERT_EQ(llmopt_session_set_input(session.get(), 0, LLMOPT_DTYPE_F32, 2, dims, data, 24),

@@ -259,9 +259,8 @@ TEST(RunRejects, OutputShapeDisagreesWithKernel) {
   const std::vector<uint8_t> artifact = mlp.builder.build();
   ModelPtr model = loadOrFail(artifact);
   ASSERT_TRUE(model);
-  llmopt_session* raw;
-  ASSERT_EQ(llmopt_session_create(model.get(), nullptr, &raw), LLMOPT_OK);
-  SessionPtr session(raw);
+  SessionPtr session = createSessionOrFail(model.get());
+  ASSERT_TRUE(session);
   std::vector<float> x(16);
   const int64_t dims[2] = {2, 8};
   ASSERT_EQ(llmopt_session_set_input(session.get(), 0, LLMOPT_DTYPE_F32, 2, dims, x.data(), 64),
@@ -281,9 +280,8 @@ TEST(RunRejects, BinaryShapesThatDoNotBroadcast) {
   const std::vector<uint8_t> artifact = b.build();
   ModelPtr model = loadOrFail(artifact);
   ASSERT_TRUE(model);
-  llmopt_session* raw;
-  ASSERT_EQ(llmopt_session_create(model.get(), nullptr, &raw), LLMOPT_OK);
-  SessionPtr session(raw);
+  SessionPtr session = createSessionOrFail(model.get());
+  ASSERT_TRUE(session);
   std::vector<float> data(4);
   int64_t dims[1] = {4};
   ASSERT_EQ(llmopt_session_set_input(session.get(), 0, LLMOPT_DTYPE_F32, 1, dims, data.data(), 16),
@@ -306,9 +304,8 @@ TEST(RunRejects, AbsurdArena) {
   const std::vector<uint8_t> artifact = b.build();
   ModelPtr model = loadOrFail(artifact);
   ASSERT_TRUE(model);
-  llmopt_session* raw;
-  ASSERT_EQ(llmopt_session_create(model.get(), nullptr, &raw), LLMOPT_OK);
-  SessionPtr session(raw);
+  SessionPtr session = createSessionOrFail(model.get());
+  ASSERT_TRUE(session);
   float data[1] = {0};
   const int64_t dims[1] = {1};
   ASSERT_EQ(llmopt_session_set_input(session.get(), 0, LLMOPT_DTYPE_F32, 1, dims, data, 4),

@@ -141,9 +141,8 @@ TEST(SessionErrorsSquare, SameSymbolTwiceInOneInput) {
   const std::vector<uint8_t> artifact = b.build();
   ModelPtr model = loadOrFail(artifact);
   ASSERT_TRUE(model);
-  llmopt_session* raw;
-  ASSERT_EQ(llmopt_session_create(model.get(), nullptr, &raw), LLMOPT_OK);
-  SessionPtr session(raw);
+  SessionPtr session = createSessionOrFail(model.get());
+  ASSERT_TRUE(session);
   std::vector<float> data(6);
   const int64_t dims[2] = {2, 3};
   EXPECT_TRUE(failsWith(
@@ -163,9 +162,8 @@ TEST(SessionErrorsCompound, CompoundInputDim) {
   const std::vector<uint8_t> artifact = b.build();
   ModelPtr model = loadOrFail(artifact);
   ASSERT_TRUE(model);
-  llmopt_session* raw;
-  ASSERT_EQ(llmopt_session_create(model.get(), nullptr, &raw), LLMOPT_OK);
-  SessionPtr session(raw);
+  SessionPtr session = createSessionOrFail(model.get());
+  ASSERT_TRUE(session);
   std::vector<float> xs(3), zs(5);
   const int64_t xd[1] = {3}, zd[1] = {5};
   ASSERT_EQ(llmopt_session_set_input(session.get(), 0, LLMOPT_DTYPE_F32, 1, xd, xs.data(), 12),

@@ -16,13 +16,13 @@
 namespace llmopt::artifact {
 
 constexpr char kMagic[8] = {'L', 'L', 'M', 'O', 'A', 'R', 'T', '\0'};
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2;
 constexpr uint64_t kHeaderBytes = 64;
 constexpr uint64_t kWeightAlignment = 64;
 
 enum class Target : uint32_t { Cpu = 0, Cuda = 1 };
 
-// Plan limits of format v1: the loader refuses a tensor of a higher rank, or a dim whose monomial
+// Plan limits: the loader refuses a tensor of a higher rank, or a dim whose monomial
 // multiplies more symbols; the writer refuses to compile such a model.
 constexpr int kMaxRank = 8;
 constexpr int kMaxDimSymbols = 8;

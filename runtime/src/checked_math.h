@@ -16,6 +16,9 @@ inline bool checkedAdd(uint64_t a, uint64_t b, uint64_t* out) {
 inline bool checkedMul(int64_t a, int64_t b, int64_t* out) {
   return !__builtin_mul_overflow(a, b, out);
 }
+inline bool checkedAdd(int64_t a, int64_t b, int64_t* out) {
+  return !__builtin_add_overflow(a, b, out);
+}
 // Rounds up to a multiple of `alignment` (a power of two).
 inline bool checkedAlignUp(uint64_t value, uint64_t alignment, uint64_t* out) {
   uint64_t bumped;

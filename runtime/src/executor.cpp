@@ -1,42 +1,178 @@
 #include "executor.h"
 
+#include <cinttypes>
+#include <vector>
+
 #include "dtype.h"
 #include "kernels/cpu/generic/binary.h"
+#include "kernels/cpu/generic/cast.h"
+#include "kernels/cpu/generic/clip.h"
+#include "kernels/cpu/generic/concat.h"
 #include "kernels/cpu/generic/copy.h"
+#include "kernels/cpu/generic/expand.h"
+#include "kernels/cpu/generic/fill.h"
+#include "kernels/cpu/generic/gather.h"
+#include "kernels/cpu/generic/layer_norm.h"
 #include "kernels/cpu/generic/linear.h"
 #include "kernels/cpu/generic/matmul.h"
+#include "kernels/cpu/generic/reduce.h"
+#include "kernels/cpu/generic/slice.h"
 #include "kernels/cpu/generic/softmax.h"
 #include "kernels/cpu/generic/transpose.h"
+#include "kernels/cpu/generic/trilu.h"
 #include "kernels/cpu/generic/unary.h"
+#include "kernels/cpu/generic/where.h"
+#include "op_shapes.h"
 
 namespace llmopt::rt {
 namespace {
 
 using namespace kernels::cpu;
 
-void runBinary(BinaryOp kind, const OpDesc& op, const ExecContext& c) {
-  binaryF32(kind, static_cast<const float*>(c.data[op.inputs[0]]), c.shapes[op.inputs[0]],
-            static_cast<const float*>(c.data[op.inputs[1]]), c.shapes[op.inputs[1]],
-            static_cast<float*>(c.data[op.output]), c.shapes[op.output]);
+// Typed views of an op's operands.
+class Operands {
+ public:
+  Operands(const OpDesc& op, const ExecContext& c) : op_(op), c_(c) {}
+  template <class T = void>
+  const T* in(size_t j) const {
+    return static_cast<const T*>(c_.data[op_.inputs[j]]);
+  }
+  template <class T = void>
+  T* out() const {
+    return static_cast<T*>(c_.data[op_.output]);
+  }
+  const Shape& inShape(size_t j) const { return c_.shapes[op_.inputs[j]]; }
+  const Shape& outShape() const { return c_.shapes[op_.output]; }
+  const TensorDesc& inTensor(size_t j) const { return c_.model->tensors[op_.inputs[j]]; }
+  const TensorDesc& outTensor() const { return c_.model->tensors[op_.output]; }
+  size_t outElemSize() const { return dtypeSize(outTensor().dtype); }
+
+ private:
+  const OpDesc& op_;
+  const ExecContext& c_;
+};
+
+ElemType elemType(llmopt_dtype dtype) {  // the dtypes import lets through to fill/range/cast
+  switch (dtype) {
+    case LLMOPT_DTYPE_I64: return ElemType::I64;
+    case LLMOPT_DTYPE_I32: return ElemType::I32;
+    case LLMOPT_DTYPE_BOOL: return ElemType::Bool;
+    default: return ElemType::F32;
+  }
 }
 
-void runUnary(UnaryOp kind, const OpDesc& op, const ExecContext& c) {
-  unaryF32(kind, static_cast<const float*>(c.data[op.inputs[0]]),
-           static_cast<float*>(c.data[op.output]), c.shapes[op.output].elements());
+// The product of dims [begin, end) of a shape.
+int64_t dimProduct(const Shape& s, int begin, int end) {
+  int64_t n = 1;
+  for (int d = begin; d < end; ++d) n *= s.dims[d];
+  return n;
+}
+
+void runBinary(const OpDesc& op, const ExecContext& c) {
+  const Operands o(op, c);
+  const BinaryOp kind = static_cast<BinaryOp>(op.sub_op);
+  const Shape &as = o.inShape(0), &bs = o.inShape(1), &ys = o.outShape();
+  const llmopt_dtype dtype = o.inTensor(0).dtype;
+  if (isLogic(kind))
+    return logicBool(kind, o.in<uint8_t>(0), as, o.in<uint8_t>(1), bs, o.out<uint8_t>(), ys,
+                     c.parallel);
+  if (isComparison(kind)) {
+    if (dtype == LLMOPT_DTYPE_I64)
+      return compareI64(kind, o.in<int64_t>(0), as, o.in<int64_t>(1), bs, o.out<uint8_t>(), ys,
+                        c.parallel);
+    return compareF32(kind, o.in<float>(0), as, o.in<float>(1), bs, o.out<uint8_t>(), ys,
+                      c.parallel);
+  }
+  if (dtype == LLMOPT_DTYPE_I64)
+    return binaryI64(kind, o.in<int64_t>(0), as, o.in<int64_t>(1), bs, o.out<int64_t>(), ys,
+                     c.parallel);
+  binaryF32(kind, o.in<float>(0), as, o.in<float>(1), bs, o.out<float>(), ys, c.parallel);
+}
+
+void runUnary(const OpDesc& op, const ExecContext& c) {
+  const Operands o(op, c);
+  const UnaryOp kind = static_cast<UnaryOp>(op.sub_op);
+  const int64_t n = o.outShape().elements();
+  switch (op.kernel) {
+    case OpKernel::NotBool: return notBool(o.in<uint8_t>(0), o.out<uint8_t>(), n, c.parallel);
+    case OpKernel::NegI64:
+    case OpKernel::AbsI64:
+      return unaryI64(kind, o.in<int64_t>(0), o.out<int64_t>(), n, c.parallel);
+    default: return unaryF32(kind, o.in<float>(0), o.out<float>(), n, c.parallel);
+  }
 }
 
 void runLinear(const OpDesc& op, const ExecContext& c) {
+  const Operands o(op, c);
   LinearArgs args;
-  args.x = static_cast<const float*>(c.data[op.inputs[0]]);
+  args.x = o.in<float>(0);
   args.k = op.k;
   args.n = op.n;
-  args.m = c.shapes[op.inputs[0]].elements() / op.k;
-  args.w = static_cast<const float*>(c.data[op.inputs[1]]);
+  args.m = o.inShape(0).elements() / op.k;
+  args.w = o.in<float>(1);
   args.w_layout = op.w_layout;
-  args.bias = op.has_bias ? static_cast<const float*>(c.data[op.inputs[2]]) : nullptr;
-  args.y = static_cast<float*>(c.data[op.output]);
+  args.bias = op.has_bias ? o.in<float>(2) : nullptr;
+  args.y = o.out<float>();
   args.scratch = c.scratch;
   linearF32(args, c.parallel);
+}
+
+ReduceOp reduceOp(OpKernel kernel) {
+  switch (kernel) {
+    case OpKernel::ReduceMeanF32: return ReduceOp::Mean;
+    case OpKernel::ReduceMaxF32: return ReduceOp::Max;
+    case OpKernel::ReduceMinF32: return ReduceOp::Min;
+    default: return ReduceOp::Sum;
+  }
+}
+
+void runLayerNorm(const OpDesc& op, const ExecContext& c) {
+  const Operands o(op, c);
+  const Shape& xs = o.inShape(0);
+  layerNormF32(o.in<float>(0), o.in<float>(1), op.has_bias ? o.in<float>(2) : nullptr,
+               dimProduct(xs, 0, op.axis), dimProduct(xs, op.axis, xs.rank), op.epsilon,
+               o.out<float>(), c.parallel);
+}
+
+Status runGather(const OpDesc& op, const ExecContext& c) {
+  const Operands o(op, c);
+  const Shape& data = o.inShape(0);
+  GatherArgs args;
+  args.data = o.in(0);
+  args.outer = dimProduct(data, 0, op.axis);
+  args.dim = data.dims[op.axis];
+  args.inner = dimProduct(data, op.axis + 1, data.rank);
+  args.elem_size = o.outElemSize();
+  args.indices = o.in(1);
+  args.indices_i64 = o.inTensor(1).dtype == LLMOPT_DTYPE_I64;
+  args.count = o.inShape(1).elements();
+  args.y = o.out();
+  int64_t bad = 0;
+  if (!gather(args, &bad, c.parallel))
+    return fail(LLMOPT_ERROR_INVALID_ARGUMENT,
+                "op '%s': gather index %" PRId64 " (from '%s') is outside [-%" PRId64
+                ", %" PRId64 ") along axis %d of '%s'",
+                op.name, bad, o.inTensor(1).name, args.dim, args.dim, op.axis,
+                o.inTensor(0).name);
+  return LLMOPT_OK;
+}
+
+void runConcat(const OpDesc& op, const ExecContext& c) {
+  const Operands o(op, c);
+  const Shape& ys = o.outShape();
+  std::vector<ConcatInput> inputs(op.inputs.size());
+  for (size_t j = 0; j < inputs.size(); ++j) inputs[j] = {o.in(j), o.inShape(j).dims[op.axis]};
+  concat(inputs.data(), inputs.size(), dimProduct(ys, 0, op.axis),
+         dimProduct(ys, op.axis + 1, ys.rank), o.outElemSize(), o.out(), c.parallel);
+}
+
+Status runSlice(const OpDesc& op, const ExecContext& c) {
+  const Operands o(op, c);
+  int64_t starts[kMaxRank], steps[kMaxRank];
+  LLMOPT_TRY(resolveSlice(*c.model, op, c.symbols, starts, steps));
+  slice(o.in(0), o.inShape(0), starts, steps, o.outElemSize(), o.out(), o.outShape(),
+        c.parallel);
+  return LLMOPT_OK;
 }
 
 }  // namespace
@@ -47,38 +183,91 @@ uint64_t opScratchBytes(const OpDesc& op, const Shape* shapes) {
       return linearScratchFloats(op.n, op.k, op.w_layout) * sizeof(float);
     case OpKernel::MatMulF32:
       return matmulScratchFloats(shapes[op.inputs[0]], shapes[op.inputs[1]]) * sizeof(float);
+    case OpKernel::ReduceSumF32:
+    case OpKernel::ReduceMeanF32:
+    case OpKernel::ReduceMaxF32:
+    case OpKernel::ReduceMinF32:
+      return reduceScratchBytes(reduceOp(op.kernel), shapes[op.inputs[0]], op.reduce_axes);
     default:
       return 0;
   }
 }
 
-void executeOp(const OpDesc& op, const ExecContext& c) {
-  const TensorDesc& x = c.model->tensors[op.inputs[0]];
+Status executeOp(const OpDesc& op, const ExecContext& c) {
+  const Operands o(op, c);
   switch (op.kernel) {
-    case OpKernel::LinearF32: return runLinear(op, c);
+    case OpKernel::LinearF32: runLinear(op, c); break;
     case OpKernel::MatMulF32:
-      return matmulF32(static_cast<const float*>(c.data[op.inputs[0]]), c.shapes[op.inputs[0]],
-                       static_cast<const float*>(c.data[op.inputs[1]]), c.shapes[op.inputs[1]],
-                       static_cast<float*>(c.data[op.output]), c.scratch, c.parallel);
-    case OpKernel::AddF32: return runBinary(BinaryOp::Add, op, c);
-    case OpKernel::SubF32: return runBinary(BinaryOp::Sub, op, c);
-    case OpKernel::MulF32: return runBinary(BinaryOp::Mul, op, c);
-    case OpKernel::DivF32: return runBinary(BinaryOp::Div, op, c);
-    case OpKernel::ReluF32: return runUnary(UnaryOp::Relu, op, c);
-    case OpKernel::GeluF32: return runUnary(UnaryOp::Gelu, op, c);
-    case OpKernel::GeluTanhF32: return runUnary(UnaryOp::GeluTanh, op, c);
-    case OpKernel::TanhF32: return runUnary(UnaryOp::Tanh, op, c);
-    case OpKernel::SigmoidF32: return runUnary(UnaryOp::Sigmoid, op, c);
+      matmulF32(o.in<float>(0), o.inShape(0), o.in<float>(1), o.inShape(1), o.out<float>(),
+                c.scratch, c.parallel);
+      break;
+    case OpKernel::AddF32: case OpKernel::SubF32: case OpKernel::MulF32:
+    case OpKernel::DivF32: case OpKernel::PowF32: case OpKernel::MinF32:
+    case OpKernel::MaxF32: case OpKernel::AddI64: case OpKernel::SubI64:
+    case OpKernel::MulI64: case OpKernel::DivI64: case OpKernel::PowI64:
+    case OpKernel::MinI64: case OpKernel::MaxI64: case OpKernel::EqualF32:
+    case OpKernel::LessF32: case OpKernel::GreaterF32: case OpKernel::LessOrEqualF32:
+    case OpKernel::GreaterOrEqualF32: case OpKernel::EqualI64: case OpKernel::LessI64:
+    case OpKernel::GreaterI64: case OpKernel::LessOrEqualI64:
+    case OpKernel::GreaterOrEqualI64: case OpKernel::AndBool: case OpKernel::OrBool:
+    case OpKernel::XorBool:
+      runBinary(op, c);
+      break;
+    case OpKernel::ReluF32: case OpKernel::GeluF32: case OpKernel::GeluTanhF32:
+    case OpKernel::TanhF32: case OpKernel::SigmoidF32: case OpKernel::NegF32:
+    case OpKernel::ExpF32: case OpKernel::LogF32: case OpKernel::SqrtF32:
+    case OpKernel::ReciprocalF32: case OpKernel::ErfF32: case OpKernel::CosF32:
+    case OpKernel::SinF32: case OpKernel::AbsF32: case OpKernel::NegI64:
+    case OpKernel::AbsI64: case OpKernel::NotBool:
+      runUnary(op, c);
+      break;
+    case OpKernel::ClipF32:
+      clipF32(o.in<float>(0), op.min, op.max, o.out<float>(), o.outShape().elements(),
+              c.parallel);
+      break;
     case OpKernel::SoftmaxF32:
-      return softmaxF32(static_cast<const float*>(c.data[op.inputs[0]]), c.shapes[op.inputs[0]],
-                        op.axis, static_cast<float*>(c.data[op.output]));
+      softmaxF32(o.in<float>(0), o.inShape(0), op.axis, o.out<float>());
+      break;
+    case OpKernel::ReduceSumF32:
+    case OpKernel::ReduceMeanF32:
+    case OpKernel::ReduceMaxF32:
+    case OpKernel::ReduceMinF32:
+      reduceF32(reduceOp(op.kernel), o.in<float>(0), o.inShape(0), op.reduce_axes,
+                o.out<float>(), c.scratch, c.parallel);
+      break;
+    case OpKernel::LayerNormF32: runLayerNorm(op, c); break;
     case OpKernel::Transpose:
-      return transpose(c.data[op.inputs[0]], c.shapes[op.inputs[0]], op.perm,
-                       dtypeSize(x.dtype), c.data[op.output]);
+      transpose(o.in(0), o.inShape(0), op.perm, o.outElemSize(), o.out());
+      break;
     case OpKernel::Copy:
-      return copyBytes(c.data[op.inputs[0]], c.data[op.output],
-                       c.shapes[op.output].elements() * dtypeSize(x.dtype));
+      copyBytes(o.in(0), o.out(), o.outShape().elements() * o.outElemSize());
+      break;
+    case OpKernel::Where:
+      where(o.in<uint8_t>(0), o.inShape(0), o.in(1), o.inShape(1), o.in(2), o.inShape(2),
+            o.outElemSize(), o.out(), o.outShape(), c.parallel);
+      break;
+    case OpKernel::Gather: return runGather(op, c);
+    case OpKernel::Concat: runConcat(op, c); break;
+    case OpKernel::Slice: return runSlice(op, c);
+    case OpKernel::Expand:
+      expand(o.in(0), o.inShape(0), o.outElemSize(), o.out(), o.outShape(), c.parallel);
+      break;
+    case OpKernel::Trilu:
+      trilu(o.in(0), o.inShape(0), op.upper, op.k, o.outElemSize(), o.out(), c.parallel);
+      break;
+    case OpKernel::Fill:
+      fill(elemType(o.outTensor().dtype), op.value, o.out(), o.outShape().elements(),
+           c.parallel);
+      break;
+    case OpKernel::Range:
+      range(elemType(o.outTensor().dtype), op.value, op.delta, o.out(), o.outShape().elements());
+      break;
+    case OpKernel::Cast:
+      cast(elemType(o.inTensor(0).dtype), o.in(0), elemType(o.outTensor().dtype), o.out(),
+           o.outShape().elements(), c.parallel);
+      break;
   }
+  return LLMOPT_OK;
 }
 
 }  // namespace llmopt::rt

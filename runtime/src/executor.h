@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "error.h"
 #include "kernels/cpu/parallel.h"
 #include "model.h"
 
@@ -12,6 +13,7 @@ namespace llmopt::rt {
 struct ExecContext {
   const ModelDesc* model;
   const Shape* shapes;      // resolved, per tensor; checked by checkOpShapes
+  const int64_t* symbols;   // the bound symbol values the shapes were resolved for
   void* const* data;        // per tensor
   float* scratch;           // at least the largest opScratchBytes, 64-byte aligned
   kernels::Parallel* parallel;
@@ -20,7 +22,9 @@ struct ExecContext {
 // Scratch bytes the op's kernel needs for these shapes.
 uint64_t opScratchBytes(const OpDesc& op, const Shape* shapes);
 
-void executeOp(const OpDesc& op, const ExecContext& context);
+// Runs the op. Fails, naming the op, only where the data itself is wrong (a gather index out of
+// range); shapes must have passed checkOpShapes.
+Status executeOp(const OpDesc& op, const ExecContext& context);
 
 }  // namespace llmopt::rt
 

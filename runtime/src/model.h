@@ -48,18 +48,40 @@ struct TensorDesc {
   int32_t slot = -1;                       // Intermediate, Output: arena slot
 };
 
+// An integer known up to the model's symbols: offset + (dim's value, when has_dim).
+struct SymIntExpr {
+  int64_t offset = 0;
+  bool has_dim = false;
+  DimExpr dim;
+};
+
+// One sliced axis of a Slice op.
+struct SliceAxis {
+  int32_t axis = 0;
+  SymIntExpr start;
+  int64_t step = 1;  // never 0
+};
+
 struct OpDesc {
   const char* name = "";  // the ONNX node name, never null
   OpKernel kernel = OpKernel::Copy;
-  int32_t num_inputs = 0;
-  uint32_t inputs[3] = {};
-  uint32_t output = 0;  // every format-v1 op has one output
+  std::vector<uint32_t> inputs;  // tensor indices (Fill and Range have none)
+  uint32_t output = 0;           // every op has one output
   // Parameters, by kernel.
-  int32_t axis = 0;              // softmax
+  uint8_t sub_op = 0;            // binary, unary: kernels::cpu::BinaryOp / UnaryOp
+  int32_t axis = 0;              // softmax, layer_norm, gather, concat (normalised)
   int32_t perm[kMaxRank] = {};   // transpose
   kernels::cpu::BLayout w_layout = kernels::cpu::BLayout::PackedN16;  // linear
-  int64_t n = 0, k = 0;          // linear
-  bool has_bias = false;         // linear
+  int64_t n = 0, k = 0;          // linear; k: trilu's diagonal
+  bool has_bias = false;         // linear, layer_norm
+  uint32_t reduce_axes = 0;      // reduce: bit d set when axis d is reduced
+  bool keepdims = false;         // reduce
+  bool upper = false;            // trilu
+  float min = 0.0f, max = 0.0f;  // clip
+  float epsilon = 0.0f;          // layer_norm
+  double value = 0.0;            // fill; range's start
+  double delta = 0.0;            // range
+  std::vector<SliceAxis> slice;  // slice: the listed axes
 };
 
 // Where a symbol gets its value: dim `dim` of model input `input` is exactly that symbol.

@@ -2,20 +2,231 @@
 
 #include <cinttypes>
 
+#include "checked_math.h"
 #include "kernels/cpu/generic/broadcast.h"
 #include "kernels/cpu/generic/matmul.h"
+#include "kernels/cpu/generic/reduce.h"
 #include "kernels/cpu/generic/transpose.h"
+#include "symbolic_shape.h"
 
 namespace llmopt::rt {
 namespace {
 
-Status mismatch(const ModelDesc& model, const OpDesc& op, const Shape& expected,
-                const Shape& actual) {
-  return fail(LLMOPT_ERROR_INVALID_ARTIFACT,
-              "op '%s' (%s): output '%s' has shape %s, the op computes %s", op.name,
-              opKernelName(op.kernel), model.tensors[op.output].name, formatShape(actual).c_str(),
-              formatShape(expected).c_str());
-}
+#define LLMOPT_BAD_SHAPE(...) fail(LLMOPT_ERROR_INVALID_ARTIFACT, __VA_ARGS__)
+
+class ShapeChecker {
+ public:
+  ShapeChecker(const ModelDesc& model, const OpDesc& op, const Shape* shapes,
+               const int64_t* symbols)
+      : m_(model), op_(op), shapes_(shapes), symbols_(symbols), y_(shapes[op.output]) {}
+
+  Status run() {
+    switch (op_.kernel) {
+      case OpKernel::LinearF32: return linear();
+      case OpKernel::MatMulF32: return matmul();
+      case OpKernel::Transpose:
+        return expectOutput(kernels::cpu::transposedShape(x(0), op_.perm));
+      case OpKernel::Copy: return copy();
+      case OpKernel::Where: return broadcasting();
+      case OpKernel::ReduceSumF32:
+      case OpKernel::ReduceMeanF32:
+      case OpKernel::ReduceMaxF32:
+      case OpKernel::ReduceMinF32:
+        return expectOutput(kernels::cpu::reducedShape(x(0), op_.reduce_axes, op_.keepdims));
+      case OpKernel::LayerNormF32: return layerNorm();
+      case OpKernel::Gather: return gather();
+      case OpKernel::Concat: return concat();
+      case OpKernel::Slice: return slice();
+      case OpKernel::Expand: return expand();
+      case OpKernel::Fill:
+      case OpKernel::Range: return LLMOPT_OK;  // the output's shape is all there is
+      case OpKernel::Trilu:  // rank >= 2 checked at load
+      case OpKernel::Cast:
+      case OpKernel::ClipF32:
+      case OpKernel::SoftmaxF32: return expectOutput(x(0));
+      // Binary: the inputs broadcast to the output.
+      case OpKernel::AddF32: case OpKernel::SubF32: case OpKernel::MulF32:
+      case OpKernel::DivF32: case OpKernel::PowF32: case OpKernel::MinF32:
+      case OpKernel::MaxF32: case OpKernel::AddI64: case OpKernel::SubI64:
+      case OpKernel::MulI64: case OpKernel::DivI64: case OpKernel::PowI64:
+      case OpKernel::MinI64: case OpKernel::MaxI64: case OpKernel::EqualF32:
+      case OpKernel::LessF32: case OpKernel::GreaterF32: case OpKernel::LessOrEqualF32:
+      case OpKernel::GreaterOrEqualF32: case OpKernel::EqualI64: case OpKernel::LessI64:
+      case OpKernel::GreaterI64: case OpKernel::LessOrEqualI64:
+      case OpKernel::GreaterOrEqualI64: case OpKernel::AndBool: case OpKernel::OrBool:
+      case OpKernel::XorBool:
+        return broadcasting();
+      // Unary: the input's shape.
+      case OpKernel::ReluF32: case OpKernel::GeluF32: case OpKernel::GeluTanhF32:
+      case OpKernel::TanhF32: case OpKernel::SigmoidF32: case OpKernel::NegF32:
+      case OpKernel::ExpF32: case OpKernel::LogF32: case OpKernel::SqrtF32:
+      case OpKernel::ReciprocalF32: case OpKernel::ErfF32: case OpKernel::CosF32:
+      case OpKernel::SinF32: case OpKernel::AbsF32: case OpKernel::NegI64:
+      case OpKernel::AbsI64: case OpKernel::NotBool:
+        return expectOutput(x(0));
+    }
+    return fail(LLMOPT_ERROR_UNSUPPORTED, "op '%s': no shape rule for kernel %s", op_.name,
+                kernel());
+  }
+
+ private:
+  const Shape& x(size_t j) const { return shapes_[op_.inputs[j]]; }
+  const char* name(size_t j) const { return m_.tensors[op_.inputs[j]].name; }
+  const char* kernel() const { return opKernelName(op_.kernel); }
+
+  Status expectOutput(const Shape& expected) {
+    if (expected == y_) return LLMOPT_OK;
+    return LLMOPT_BAD_SHAPE("op '%s' (%s): output '%s' has shape %s, the op computes %s",
+                            op_.name, kernel(), m_.tensors[op_.output].name,
+                            formatShape(y_).c_str(), formatShape(expected).c_str());
+  }
+
+  // Binary ops and Where: the inputs broadcast together to the output's shape.
+  Status broadcasting() {
+    Shape expected = x(0);
+    for (size_t j = 1; j < op_.inputs.size(); ++j) {
+      Shape next;
+      if (!kernels::cpu::broadcastShapes(expected, x(j), &next)) {
+        if (j == 1)
+          return LLMOPT_BAD_SHAPE("op '%s' (%s): '%s' %s and '%s' %s do not broadcast", op_.name,
+                                  kernel(), name(0), formatShape(x(0)).c_str(), name(1),
+                                  formatShape(x(1)).c_str());
+        return LLMOPT_BAD_SHAPE("op '%s' (%s): '%s' %s does not broadcast with the other "
+                                "inputs (%s)",
+                                op_.name, kernel(), name(j), formatShape(x(j)).c_str(),
+                                formatShape(expected).c_str());
+      }
+      expected = next;
+    }
+    return expectOutput(expected);
+  }
+
+  Status linear() {
+    const Shape& in = x(0);
+    if (in.back() != op_.k)
+      return LLMOPT_BAD_SHAPE("op '%s' (%s): '%s' %s has last dim %" PRId64
+                              ", the weight expects k = %" PRId64,
+                              op_.name, kernel(), name(0), formatShape(in).c_str(), in.back(),
+                              op_.k);
+    if (op_.has_bias && x(2) != Shape{op_.n})
+      return LLMOPT_BAD_SHAPE("op '%s' (%s): bias '%s' has shape %s, expected [%" PRId64 "]",
+                              op_.name, kernel(), name(2), formatShape(x(2)).c_str(), op_.n);
+    Shape expected = in;
+    expected.dims[expected.rank - 1] = op_.n;
+    return expectOutput(expected);
+  }
+
+  Status matmul() {
+    Shape expected;
+    if (!kernels::cpu::matmulShape(x(0), x(1), &expected))
+      return LLMOPT_BAD_SHAPE("op '%s' (%s): cannot multiply '%s' %s by '%s' %s", op_.name,
+                              kernel(), name(0), formatShape(x(0)).c_str(), name(1),
+                              formatShape(x(1)).c_str());
+    return expectOutput(expected);
+  }
+
+  Status copy() {
+    if (x(0).elements() != y_.elements())
+      return LLMOPT_BAD_SHAPE("op '%s' (%s): '%s' %s and output '%s' %s differ in element count",
+                              op_.name, kernel(), name(0), formatShape(x(0)).c_str(),
+                              m_.tensors[op_.output].name, formatShape(y_).c_str());
+    return LLMOPT_OK;
+  }
+
+  Status layerNorm() {
+    const Shape& in = x(0);
+    Shape tail;  // in.shape[axis:]
+    for (int d = op_.axis; d < in.rank; ++d) tail.dims[tail.rank++] = in.dims[d];
+    for (size_t j = 1; j < op_.inputs.size(); ++j)
+      if (x(j) != tail)
+        return LLMOPT_BAD_SHAPE("op '%s' (%s): %s '%s' has shape %s, expected %s (the input's "
+                                "dims from axis %d)",
+                                op_.name, kernel(), j == 1 ? "scale" : "bias", name(j),
+                                formatShape(x(j)).c_str(), formatShape(tail).c_str(), op_.axis);
+    return expectOutput(in);
+  }
+
+  Status gather() {
+    const Shape& data = x(0);
+    const Shape& indices = x(1);
+    Shape expected;
+    for (int d = 0; d < op_.axis; ++d) expected.dims[expected.rank++] = data.dims[d];
+    for (int d = 0; d < indices.rank && expected.rank < kMaxRank; ++d)
+      expected.dims[expected.rank++] = indices.dims[d];
+    for (int d = op_.axis + 1; d < data.rank && expected.rank < kMaxRank; ++d)
+      expected.dims[expected.rank++] = data.dims[d];
+    return expectOutput(expected);  // ranks were checked at load: nothing was cut
+  }
+
+  Status concat() {
+    const int axis = op_.axis;
+    int64_t total = 0;
+    for (size_t j = 0; j < op_.inputs.size(); ++j) {
+      const Shape& in = x(j);
+      for (int d = 0; d < in.rank; ++d)
+        if (d != axis && in.dims[d] != y_.dims[d])
+          return LLMOPT_BAD_SHAPE("op '%s' (%s): input '%s' %s differs from output '%s' %s "
+                                  "outside axis %d",
+                                  op_.name, kernel(), name(j), formatShape(in).c_str(),
+                                  m_.tensors[op_.output].name, formatShape(y_).c_str(), axis);
+      if (!checkedAdd(total, in.dims[axis], &total)) break;  // caught just below
+    }
+    if (total != y_.dims[axis])
+      return LLMOPT_BAD_SHAPE("op '%s' (%s): the inputs' dims along axis %d add up to %" PRId64
+                              ", output '%s' has %" PRId64,
+                              op_.name, kernel(), axis, total, m_.tensors[op_.output].name,
+                              y_.dims[axis]);
+    return LLMOPT_OK;
+  }
+
+  Status slice() {
+    const Shape& in = x(0);
+    int64_t starts[kMaxRank], steps[kMaxRank];
+    LLMOPT_TRY(resolveSlice(m_, op_, symbols_, starts, steps));
+    bool listed[kMaxRank] = {};
+    for (const SliceAxis& s : op_.slice) listed[s.axis] = true;
+    for (int d = 0; d < in.rank; ++d)
+      if (!listed[d] && in.dims[d] != y_.dims[d])
+        return LLMOPT_BAD_SHAPE("op '%s' (%s): output '%s' %s and input '%s' %s differ along "
+                                "axis %d, which is not sliced",
+                                op_.name, kernel(), m_.tensors[op_.output].name,
+                                formatShape(y_).c_str(), name(0), formatShape(in).c_str(), d);
+    if (y_.elements() == 0) return LLMOPT_OK;  // reads nothing
+    for (const SliceAxis& s : op_.slice) {
+      const int d = s.axis;
+      int64_t index = starts[d], span;
+      if (index >= 0 && index < in.dims[d]) {  // the first index is in; now the last
+        if (!checkedMul(y_.dims[d] - 1, s.step, &span) || !checkedAdd(index, span, &index))
+          return fail(LLMOPT_ERROR_INVALID_ARGUMENT,
+                      "op '%s': slice along axis %d reads past the input's dim %" PRId64,
+                      op_.name, d, in.dims[d]);
+        if (index >= 0 && index < in.dims[d]) continue;
+      }
+      return fail(LLMOPT_ERROR_INVALID_ARGUMENT,
+                  "op '%s': slice along axis %d reads index %" PRId64
+                  ", outside the input's dim %" PRId64,
+                  op_.name, d, index, in.dims[d]);
+    }
+    return LLMOPT_OK;
+  }
+
+  Status expand() {
+    Shape expected;
+    if (!kernels::cpu::broadcastShapes(x(0), y_, &expected) || expected != y_)
+      return LLMOPT_BAD_SHAPE("op '%s' (%s): input '%s' %s does not broadcast to output '%s' %s",
+                              op_.name, kernel(), name(0), formatShape(x(0)).c_str(),
+                              m_.tensors[op_.output].name, formatShape(y_).c_str());
+    return LLMOPT_OK;
+  }
+
+  const ModelDesc& m_;
+  const OpDesc& op_;
+  const Shape* shapes_;
+  const int64_t* symbols_;
+  const Shape& y_;
+};
+
+#undef LLMOPT_BAD_SHAPE
 
 }  // namespace
 
@@ -28,75 +239,31 @@ std::string formatShape(const Shape& shape) {
   return text + "]";
 }
 
-Status checkOpShapes(const ModelDesc& model, const OpDesc& op, const Shape* shapes) {
-  const Shape& y = shapes[op.output];
-  const Shape& x = shapes[op.inputs[0]];
-  const char* kernel = opKernelName(op.kernel);
-  auto name = [&](int j) { return model.tensors[op.inputs[j]].name; };
-
-  switch (op.kernel) {
-    case OpKernel::AddF32:
-    case OpKernel::SubF32:
-    case OpKernel::MulF32:
-    case OpKernel::DivF32: {
-      const Shape& b = shapes[op.inputs[1]];
-      Shape expected;
-      if (!kernels::cpu::broadcastShapes(x, b, &expected))
-        return fail(LLMOPT_ERROR_INVALID_ARTIFACT,
-                    "op '%s' (%s): '%s' %s and '%s' %s do not broadcast", op.name, kernel,
-                    name(0), formatShape(x).c_str(), name(1), formatShape(b).c_str());
-      if (expected != y) return mismatch(model, op, expected, y);
-      return LLMOPT_OK;
-    }
-    case OpKernel::ReluF32:
-    case OpKernel::GeluF32:
-    case OpKernel::GeluTanhF32:
-    case OpKernel::TanhF32:
-    case OpKernel::SigmoidF32:
-    case OpKernel::SoftmaxF32:
-      if (x != y) return mismatch(model, op, x, y);
-      return LLMOPT_OK;
-    case OpKernel::LinearF32: {
-      if (x.back() != op.k)
-        return fail(LLMOPT_ERROR_INVALID_ARTIFACT,
-                    "op '%s' (%s): '%s' %s has last dim %" PRId64 ", the weight expects k = %" PRId64,
-                    op.name, kernel, name(0), formatShape(x).c_str(), x.back(), op.k);
-      if (op.has_bias) {
-        const Shape& bias = shapes[op.inputs[2]];
-        if (bias != Shape{op.n})
-          return fail(LLMOPT_ERROR_INVALID_ARTIFACT,
-                      "op '%s' (%s): bias '%s' has shape %s, expected [%" PRId64 "]", op.name,
-                      kernel, name(2), formatShape(bias).c_str(), op.n);
-      }
-      Shape expected = x;
-      expected.dims[expected.rank - 1] = op.n;
-      if (expected != y) return mismatch(model, op, expected, y);
-      return LLMOPT_OK;
-    }
-    case OpKernel::MatMulF32: {
-      const Shape& b = shapes[op.inputs[1]];
-      Shape expected;
-      if (!kernels::cpu::matmulShape(x, b, &expected))
-        return fail(LLMOPT_ERROR_INVALID_ARTIFACT,
-                    "op '%s' (%s): cannot multiply '%s' %s by '%s' %s", op.name, kernel, name(0),
-                    formatShape(x).c_str(), name(1), formatShape(b).c_str());
-      if (expected != y) return mismatch(model, op, expected, y);
-      return LLMOPT_OK;
-    }
-    case OpKernel::Transpose: {
-      Shape expected = kernels::cpu::transposedShape(x, op.perm);
-      if (expected != y) return mismatch(model, op, expected, y);
-      return LLMOPT_OK;
-    }
-    case OpKernel::Copy:
-      if (x.elements() != y.elements())
-        return fail(LLMOPT_ERROR_INVALID_ARTIFACT,
-                    "op '%s' (%s): '%s' %s and output '%s' %s differ in element count", op.name,
-                    kernel, name(0), formatShape(x).c_str(), model.tensors[op.output].name,
-                    formatShape(y).c_str());
-      return LLMOPT_OK;
+Status resolveSlice(const ModelDesc& model, const OpDesc& op, const int64_t* symbols,
+                    int64_t starts[kMaxRank], int64_t steps[kMaxRank]) {
+  for (int d = 0; d < kMaxRank; ++d) {
+    starts[d] = 0;
+    steps[d] = 1;
   }
-  return fail(LLMOPT_ERROR_UNSUPPORTED, "op '%s': no shape rule for kernel %s", op.name, kernel);
+  for (const SliceAxis& s : op.slice) {
+    int64_t start = s.start.offset, dim = 0;
+    DimProblem problem;
+    if (s.start.has_dim && (!evalDim(s.start.dim, symbols, &dim, &problem) ||
+                            !checkedAdd(start, dim, &start)))
+      return fail(LLMOPT_ERROR_INVALID_ARGUMENT,
+                  "op '%s': slice start along axis %d = %" PRId64 " + %s cannot be evaluated "
+                  "for the bound symbols (not a whole number, or too large)",
+                  op.name, s.axis, s.start.offset,
+                  formatDim(s.start.dim, model.symbol_names).c_str());
+    starts[s.axis] = start;
+    steps[s.axis] = s.step;
+  }
+  return LLMOPT_OK;
+}
+
+Status checkOpShapes(const ModelDesc& model, const OpDesc& op, const Shape* shapes,
+                     const int64_t* symbols) {
+  return ShapeChecker(model, op, shapes, symbols).run();
 }
 
 }  // namespace llmopt::rt

@@ -6,6 +6,7 @@
 
 #include "checked_math.h"
 #include "dtype.h"
+#include "op_import.h"
 #include "slot_liveness.h"
 #include "symbolic_shape.h"
 
@@ -198,7 +199,7 @@ class Importer {
       OpDesc& op = m_.ops[i];
       op.name = in.name() && in.name()->size() ? in.name()->c_str() : madeUpName("op", i);
       LLMOPT_TRY(importOperands(in, &op));
-      LLMOPT_TRY(importParams(in, &op));
+      LLMOPT_TRY(importOpParams(in, m_, &op));
       written_[op.output] = true;
     }
     return LLMOPT_OK;
@@ -209,12 +210,10 @@ class Importer {
     const auto* outputs = in.outputs();
     const size_t num_inputs = inputs ? inputs->size() : 0;
     const size_t num_outputs = outputs ? outputs->size() : 0;
-    if (num_inputs > 3)
-      return LLMOPT_INVALID("op '%s': %zu inputs (no kernel takes more than 3)", op->name,
-                            num_inputs);
     if (num_outputs != 1)
       return LLMOPT_INVALID("op '%s': %zu outputs (every kernel has exactly 1)", op->name,
                             num_outputs);
+    op->inputs.resize(num_inputs);
     for (size_t j = 0; j < num_inputs; ++j) {
       uint32_t t = inputs->Get(j);
       if (t >= m_.tensors.size())
@@ -228,7 +227,6 @@ class Importer {
                               op->name, j, tensor.name);
       op->inputs[j] = t;
     }
-    op->num_inputs = static_cast<int32_t>(num_inputs);
     uint32_t t = outputs->Get(0);
     if (t >= m_.tensors.size())
       return LLMOPT_INVALID("op '%s': output is tensor %u, the plan has %zu tensors", op->name, t,
@@ -241,192 +239,6 @@ class Importer {
       return LLMOPT_INVALID("op '%s': writes tensor '%s', already written by an earlier op",
                             op->name, tensor.name);
     op->output = t;
-    return LLMOPT_OK;
-  }
-
-  const TensorDesc& in(const OpDesc& op, int j) const { return m_.tensors[op.inputs[j]]; }
-  const TensorDesc& out(const OpDesc& op) const { return m_.tensors[op.output]; }
-
-  Status expectInputs(const OpDesc& op, int count) {
-    if (op.num_inputs != count)
-      return LLMOPT_INVALID("op '%s' (%s): %d inputs, the kernel takes %d", op.name,
-                            opKernelName(op.kernel), op.num_inputs, count);
-    return LLMOPT_OK;
-  }
-
-  // Every operand, inputs and output, has `dtype`.
-  Status expectAll(const OpDesc& op, llmopt_dtype dtype) {
-    for (int j = 0; j < op.num_inputs; ++j)
-      if (in(op, j).dtype != dtype)
-        return LLMOPT_INVALID("op '%s' (%s): input '%s' is %s, the kernel takes %s", op.name,
-                              opKernelName(op.kernel), in(op, j).name, dtypeName(in(op, j).dtype),
-                              dtypeName(dtype));
-    if (out(op).dtype != dtype)
-      return LLMOPT_INVALID("op '%s' (%s): output '%s' is %s, the kernel writes %s", op.name,
-                            opKernelName(op.kernel), out(op).name, dtypeName(out(op).dtype),
-                            dtypeName(dtype));
-    return LLMOPT_OK;
-  }
-
-  // The output has the input's dtype and, for elementwise ops, its rank.
-  Status expectSameDtype(const OpDesc& op) { return expectAll(op, in(op, 0).dtype); }
-
-  Status expectMinRank(const OpDesc& op, const TensorDesc& t, int rank) {
-    if (t.rank < rank)
-      return LLMOPT_INVALID("op '%s' (%s): '%s' has rank %d, the kernel needs at least %d",
-                            op.name, opKernelName(op.kernel), t.name, t.rank, rank);
-    return LLMOPT_OK;
-  }
-
-  Status missingParams(const OpDesc& op, const char* expected) {
-    return LLMOPT_INVALID("op '%s': has no %s", op.name, expected);
-  }
-
-  Status importParams(const plan::Op& op_in, OpDesc* op) {
-    using P = plan::OpParams;
-    switch (op_in.params_type()) {
-      case P::BinaryParams: {
-        const auto* p = op_in.params_as_BinaryParams();
-        if (!p) return missingParams(*op, "BinaryParams");
-        switch (p->kind()) {
-          case plan::BinaryKind::Add: op->kernel = OpKernel::AddF32; break;
-          case plan::BinaryKind::Sub: op->kernel = OpKernel::SubF32; break;
-          case plan::BinaryKind::Mul: op->kernel = OpKernel::MulF32; break;
-          case plan::BinaryKind::Div: op->kernel = OpKernel::DivF32; break;
-          default:
-            return fail(LLMOPT_ERROR_UNSUPPORTED, "op '%s': unknown binary kind %d", op->name,
-                        static_cast<int>(p->kind()));
-        }
-        LLMOPT_TRY(expectInputs(*op, 2));
-        return expectAll(*op, LLMOPT_DTYPE_F32);
-      }
-      case P::UnaryParams: {
-        const auto* p = op_in.params_as_UnaryParams();
-        if (!p) return missingParams(*op, "UnaryParams");
-        switch (p->kind()) {
-          case plan::UnaryKind::Relu: op->kernel = OpKernel::ReluF32; break;
-          case plan::UnaryKind::Gelu: op->kernel = OpKernel::GeluF32; break;
-          case plan::UnaryKind::GeluTanh: op->kernel = OpKernel::GeluTanhF32; break;
-          case plan::UnaryKind::Tanh: op->kernel = OpKernel::TanhF32; break;
-          case plan::UnaryKind::Sigmoid: op->kernel = OpKernel::SigmoidF32; break;
-          default:
-            return fail(LLMOPT_ERROR_UNSUPPORTED, "op '%s': unknown unary kind %d", op->name,
-                        static_cast<int>(p->kind()));
-        }
-        LLMOPT_TRY(expectInputs(*op, 1));
-        return expectAll(*op, LLMOPT_DTYPE_F32);
-      }
-      case P::LinearParams: {
-        const auto* p = op_in.params_as_LinearParams();
-        if (!p) return missingParams(*op, "LinearParams");
-        op->kernel = OpKernel::LinearF32;
-        return importLinear(*p, op);
-      }
-      case P::MatMulParams: {
-        if (!op_in.params_as_MatMulParams()) return missingParams(*op, "MatMulParams");
-        op->kernel = OpKernel::MatMulF32;
-        LLMOPT_TRY(expectInputs(*op, 2));
-        LLMOPT_TRY(expectAll(*op, LLMOPT_DTYPE_F32));
-        LLMOPT_TRY(expectMinRank(*op, in(*op, 0), 1));
-        return expectMinRank(*op, in(*op, 1), 1);
-      }
-      case P::SoftmaxParams: {
-        const auto* p = op_in.params_as_SoftmaxParams();
-        if (!p) return missingParams(*op, "SoftmaxParams");
-        op->kernel = OpKernel::SoftmaxF32;
-        LLMOPT_TRY(expectInputs(*op, 1));
-        LLMOPT_TRY(expectAll(*op, LLMOPT_DTYPE_F32));
-        const int rank = in(*op, 0).rank;
-        if (p->axis() < 0 || p->axis() >= rank)
-          return LLMOPT_INVALID("op '%s' (softmax_f32): axis %d is outside [0, %d)", op->name,
-                                p->axis(), rank);
-        op->axis = p->axis();
-        return LLMOPT_OK;
-      }
-      case P::TransposeParams: {
-        const auto* p = op_in.params_as_TransposeParams();
-        if (!p) return missingParams(*op, "TransposeParams");
-        op->kernel = OpKernel::Transpose;
-        LLMOPT_TRY(expectInputs(*op, 1));
-        LLMOPT_TRY(expectSameDtype(*op));
-        return importPerm(p->perm(), op);
-      }
-      case P::CopyParams: {
-        if (!op_in.params_as_CopyParams()) return missingParams(*op, "CopyParams");
-        op->kernel = OpKernel::Copy;
-        LLMOPT_TRY(expectInputs(*op, 1));
-        return expectSameDtype(*op);
-      }
-      case P::NONE:
-        return LLMOPT_INVALID("op '%s': has no params", op->name);
-      default:
-        return fail(LLMOPT_ERROR_UNSUPPORTED,
-                    "op '%s': params type %d is unknown to this runtime (newer compiler?)",
-                    op->name, static_cast<int>(op_in.params_type()));
-    }
-  }
-
-  Status importLinear(const plan::LinearParams& p, OpDesc* op) {
-    op->n = p.n();
-    op->k = p.k();
-    op->has_bias = p.has_bias();
-    switch (p.weight_layout()) {
-      case plan::WeightLayout::KN: op->w_layout = kernels::cpu::BLayout::KN; break;
-      case plan::WeightLayout::PackedN16: op->w_layout = kernels::cpu::BLayout::PackedN16; break;
-      default:
-        return fail(LLMOPT_ERROR_UNSUPPORTED, "op '%s' (linear_f32): unknown weight layout %d",
-                    op->name, static_cast<int>(p.weight_layout()));
-    }
-    LLMOPT_TRY(expectInputs(*op, op->has_bias ? 3 : 2));
-    LLMOPT_TRY(expectAll(*op, LLMOPT_DTYPE_F32));
-    if (op->n < 1 || op->k < 1 || op->n > (int64_t(1) << 40) || op->k > (int64_t(1) << 40))
-      return LLMOPT_INVALID("op '%s' (linear_f32): n = %" PRId64 ", k = %" PRId64
-                            " (each must be in [1, 2^40])",
-                            op->name, op->n, op->k);
-    LLMOPT_TRY(expectMinRank(*op, in(*op, 0), 1));
-
-    const TensorDesc& w = in(*op, 1);
-    if (w.kind != TensorKind::Constant)
-      return LLMOPT_INVALID("op '%s' (linear_f32): weight '%s' is not a constant", op->name,
-                            w.name);
-    Shape expected;
-    if (op->w_layout == kernels::cpu::BLayout::KN) {
-      expected = Shape{op->k, op->n};
-    } else {
-      expected = Shape{(op->n + 15) / 16, op->k, 16};
-    }
-    bool matches = w.rank == expected.rank;
-    for (int d = 0; matches && d < w.rank; ++d)
-      matches = w.dims[d].num / w.dims[d].den == expected.dims[d];  // constants are static
-    if (!matches)
-      return LLMOPT_INVALID("op '%s' (linear_f32): weight '%s' must have shape %s for n = %" PRId64
-                            ", k = %" PRId64,
-                            op->name, w.name,
-                            op->w_layout == kernels::cpu::BLayout::KN ? "[k, n]"
-                                                                      : "[ceil(n/16), k, 16]",
-                            op->n, op->k);
-    if (op->has_bias && in(*op, 2).rank != 1)
-      return LLMOPT_INVALID("op '%s' (linear_f32): bias '%s' must have rank 1", op->name,
-                            in(*op, 2).name);
-    return LLMOPT_OK;
-  }
-
-  Status importPerm(const fb::Vector<int32_t>* perm, OpDesc* op) {
-    const int rank = in(*op, 0).rank;
-    const size_t size = perm ? perm->size() : 0;
-    if (size != static_cast<size_t>(rank) || out(*op).rank != rank)
-      return LLMOPT_INVALID("op '%s' (transpose): perm has %zu entries for input rank %d and "
-                            "output rank %d",
-                            op->name, size, rank, out(*op).rank);
-    bool used[kMaxRank] = {};
-    for (int d = 0; d < rank; ++d) {
-      int32_t axis = perm->Get(d);
-      if (axis < 0 || axis >= rank || used[axis])
-        return LLMOPT_INVALID("op '%s' (transpose): perm is not a permutation of [0, %d)",
-                              op->name, rank);
-      used[axis] = true;
-      op->perm[d] = axis;
-    }
     return LLMOPT_OK;
   }
 

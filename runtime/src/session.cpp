@@ -172,7 +172,7 @@ Status Session::planMemory() {
   }
   scratch_bytes_ = 0;
   for (const OpDesc& op : desc_.ops) {
-    LLMOPT_TRY(checkOpShapes(desc_, op, shapes_.data()));
+    LLMOPT_TRY(checkOpShapes(desc_, op, shapes_.data(), symbols_.data()));
     scratch_bytes_ = std::max(scratch_bytes_, opScratchBytes(op, shapes_.data()));
   }
 
@@ -203,9 +203,10 @@ Status Session::run() {
   for (size_t i = 0; i < inputs_.size(); ++i)
     data_[desc_.inputs[i]] = const_cast<void*>(inputs_[i].data);  // kernels only read inputs
 
-  ExecContext context{&desc_, shapes_.data(), data_.data(),
+  ExecContext context{&desc_,       shapes_.data(),
+                      symbols_.data(), data_.data(),
                       reinterpret_cast<float*>(arena_.data() + layout_.scratch_offset), &pool_};
-  for (const OpDesc& op : desc_.ops) executeOp(op, context);
+  for (const OpDesc& op : desc_.ops) LLMOPT_TRY(executeOp(op, context));
   ++round_;
   outputs_valid_ = true;
   return LLMOPT_OK;

@@ -10,7 +10,7 @@ Status checkSlotLiveness(const ModelDesc& model) {
   std::vector<int64_t> first(num_tensors, -1), last(num_tensors, -1);
   for (int64_t i = 0; i < end; ++i) {
     const OpDesc& op = model.ops[i];
-    for (int j = 0; j < op.num_inputs; ++j) last[op.inputs[j]] = i;
+    for (uint32_t t : op.inputs) last[t] = i;
     first[op.output] = i;
     last[op.output] = std::max(last[op.output], i);
   }

@@ -120,6 +120,13 @@ bool parseHeader(const uint8_t* data, size_t size, ArtifactHeader* out, std::str
                 h.format_version, kFormatVersion);
   if (h.format_version == 0)
     return fail(error, problem, P::BadLayout, "artifact format version 0 does not exist");
+  // Each version's plan schema is the one this runtime was built with: older plans are refused
+  // rather than guessed at.
+  if (h.format_version < kFormatVersion)
+    return fail(error, problem, P::UnsupportedVersion,
+                "artifact format version %u is older than this runtime reads (%u): recompile the "
+                "model",
+                h.format_version, kFormatVersion);
   if (h.target != static_cast<uint32_t>(Target::Cpu) &&
       h.target != static_cast<uint32_t>(Target::Cuda))
     return fail(error, problem, P::UnknownTarget, "artifact has unknown target %u", h.target);

@@ -9,10 +9,14 @@
 #include <vector>
 
 #include "kernels/cpu/shape.h"
+#include "thread_pool.h"
 
 namespace llmopt::testing {
 
 using kernels::Shape;
+
+// The runtime's pool, for checking that threaded kernels match their serial runs.
+using ThreadPoolForTests = rt::ThreadPool;
 
 std::vector<float> randomFloats(size_t count, uint32_t seed, float low = -1.0f,
                                 float high = 1.0f);

@@ -28,16 +28,29 @@ uint32_t PlanBuilder::input(const std::string& name, std::vector<DimSpec> shape,
   return addTensor({name, dtype, std::move(shape), plan::TensorKind::Input, 0, 0, -1});
 }
 
-uint32_t PlanBuilder::constant(const std::string& name, std::vector<int64_t> shape,
-                               const std::vector<float>& data) {
+SymIntSpec symInt(int64_t offset) { return SymIntSpec{offset, false, {}}; }
+SymIntSpec symInt(int64_t offset, DimSpec dim) { return SymIntSpec{offset, true, std::move(dim)}; }
+
+uint32_t PlanBuilder::constantBytes(const std::string& name, plan::DType dtype,
+                                    std::vector<int64_t> shape, const void* data, size_t bytes) {
   const uint64_t offset = (weights.size() + 63) / 64 * 64;
-  const uint64_t bytes = data.size() * sizeof(float);
   weights.resize(offset + bytes, 0);
-  if (bytes) std::memcpy(weights.data() + offset, data.data(), bytes);
+  if (bytes) std::memcpy(weights.data() + offset, data, bytes);
   std::vector<DimSpec> dims;
   for (int64_t d : shape) dims.push_back(dimOf(d));
-  return addTensor(
-      {name, plan::DType::F32, std::move(dims), plan::TensorKind::Constant, offset, bytes, -1});
+  return addTensor({name, dtype, std::move(dims), plan::TensorKind::Constant, offset, bytes, -1});
+}
+
+uint32_t PlanBuilder::constant(const std::string& name, std::vector<int64_t> shape,
+                               const std::vector<float>& data) {
+  return constantBytes(name, plan::DType::F32, std::move(shape), data.data(),
+                       data.size() * sizeof(float));
+}
+
+uint32_t PlanBuilder::constantI64(const std::string& name, std::vector<int64_t> shape,
+                                  const std::vector<int64_t>& data) {
+  return constantBytes(name, plan::DType::I64, std::move(shape), data.data(),
+                       data.size() * sizeof(int64_t));
 }
 
 uint32_t PlanBuilder::intermediate(const std::string& name, std::vector<DimSpec> shape,
@@ -125,7 +138,107 @@ void PlanBuilder::copy(const std::string& name, uint32_t x, uint32_t y) {
   ops.push_back(op);
 }
 
+OpSpec& PlanBuilder::op(const std::string& name, plan::OpParams type,
+                        std::vector<uint32_t> inputs, uint32_t y) {
+  OpSpec op;
+  op.name = name;
+  op.params_type = type;
+  op.inputs = std::move(inputs);
+  op.outputs = {y};
+  ops.push_back(op);
+  return ops.back();
+}
+
+OpSpec& PlanBuilder::clip(const std::string& name, float min, float max, uint32_t x, uint32_t y) {
+  OpSpec& o = op(name, plan::OpParams::ClipParams, {x}, y);
+  o.min = min;
+  o.max = max;
+  return o;
+}
+
+OpSpec& PlanBuilder::where(const std::string& name, uint32_t cond, uint32_t x, uint32_t other,
+                           uint32_t y) {
+  return op(name, plan::OpParams::WhereParams, {cond, x, other}, y);
+}
+
+OpSpec& PlanBuilder::reduce(const std::string& name, plan::ReduceKind kind,
+                            std::vector<int32_t> axes, bool keepdims, uint32_t x, uint32_t y) {
+  OpSpec& o = op(name, plan::OpParams::ReduceParams, {x}, y);
+  o.kind = static_cast<int>(kind);
+  o.axes = std::move(axes);
+  o.keepdims = keepdims;
+  return o;
+}
+
+OpSpec& PlanBuilder::layerNorm(const std::string& name, int32_t axis, float epsilon, uint32_t x,
+                               uint32_t scale, int64_t bias, uint32_t y) {
+  std::vector<uint32_t> inputs = {x, scale};
+  if (bias >= 0) inputs.push_back(static_cast<uint32_t>(bias));
+  OpSpec& o = op(name, plan::OpParams::LayerNormParams, std::move(inputs), y);
+  o.axis = axis;
+  o.epsilon = epsilon;
+  o.has_bias = bias >= 0;
+  return o;
+}
+
+OpSpec& PlanBuilder::gather(const std::string& name, int32_t axis, uint32_t data,
+                            uint32_t indices, uint32_t y) {
+  OpSpec& o = op(name, plan::OpParams::GatherParams, {data, indices}, y);
+  o.axis = axis;
+  return o;
+}
+
+OpSpec& PlanBuilder::concat(const std::string& name, int32_t axis, std::vector<uint32_t> inputs,
+                            uint32_t y) {
+  OpSpec& o = op(name, plan::OpParams::ConcatParams, std::move(inputs), y);
+  o.axis = axis;
+  return o;
+}
+
+OpSpec& PlanBuilder::slice(const std::string& name, std::vector<int32_t> axes,
+                           std::vector<SymIntSpec> starts, std::vector<int64_t> steps, uint32_t x,
+                           uint32_t y) {
+  OpSpec& o = op(name, plan::OpParams::SliceParams, {x}, y);
+  o.axes = std::move(axes);
+  o.starts = std::move(starts);
+  o.steps = std::move(steps);
+  return o;
+}
+
+OpSpec& PlanBuilder::expand(const std::string& name, uint32_t x, uint32_t y) {
+  return op(name, plan::OpParams::ExpandParams, {x}, y);
+}
+
+OpSpec& PlanBuilder::fill(const std::string& name, double value, uint32_t y) {
+  OpSpec& o = op(name, plan::OpParams::FillParams, {}, y);
+  o.value = value;
+  return o;
+}
+
+OpSpec& PlanBuilder::range(const std::string& name, double start, double delta, uint32_t y) {
+  OpSpec& o = op(name, plan::OpParams::RangeParams, {}, y);
+  o.value = start;
+  o.delta = delta;
+  return o;
+}
+
+OpSpec& PlanBuilder::trilu(const std::string& name, bool upper, int64_t k, uint32_t x,
+                           uint32_t y) {
+  OpSpec& o = op(name, plan::OpParams::TriluParams, {x}, y);
+  o.upper = upper;
+  o.k = k;
+  return o;
+}
+
+OpSpec& PlanBuilder::cast(const std::string& name, uint32_t x, uint32_t y) {
+  return op(name, plan::OpParams::CastParams, {x}, y);
+}
+
 namespace {
+
+flatbuffers::Offset<plan::Dim> buildDim(flatbuffers::FlatBufferBuilder& fbb, const DimSpec& d) {
+  return plan::CreateDimDirect(fbb, d.num, d.den, &d.syms);
+}
 
 flatbuffers::Offset<void> buildParams(flatbuffers::FlatBufferBuilder& fbb, const OpSpec& op) {
   using P = plan::OpParams;
@@ -142,6 +255,27 @@ flatbuffers::Offset<void> buildParams(flatbuffers::FlatBufferBuilder& fbb, const
     case P::SoftmaxParams: return plan::CreateSoftmaxParams(fbb, op.axis).Union();
     case P::TransposeParams: return plan::CreateTransposeParamsDirect(fbb, &op.perm).Union();
     case P::CopyParams: return plan::CreateCopyParams(fbb).Union();
+    case P::ClipParams: return plan::CreateClipParams(fbb, op.min, op.max).Union();
+    case P::WhereParams: return plan::CreateWhereParams(fbb).Union();
+    case P::ReduceParams:
+      return plan::CreateReduceParamsDirect(fbb, static_cast<plan::ReduceKind>(op.kind), &op.axes,
+                                            op.keepdims)
+          .Union();
+    case P::LayerNormParams:
+      return plan::CreateLayerNormParams(fbb, op.axis, op.epsilon, op.has_bias).Union();
+    case P::GatherParams: return plan::CreateGatherParams(fbb, op.axis).Union();
+    case P::ConcatParams: return plan::CreateConcatParams(fbb, op.axis).Union();
+    case P::SliceParams: {
+      std::vector<flatbuffers::Offset<plan::SymInt>> starts;
+      for (const SymIntSpec& s : op.starts)
+        starts.push_back(plan::CreateSymInt(fbb, s.offset, s.has_dim ? buildDim(fbb, s.dim) : 0));
+      return plan::CreateSliceParamsDirect(fbb, &op.axes, &starts, &op.steps).Union();
+    }
+    case P::ExpandParams: return plan::CreateExpandParams(fbb).Union();
+    case P::FillParams: return plan::CreateFillParams(fbb, op.value).Union();
+    case P::RangeParams: return plan::CreateRangeParams(fbb, op.value, op.delta).Union();
+    case P::TriluParams: return plan::CreateTriluParams(fbb, op.upper, op.k).Union();
+    case P::CastParams: return plan::CreateCastParams(fbb).Union();
     default: return 0;
   }
 }
@@ -160,7 +294,7 @@ std::vector<uint8_t> PlanBuilder::planBytes() const {
   for (uint32_t i = 0; i < tensors.size(); ++i) {
     const TensorSpec& t = tensors[i];
     std::vector<flatbuffers::Offset<plan::Dim>> dims;
-    for (const DimSpec& d : t.shape) dims.push_back(plan::CreateDimDirect(fbb, d.num, d.den, &d.syms));
+    for (const DimSpec& d : t.shape) dims.push_back(buildDim(fbb, d));
     tensor_offsets.push_back(plan::CreateTensorDirect(fbb, t.name.c_str(), t.dtype, &dims, t.kind,
                                                       t.weight_offset, t.weight_bytes, t.slot));
     if (t.kind == plan::TensorKind::Input) default_inputs.push_back(i);
@@ -170,7 +304,7 @@ std::vector<uint8_t> PlanBuilder::planBytes() const {
 
   std::vector<flatbuffers::Offset<plan::Op>> op_offsets;
   for (const OpSpec& op : ops) {
-    auto params = buildParams(fbb, op);
+    auto params = op.omit_params ? flatbuffers::Offset<void>() : buildParams(fbb, op);
     op_offsets.push_back(plan::CreateOpDirect(fbb, op.name.c_str(), &op.inputs, &op.outputs,
                                               op.params_type, params));
   }

@@ -29,14 +29,30 @@ struct TensorSpec {
   int32_t slot = -1;
 };
 
+// A slice start: offset + dim (when has_dim).
+struct SymIntSpec {
+  int64_t offset = 0;
+  bool has_dim = false;
+  DimSpec dim;
+};
+
 struct OpSpec {
   std::string name;
   plan::OpParams params_type = plan::OpParams::NONE;
-  int kind = 0;  // BinaryKind, UnaryKind or WeightLayout
-  int64_t n = 0, k = 0;
+  bool omit_params = false;  // the union's type set, its table left out
+  int kind = 0;  // BinaryKind, UnaryKind, ReduceKind or WeightLayout
+  int64_t n = 0, k = 0;  // linear; k: trilu
   bool has_bias = false;
   int32_t axis = 0;
   std::vector<int32_t> perm;
+  std::vector<int32_t> axes;      // reduce, slice
+  bool keepdims = false;          // reduce
+  std::vector<SymIntSpec> starts; // slice
+  std::vector<int64_t> steps;     // slice
+  float min = 0, max = 0;         // clip
+  float epsilon = 0;              // layer norm
+  double value = 0, delta = 0;    // fill; range (start = value)
+  bool upper = false;             // trilu
   std::vector<uint32_t> inputs, outputs;
 };
 
@@ -48,6 +64,11 @@ class PlanBuilder {
   // Appends `data` to the weights blob at the next 64-byte aligned offset.
   uint32_t constant(const std::string& name, std::vector<int64_t> shape,
                     const std::vector<float>& data);
+  // A constant of any dtype from raw little-endian bytes.
+  uint32_t constantBytes(const std::string& name, plan::DType dtype, std::vector<int64_t> shape,
+                         const void* data, size_t bytes);
+  uint32_t constantI64(const std::string& name, std::vector<int64_t> shape,
+                       const std::vector<int64_t>& data);
   uint32_t intermediate(const std::string& name, std::vector<DimSpec> shape, int32_t slot,
                         plan::DType dtype = plan::DType::F32);
   uint32_t output(const std::string& name, std::vector<DimSpec> shape, int32_t slot,
@@ -61,6 +82,27 @@ class PlanBuilder {
   void softmax(const std::string& name, int32_t axis, uint32_t x, uint32_t y);
   void transpose(const std::string& name, std::vector<int32_t> perm, uint32_t x, uint32_t y);
   void copy(const std::string& name, uint32_t x, uint32_t y);
+
+  // Any op: params_type with default params, to be filled in through the returned reference
+  // (valid until the next op is added).
+  OpSpec& op(const std::string& name, plan::OpParams type, std::vector<uint32_t> inputs,
+             uint32_t y);
+  OpSpec& clip(const std::string& name, float min, float max, uint32_t x, uint32_t y);
+  OpSpec& where(const std::string& name, uint32_t cond, uint32_t x, uint32_t other, uint32_t y);
+  OpSpec& reduce(const std::string& name, plan::ReduceKind kind, std::vector<int32_t> axes,
+                 bool keepdims, uint32_t x, uint32_t y);
+  OpSpec& layerNorm(const std::string& name, int32_t axis, float epsilon, uint32_t x,
+                    uint32_t scale, int64_t bias /* -1: none */, uint32_t y);
+  OpSpec& gather(const std::string& name, int32_t axis, uint32_t data, uint32_t indices,
+                 uint32_t y);
+  OpSpec& concat(const std::string& name, int32_t axis, std::vector<uint32_t> inputs, uint32_t y);
+  OpSpec& slice(const std::string& name, std::vector<int32_t> axes, std::vector<SymIntSpec> starts,
+                std::vector<int64_t> steps, uint32_t x, uint32_t y);
+  OpSpec& expand(const std::string& name, uint32_t x, uint32_t y);
+  OpSpec& fill(const std::string& name, double value, uint32_t y);
+  OpSpec& range(const std::string& name, double start, double delta, uint32_t y);
+  OpSpec& trilu(const std::string& name, bool upper, int64_t k, uint32_t x, uint32_t y);
+  OpSpec& cast(const std::string& name, uint32_t x, uint32_t y);
 
   // The FlatBuffer alone, and the whole artifact (plan + weights, checksum filled in).
   std::vector<uint8_t> planBytes() const;
@@ -80,6 +122,9 @@ class PlanBuilder {
  private:
   uint32_t addTensor(TensorSpec spec);
 };
+
+SymIntSpec symInt(int64_t offset);                                       // a constant
+SymIntSpec symInt(int64_t offset, DimSpec dim);                          // offset + dim
 
 // Row-major [k][n] weights in the PackedN16 layout: ceil(n/16) panels of [k][16].
 std::vector<float> packN16(const std::vector<float>& w_kn, int64_t k, int64_t n);

@@ -81,6 +81,8 @@ TEST(ArtifactContainer, ParseHeaderRejections) {
        "bad magic"},
       {"newer version", [](auto&, ArtifactHeader& h) { h.format_version = kFormatVersion + 1; },
        HeaderProblem::UnsupportedVersion, "newer than this runtime"},
+      {"older version", [](auto&, ArtifactHeader& h) { h.format_version = kFormatVersion - 1; },
+       HeaderProblem::UnsupportedVersion, "older than this runtime"},
       {"version 0", [](auto&, ArtifactHeader& h) { h.format_version = 0; },
        HeaderProblem::BadLayout, "version 0"},
       {"unknown target", [](auto&, ArtifactHeader& h) { h.target = 9; },

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "kernels/cpu/generic/chunks.h"
+
 namespace llmopt::kernels::cpu {
 namespace {
 
@@ -26,23 +28,64 @@ struct SigmoidFn {
     return e / (1.0f + e);
   }
 };
+struct NegFn { float operator()(float x) const { return -x; } };
+struct ExpFn { float operator()(float x) const { return std::exp(x); } };
+struct LogFn { float operator()(float x) const { return std::log(x); } };
+struct SqrtFn { float operator()(float x) const { return std::sqrt(x); } };
+struct ReciprocalFn { float operator()(float x) const { return 1.0f / x; } };
+struct ErfFn { float operator()(float x) const { return std::erf(x); } };
+struct CosFn { float operator()(float x) const { return std::cos(x); } };
+struct SinFn { float operator()(float x) const { return std::sin(x); } };
+struct AbsFn { float operator()(float x) const { return std::fabs(x); } };
 
-template <class Fn>
-void apply(const float* x, float* y, int64_t n) {
-  Fn fn;
-  for (int64_t i = 0; i < n; ++i) y[i] = fn(x[i]);
+struct NegI64Fn {
+  int64_t operator()(int64_t x) const {
+    return static_cast<int64_t>(uint64_t(0) - static_cast<uint64_t>(x));
+  }
+};
+struct AbsI64Fn {
+  int64_t operator()(int64_t x) const { return x < 0 ? NegI64Fn()(x) : x; }
+};
+struct NotFn { uint8_t operator()(uint8_t x) const { return x == 0; } };
+
+template <class Fn, class T, class U>
+void apply(const T* x, U* y, int64_t n, Parallel* parallel) {
+  parallelRanges(parallel, n, 1, [&](int64_t begin, int64_t end) {
+    Fn fn;
+    for (int64_t i = begin; i < end; ++i) y[i] = fn(x[i]);
+  });
 }
 
 }  // namespace
 
-void unaryF32(UnaryOp op, const float* x, float* y, int64_t n) {
+void unaryF32(UnaryOp op, const float* x, float* y, int64_t n, Parallel* p) {
   switch (op) {
-    case UnaryOp::Relu: return apply<ReluFn>(x, y, n);
-    case UnaryOp::Gelu: return apply<GeluFn>(x, y, n);
-    case UnaryOp::GeluTanh: return apply<GeluTanhFn>(x, y, n);
-    case UnaryOp::Tanh: return apply<TanhFn>(x, y, n);
-    case UnaryOp::Sigmoid: return apply<SigmoidFn>(x, y, n);
+    case UnaryOp::Relu: return apply<ReluFn>(x, y, n, p);
+    case UnaryOp::Gelu: return apply<GeluFn>(x, y, n, p);
+    case UnaryOp::GeluTanh: return apply<GeluTanhFn>(x, y, n, p);
+    case UnaryOp::Tanh: return apply<TanhFn>(x, y, n, p);
+    case UnaryOp::Sigmoid: return apply<SigmoidFn>(x, y, n, p);
+    case UnaryOp::Neg: return apply<NegFn>(x, y, n, p);
+    case UnaryOp::Exp: return apply<ExpFn>(x, y, n, p);
+    case UnaryOp::Log: return apply<LogFn>(x, y, n, p);
+    case UnaryOp::Sqrt: return apply<SqrtFn>(x, y, n, p);
+    case UnaryOp::Reciprocal: return apply<ReciprocalFn>(x, y, n, p);
+    case UnaryOp::Erf: return apply<ErfFn>(x, y, n, p);
+    case UnaryOp::Cos: return apply<CosFn>(x, y, n, p);
+    case UnaryOp::Sin: return apply<SinFn>(x, y, n, p);
+    case UnaryOp::Abs: return apply<AbsFn>(x, y, n, p);
+    case UnaryOp::Not: return;
   }
 }
+
+void unaryI64(UnaryOp op, const int64_t* x, int64_t* y, int64_t n, Parallel* p) {
+  switch (op) {
+    case UnaryOp::Neg: return apply<NegI64Fn>(x, y, n, p);
+    case UnaryOp::Abs: return apply<AbsI64Fn>(x, y, n, p);
+    default: return;
+  }
+}
+
+void notBool(const uint8_t* x, uint8_t* y, int64_t n, Parallel* p) { apply<NotFn>(x, y, n, p); }
 
 }  // namespace llmopt::kernels::cpu

@@ -1,0 +1,38 @@
+// Splitting elementwise work into chunks for the thread pool, only when the work is large enough
+// to pay for waking threads.
+#ifndef LLMOPT_KERNELS_CPU_GENERIC_CHUNKS_H
+#define LLMOPT_KERNELS_CPU_GENERIC_CHUNKS_H
+
+#include <algorithm>
+#include <cstdint>
+
+#include "kernels/cpu/parallel.h"
+
+namespace llmopt::kernels::cpu {
+
+// Below this many elements per chunk, threading costs more than it saves.
+constexpr int64_t kMinChunkElements = 16384;
+
+// How many chunks to split `items` work items (`elements` elements in all) into: 1 when there is
+// no pool or too little work, else up to 4 per thread.
+inline int64_t chunkCount(const Parallel* parallel, int64_t items, int64_t elements) {
+  if (parallel == nullptr || parallel->numThreads() <= 1 || items <= 1) return 1;
+  const int64_t by_size = elements / kMinChunkElements;
+  return std::max<int64_t>(1, std::min<int64_t>({items, by_size, parallel->numThreads() * 4}));
+}
+
+// Calls fn(begin, end) over disjoint ranges covering [0, items), possibly concurrently.
+template <class Fn>
+void parallelRanges(Parallel* parallel, int64_t items, int64_t elements_per_item, Fn&& fn) {
+  if (items <= 0) return;
+  const int64_t chunks = chunkCount(parallel, items, items * elements_per_item);
+  if (chunks == 1) {
+    fn(int64_t(0), items);
+    return;
+  }
+  parallelFor(parallel, chunks, [&](int64_t c) { fn(items * c / chunks, items * (c + 1) / chunks); });
+}
+
+}  // namespace llmopt::kernels::cpu
+
+#endif  // LLMOPT_KERNELS_CPU_GENERIC_CHUNKS_H

@@ -119,7 +119,49 @@ LLMOPT_BINARY_INFER(AddOp, "add")
 LLMOPT_BINARY_INFER(SubOp, "sub")
 LLMOPT_BINARY_INFER(MulOp, "mul")
 LLMOPT_BINARY_INFER(DivOp, "div")
+LLMOPT_BINARY_INFER(PowOp, "pow")
+LLMOPT_BINARY_INFER(MinOp, "min")
+LLMOPT_BINARY_INFER(MaxOp, "max")
 #undef LLMOPT_BINARY_INFER
+
+namespace {
+/// Comparisons and logic: operands of one element type, an i1 result of the broadcast shape.
+LogicalResult inferBoolBinary(MLIRContext* context, ValueRange operands,
+                              std::optional<Location> location, StringRef opName,
+                              SmallVectorImpl<Type>& inferred) {
+  if (failed(checkSameElementType(operands, location, opName))) return failure();
+  auto lhs = rankedType(operands[0]), rhs = rankedType(operands[1]);
+  return inferFrom(broadcastShapes(lhs.getShape(), rhs.getShape()), IntegerType::get(context, 1),
+                   location, opName, inferred);
+}
+}  // namespace
+
+#define LLMOPT_BOOL_BINARY_INFER(OP, NAME)                                                     \
+  LogicalResult OP::inferReturnTypes(MLIRContext* context, std::optional<Location> location,  \
+                                     ValueRange operands, DictionaryAttr, RegionRange,        \
+                                     SmallVectorImpl<Type>& inferred) {                        \
+    return inferBoolBinary(context, operands, location, NAME, inferred);                      \
+  }
+LLMOPT_BOOL_BINARY_INFER(EqualOp, "equal")
+LLMOPT_BOOL_BINARY_INFER(LessOp, "less")
+LLMOPT_BOOL_BINARY_INFER(GreaterOp, "greater")
+LLMOPT_BOOL_BINARY_INFER(LessEqualOp, "less_equal")
+LLMOPT_BOOL_BINARY_INFER(GreaterEqualOp, "greater_equal")
+LLMOPT_BOOL_BINARY_INFER(AndOp, "and")
+LLMOPT_BOOL_BINARY_INFER(OrOp, "or")
+LLMOPT_BOOL_BINARY_INFER(XorOp, "xor")
+#undef LLMOPT_BOOL_BINARY_INFER
+
+LogicalResult WhereOp::inferReturnTypes(MLIRContext*, std::optional<Location> location,
+                                        ValueRange operands, DictionaryAttr, RegionRange,
+                                        SmallVectorImpl<Type>& inferred) {
+  if (failed(checkSameElementType(operands.drop_front(), location, "where"))) return failure();
+  ShapeOrError shape = broadcastShapes(rankedType(operands[0]).getShape(),
+                                       rankedType(operands[1]).getShape());
+  if (auto* dims = std::get_if<Shape>(&shape))
+    shape = broadcastShapes(*dims, rankedType(operands[2]).getShape());
+  return inferFrom(shape, rankedType(operands[1]).getElementType(), location, "where", inferred);
+}
 
 OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
   if (OpFoldResult folded = foldConstants(BinaryKind::Add, adaptor.getOperands(), getType()))
@@ -173,6 +215,244 @@ LogicalResult SoftmaxOp::verify() {
   if (axis < 0 || axis >= rank)
     return emitOpError("axis ") << axis << " is out of range for rank " << rank;
   return success();
+}
+
+LogicalResult TriluOp::verify() {
+  if (getType().cast<RankedTensorType>().getRank() < 2)
+    return emitOpError("needs a tensor of rank 2 or more");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions, layer_norm
+//===----------------------------------------------------------------------===//
+
+namespace {
+LogicalResult inferReduce(ValueRange operands, DictionaryAttr attributes,
+                          std::optional<Location> location, StringRef opName,
+                          SmallVectorImpl<Type>& inferred) {
+  auto axes = attributes.get("axes").dyn_cast_or_null<DenseI64ArrayAttr>();
+  auto keepdims = attributes.get("keepdims").dyn_cast_or_null<BoolAttr>();
+  if (!axes || !keepdims)
+    return emitOptionalError(location, "'llmopt.", opName, "' op needs `axes` and `keepdims`");
+  auto input = rankedType(operands[0]);
+  Shape shape;
+  ArrayRef<int64_t> sorted = axes.asArrayRef();
+  for (size_t i = 0; i < sorted.size(); ++i)
+    if (sorted[i] < 0 || sorted[i] >= input.getRank() || (i > 0 && sorted[i] <= sorted[i - 1]))
+      return emitOptionalError(location, "'llmopt.", opName,
+                               "' op axes must be sorted, distinct and in [0, rank)");
+  if (sorted.empty())
+    return emitOptionalError(location, "'llmopt.", opName, "' op needs at least one axis");
+  for (int64_t d = 0; d < input.getRank(); ++d) {
+    if (!llvm::is_contained(sorted, d))
+      shape.push_back(input.getDimSize(d));
+    else if (keepdims.getValue())
+      shape.push_back(1);
+  }
+  inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+}  // namespace
+
+#define LLMOPT_REDUCE_INFER(OP, NAME)                                                          \
+  LogicalResult OP::inferReturnTypes(MLIRContext*, std::optional<Location> location,          \
+                                     ValueRange operands, DictionaryAttr attributes,          \
+                                     RegionRange, SmallVectorImpl<Type>& inferred) {           \
+    return inferReduce(operands, attributes, location, NAME, inferred);                       \
+  }
+LLMOPT_REDUCE_INFER(ReduceSumOp, "reduce_sum")
+LLMOPT_REDUCE_INFER(ReduceMeanOp, "reduce_mean")
+LLMOPT_REDUCE_INFER(ReduceMaxOp, "reduce_max")
+LLMOPT_REDUCE_INFER(ReduceMinOp, "reduce_min")
+#undef LLMOPT_REDUCE_INFER
+
+LogicalResult LayerNormOp::inferReturnTypes(MLIRContext*, std::optional<Location> location,
+                                            ValueRange operands, DictionaryAttr attributes,
+                                            RegionRange, SmallVectorImpl<Type>& inferred) {
+  if (failed(checkSameElementType(operands, location, "layer_norm"))) return failure();
+  auto axisAttr = attributes.get("axis").dyn_cast_or_null<IntegerAttr>();
+  if (!axisAttr) return emitOptionalError(location, "'llmopt.layer_norm' op needs an `axis`");
+  auto input = rankedType(operands[0]);
+  int64_t axis = axisAttr.getInt();
+  if (axis < 0 || axis >= input.getRank())
+    return emitOptionalError(location, "'llmopt.layer_norm' op axis ", axis,
+                             " is out of range for rank ", input.getRank());
+  ArrayRef<int64_t> normalized = input.getShape().drop_front(axis);
+  for (Value param : operands.drop_front()) {
+    ArrayRef<int64_t> dims = rankedType(param).getShape();
+    bool fits = dims.size() == normalized.size();
+    for (size_t i = 0; fits && i < dims.size(); ++i)
+      fits = ShapedType::isDynamic(dims[i]) || ShapedType::isDynamic(normalized[i]) ||
+             dims[i] == normalized[i];
+    if (!fits)
+      return emitOptionalError(location, "'llmopt.layer_norm' op scale and bias must have the "
+                               "shape of the normalised dims ", formatShape(normalized), ", got ",
+                               formatShape(dims));
+  }
+  inferred.push_back(input);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Gather, concat
+//===----------------------------------------------------------------------===//
+
+LogicalResult GatherOp::inferReturnTypes(MLIRContext*, std::optional<Location> location,
+                                         ValueRange operands, DictionaryAttr attributes,
+                                         RegionRange, SmallVectorImpl<Type>& inferred) {
+  auto axisAttr = attributes.get("axis").dyn_cast_or_null<IntegerAttr>();
+  if (!axisAttr) return emitOptionalError(location, "'llmopt.gather' op needs an `axis`");
+  auto data = rankedType(operands[0]), indices = rankedType(operands[1]);
+  int64_t axis = axisAttr.getInt();
+  if (axis < 0 || axis >= data.getRank())
+    return emitOptionalError(location, "'llmopt.gather' op axis ", axis,
+                             " is out of range for rank ", data.getRank());
+  Shape shape(data.getShape().take_front(axis));
+  shape.append(indices.getShape().begin(), indices.getShape().end());
+  shape.append(data.getShape().begin() + axis + 1, data.getShape().end());
+  inferred.push_back(RankedTensorType::get(shape, data.getElementType()));
+  return success();
+}
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext*, std::optional<Location> location,
+                                         ValueRange operands, DictionaryAttr attributes,
+                                         RegionRange, SmallVectorImpl<Type>& inferred) {
+  auto axisAttr = attributes.get("axis").dyn_cast_or_null<IntegerAttr>();
+  if (!axisAttr || operands.empty())
+    return emitOptionalError(location, "'llmopt.concat' op needs inputs and an `axis`");
+  if (failed(checkSameElementType(operands, location, "concat"))) return failure();
+  auto first = rankedType(operands[0]);
+  int64_t axis = axisAttr.getInt(), rank = first.getRank();
+  if (axis < 0 || axis >= rank)
+    return emitOptionalError(location, "'llmopt.concat' op axis ", axis,
+                             " is out of range for rank ", rank);
+  Shape shape(first.getShape());
+  for (Value operand : operands.drop_front()) {
+    auto type = rankedType(operand);
+    if (type.getRank() != rank)
+      return emitOptionalError(location, "'llmopt.concat' op inputs must have one rank");
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t dim = type.getDimSize(d);
+      if (d == axis) {
+        shape[d] = ShapedType::isDynamic(shape[d]) || ShapedType::isDynamic(dim)
+                       ? ShapedType::kDynamic
+                       : shape[d] + dim;
+      } else if (ShapedType::isDynamic(shape[d])) {
+        shape[d] = dim;
+      } else if (!ShapedType::isDynamic(dim) && dim != shape[d]) {
+        return emitOptionalError(location, "'llmopt.concat' op inputs differ in dim ", d,
+                                 " (", shape[d], " vs ", dim, ")");
+      }
+    }
+  }
+  inferred.push_back(RankedTensorType::get(shape, first.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Ops with a symbolic result shape: slice, expand, fill, range
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// The `shape` attribute as MLIR dims: an integer is static, a symbolic string is dynamic.
+std::optional<Shape> shapeFromAttr(Attribute attr) {
+  auto array = attr.dyn_cast_or_null<ArrayAttr>();
+  if (!array) return std::nullopt;
+  Shape shape;
+  for (Attribute dim : array) {
+    if (auto value = dim.dyn_cast<IntegerAttr>()) {
+      if (value.getInt() < 0) return std::nullopt;
+      shape.push_back(value.getInt());
+    } else if (dim.isa<StringAttr>()) {
+      shape.push_back(ShapedType::kDynamic);
+    } else {
+      return std::nullopt;
+    }
+  }
+  return shape;
+}
+
+LogicalResult checkShapeAttr(Operation* op, Attribute attr) {
+  std::optional<Shape> shape = shapeFromAttr(attr);
+  if (!shape)
+    return op->emitOpError("`shape` must list non-negative integers and symbolic strings");
+  auto type = op->getResult(0).getType().cast<RankedTensorType>();
+  if (static_cast<int64_t>(shape->size()) != type.getRank())
+    return op->emitOpError("`shape` has ") << shape->size() << " dims for a result of rank "
+                                           << type.getRank();
+  for (size_t d = 0; d < shape->size(); ++d)
+    if (!ShapedType::isDynamic((*shape)[d]) && type.getDimSize(d) != (*shape)[d])
+      return op->emitOpError("result dim ") << d << " disagrees with `shape`";
+  return success();
+}
+}  // namespace
+
+LogicalResult SliceOp::inferReturnTypes(MLIRContext*, std::optional<Location> location,
+                                        ValueRange operands, DictionaryAttr attributes,
+                                        RegionRange, SmallVectorImpl<Type>& inferred) {
+  auto input = rankedType(operands[0]);
+  std::optional<Shape> shape = shapeFromAttr(attributes.get("shape"));
+  auto axes = attributes.get("axes").dyn_cast_or_null<DenseI64ArrayAttr>();
+  auto steps = attributes.get("steps").dyn_cast_or_null<DenseI64ArrayAttr>();
+  auto starts = attributes.get("starts").dyn_cast_or_null<ArrayAttr>();
+  if (!shape || !axes || !steps || !starts || static_cast<int64_t>(shape->size()) != input.getRank())
+    return emitOptionalError(location, "'llmopt.slice' op needs `axes`, `starts`, `steps` and a "
+                             "`shape` of the input's rank");
+  if (axes.size() != steps.size() || axes.size() != static_cast<int64_t>(starts.size()))
+    return emitOptionalError(location, "'llmopt.slice' op axes, starts and steps differ in length");
+  for (int64_t d = 0; d < input.getRank(); ++d) {
+    bool sliced = llvm::is_contained(axes.asArrayRef(), d);
+    if (!sliced && (*shape)[d] != input.getDimSize(d) && !ShapedType::isDynamic((*shape)[d]))
+      return emitOptionalError(location, "'llmopt.slice' op dim ", d, " is not sliced but changes");
+  }
+  for (int64_t axis : axes.asArrayRef())
+    if (axis < 0 || axis >= input.getRank())
+      return emitOptionalError(location, "'llmopt.slice' op axis ", axis, " is out of range");
+  for (int64_t step : steps.asArrayRef())
+    if (step == 0) return emitOptionalError(location, "'llmopt.slice' op a step is 0");
+  inferred.push_back(RankedTensorType::get(*shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult ExpandOp::inferReturnTypes(MLIRContext*, std::optional<Location> location,
+                                         ValueRange operands, DictionaryAttr attributes,
+                                         RegionRange, SmallVectorImpl<Type>& inferred) {
+  auto input = rankedType(operands[0]);
+  std::optional<Shape> shape = shapeFromAttr(attributes.get("shape"));
+  if (!shape)
+    return emitOptionalError(location, "'llmopt.expand' op needs a `shape` of integers and "
+                             "symbolic strings");
+  ShapeOrError fits = broadcastShapes(input.getShape(), *shape);
+  if (auto* error = std::get_if<std::string>(&fits))
+    return emitOptionalError(location, "'llmopt.expand' op ", *error);
+  if (input.getRank() > static_cast<int64_t>(shape->size()))
+    return emitOptionalError(location, "'llmopt.expand' op the input has a higher rank than `shape`");
+  inferred.push_back(RankedTensorType::get(*shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult ReshapeToOp::inferReturnTypes(MLIRContext*, std::optional<Location> location,
+                                            ValueRange operands, DictionaryAttr attributes,
+                                            RegionRange, SmallVectorImpl<Type>& inferred) {
+  auto input = rankedType(operands[0]);
+  std::optional<Shape> shape = shapeFromAttr(attributes.get("shape"));
+  if (!shape)
+    return emitOptionalError(location, "'llmopt.reshape_to' op needs a `shape` of integers and "
+                             "symbolic strings");
+  if (input.hasStaticShape() && llvm::none_of(*shape, ShapedType::isDynamic) &&
+      staticElementCount(input.getShape()) != staticElementCount(*shape))
+    return emitOptionalError(location, "'llmopt.reshape_to' op changes the element count");
+  inferred.push_back(RankedTensorType::get(*shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult FillOp::verify() { return checkShapeAttr(*this, getShape()); }
+
+LogicalResult RangeOp::verify() {
+  if (getType().cast<RankedTensorType>().getRank() != 1)
+    return emitOpError("the result must be 1-D");
+  return checkShapeAttr(*this, getShape());
 }
 
 //===----------------------------------------------------------------------===//

@@ -8,6 +8,9 @@ include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def LLMOpt_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
+def LLMOpt_NumericTensor : RankedTensorOf<[F32, F16, BF16, I64, I32]>;
+def LLMOpt_BoolTensor : RankedTensorOf<[I1]>;
+def LLMOpt_IndexTensor : RankedTensorOf<[I64, I32]>;
 
 //===----------------------------------------------------------------------===//
 // Constants
@@ -79,8 +82,8 @@ def LLMOpt_MatMulOp : LLMOpt_Op<"matmul",
 class LLMOpt_BinaryOp<string mnemonic, string what>
     : LLMOpt_Op<mnemonic, [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = what # ", broadcasting like numpy (ONNX multidirectional broadcasting)";
-  let arguments = (ins LLMOpt_FloatTensor:$lhs, LLMOpt_FloatTensor:$rhs);
-  let results = (outs LLMOpt_FloatTensor:$result);
+  let arguments = (ins LLMOpt_NumericTensor:$lhs, LLMOpt_NumericTensor:$rhs);
+  let results = (outs LLMOpt_NumericTensor:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
   let hasFolder = 1;
 }
@@ -89,18 +92,87 @@ def LLMOpt_AddOp : LLMOpt_BinaryOp<"add", "elementwise lhs + rhs">;
 def LLMOpt_SubOp : LLMOpt_BinaryOp<"sub", "elementwise lhs - rhs">;
 def LLMOpt_MulOp : LLMOpt_BinaryOp<"mul", "elementwise lhs * rhs">;
 def LLMOpt_DivOp : LLMOpt_BinaryOp<"div", "elementwise lhs / rhs">;
+def LLMOpt_PowOp : LLMOpt_BinaryOp<"pow", "elementwise lhs ^ rhs"> { let hasFolder = 0; }
+def LLMOpt_MinOp : LLMOpt_BinaryOp<"min", "elementwise min(lhs, rhs)"> { let hasFolder = 0; }
+def LLMOpt_MaxOp : LLMOpt_BinaryOp<"max", "elementwise max(lhs, rhs)"> { let hasFolder = 0; }
 
-class LLMOpt_UnaryOp<string mnemonic, string what, list<Trait> traits = []>
-    : LLMOpt_Op<mnemonic, traits # [Pure, SameOperandsAndResultType]> {
+class LLMOpt_CompareOp<string mnemonic, string what>
+    : LLMOpt_Op<mnemonic, [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = what # " (i1 result), broadcasting like numpy";
+  let arguments = (ins LLMOpt_NumericTensor:$lhs, LLMOpt_NumericTensor:$rhs);
+  let results = (outs LLMOpt_BoolTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+
+def LLMOpt_EqualOp : LLMOpt_CompareOp<"equal", "lhs == rhs">;
+def LLMOpt_LessOp : LLMOpt_CompareOp<"less", "lhs < rhs">;
+def LLMOpt_GreaterOp : LLMOpt_CompareOp<"greater", "lhs > rhs">;
+def LLMOpt_LessEqualOp : LLMOpt_CompareOp<"less_equal", "lhs <= rhs">;
+def LLMOpt_GreaterEqualOp : LLMOpt_CompareOp<"greater_equal", "lhs >= rhs">;
+
+class LLMOpt_LogicOp<string mnemonic, string what>
+    : LLMOpt_Op<mnemonic, [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = what # " on booleans, broadcasting like numpy";
+  let arguments = (ins LLMOpt_BoolTensor:$lhs, LLMOpt_BoolTensor:$rhs);
+  let results = (outs LLMOpt_BoolTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+
+def LLMOpt_AndOp : LLMOpt_LogicOp<"and", "lhs and rhs">;
+def LLMOpt_OrOp : LLMOpt_LogicOp<"or", "lhs or rhs">;
+def LLMOpt_XorOp : LLMOpt_LogicOp<"xor", "lhs xor rhs">;
+
+def LLMOpt_WhereOp : LLMOpt_Op<"where",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "condition ? lhs : rhs, the three broadcast like numpy";
+  let arguments = (ins LLMOpt_BoolTensor:$condition, AnyRankedTensor:$lhs, AnyRankedTensor:$rhs);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$condition `,` $lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+
+class LLMOpt_UnaryOp<string mnemonic, string what, Type tensor = LLMOpt_FloatTensor>
+    : LLMOpt_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
   let summary = what;
-  let arguments = (ins LLMOpt_FloatTensor:$input);
-  let results = (outs LLMOpt_FloatTensor:$result);
+  let arguments = (ins tensor:$input);
+  let results = (outs tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
 def LLMOpt_ReluOp : LLMOpt_UnaryOp<"relu", "max(x, 0)"> { let hasFolder = 1; }
 def LLMOpt_TanhOp : LLMOpt_UnaryOp<"tanh", "hyperbolic tangent">;
 def LLMOpt_SigmoidOp : LLMOpt_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
+def LLMOpt_NegOp : LLMOpt_UnaryOp<"neg", "-x", LLMOpt_NumericTensor>;
+def LLMOpt_AbsOp : LLMOpt_UnaryOp<"abs", "|x|", LLMOpt_NumericTensor>;
+def LLMOpt_ExpOp : LLMOpt_UnaryOp<"exp", "e^x">;
+def LLMOpt_LogOp : LLMOpt_UnaryOp<"log", "natural logarithm">;
+def LLMOpt_SqrtOp : LLMOpt_UnaryOp<"sqrt", "square root">;
+def LLMOpt_ReciprocalOp : LLMOpt_UnaryOp<"reciprocal", "1 / x">;
+def LLMOpt_ErfOp : LLMOpt_UnaryOp<"erf", "the error function">;
+def LLMOpt_CosOp : LLMOpt_UnaryOp<"cos", "cosine">;
+def LLMOpt_SinOp : LLMOpt_UnaryOp<"sin", "sine">;
+def LLMOpt_NotOp : LLMOpt_UnaryOp<"not", "logical not", LLMOpt_BoolTensor>;
+
+def LLMOpt_ClipOp : LLMOpt_Op<"clip", [Pure, SameOperandsAndResultType]> {
+  let summary = "min(max(x, min), max)";
+  let arguments = (ins LLMOpt_FloatTensor:$input, F32Attr:$min, F32Attr:$max);
+  let results = (outs LLMOpt_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def LLMOpt_CastOp : LLMOpt_Op<"cast", [Pure, SameOperandsAndResultShape]> {
+  let summary = "converts the element type (float to int truncates toward zero; to i1: x != 0)";
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def LLMOpt_TriluOp : LLMOpt_Op<"trilu", [Pure, SameOperandsAndResultType]> {
+  let summary = "keeps the upper (j - i >= k) or lower (j - i <= k) triangle of the last two dims";
+  let arguments = (ins AnyRankedTensor:$input, BoolAttr:$upper, I64Attr:$k);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
 
 def LLMOpt_GeluOp : LLMOpt_Op<"gelu", [Pure, SameOperandsAndResultType]> {
   let summary = "Gaussian error linear unit";
@@ -153,6 +225,114 @@ def LLMOpt_TransposeOp : LLMOpt_Op<"transpose",
   let assemblyFormat = "$input $perm attr-dict `:` type($input) `->` type($result)";
   let hasFolder = 1;
   let hasCanonicalizer = 1;
+}
+
+class LLMOpt_ReduceOp<string mnemonic, string what>
+    : LLMOpt_Op<mnemonic, [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = what # " over `axes` (sorted, in [0, rank)); `keepdims` keeps them as 1";
+  let arguments = (ins LLMOpt_FloatTensor:$input, DenseI64ArrayAttr:$axes, BoolAttr:$keepdims);
+  let results = (outs LLMOpt_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def LLMOpt_ReduceSumOp : LLMOpt_ReduceOp<"reduce_sum", "sum">;
+def LLMOpt_ReduceMeanOp : LLMOpt_ReduceOp<"reduce_mean", "mean">;
+def LLMOpt_ReduceMaxOp : LLMOpt_ReduceOp<"reduce_max", "maximum">;
+def LLMOpt_ReduceMinOp : LLMOpt_ReduceOp<"reduce_min", "minimum">;
+
+def LLMOpt_LayerNormOp : LLMOpt_Op<"layer_norm",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "(x - mean) / sqrt(var + epsilon) · scale + bias over the dims [axis, rank)";
+  let description = [{
+    ONNX LayerNormalization: `scale` and the optional `bias` have the shape of x's normalised
+    dims; the variance is the biased one.
+  }];
+  let arguments = (ins LLMOpt_FloatTensor:$input, LLMOpt_FloatTensor:$scale,
+                       Optional<LLMOpt_FloatTensor>:$bias, I64Attr:$axis, F32Attr:$epsilon);
+  let results = (outs LLMOpt_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $scale (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def LLMOpt_GatherOp : LLMOpt_Op<"gather",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "ONNX Gather: data indexed along `axis` by integer indices (embeddings)";
+  let description = [{
+    The result is data.shape[:axis] + indices.shape + data.shape[axis+1:]; a negative index
+    counts from the end of the axis.
+  }];
+  let arguments = (ins AnyRankedTensor:$data, LLMOpt_IndexTensor:$indices, I64Attr:$axis);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, results)";
+}
+
+def LLMOpt_ConcatOp : LLMOpt_Op<"concat",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "joins tensors of one element type along `axis`";
+  let arguments = (ins Variadic<AnyRankedTensor>:$inputs, I64Attr:$axis);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+}
+
+// Ops whose result shape may depend on the model's symbols carry it in `shape`: an array of
+// integers (static dims) and strings (monomials over the symbols named in the arguments'
+// `llmopt.dim_names`, such as "seq" or "batch*seq").
+
+def LLMOpt_SliceOp : LLMOpt_Op<"slice",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "strided window: result[i] = input[start + i·step] along each of `axes`";
+  let description = [{
+    `starts` are integers or symbolic strings with an offset ("seq-1"), already clamped to the
+    input the way ONNX Slice clamps them; the length along each axis is the result's dim in
+    `shape`.
+
+    ```mlir
+    %m = llmopt.slice %mask {axes = array<i64: 2>, starts = [0], steps = array<i64: 1>,
+                             shape = [1, 1, "seq", 256]} : tensor<1x1x256x256xi1> -> tensor<1x1x?x256xi1>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$axes, ArrayAttr:$starts,
+                       DenseI64ArrayAttr:$steps, ArrayAttr:$shape);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def LLMOpt_ExpandOp : LLMOpt_Op<"expand",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "broadcasts the input (numpy rules) to `shape`";
+  let arguments = (ins AnyRankedTensor:$input, ArrayAttr:$shape);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def LLMOpt_ReshapeToOp : LLMOpt_Op<"reshape_to",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "reshape to an explicit `shape` of integers and symbolic dims";
+  let description = [{
+    For targets the ONNX 0/-1 spec of `llmopt.reshape` cannot express, such as unsqueezing
+    [batch, seq] to [1, "batch", "seq"] (a dim moves to another index). The element counts
+    must agree; the runtime checks it once the symbols are bound.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, ArrayAttr:$shape);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def LLMOpt_FillOp : LLMOpt_Op<"fill", [Pure]> {
+  let summary = "a tensor of `shape` filled with `value` (ConstantOfShape of a dynamic shape)";
+  let arguments = (ins F64Attr:$value, ArrayAttr:$shape);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def LLMOpt_RangeOp : LLMOpt_Op<"range", [Pure]> {
+  let summary = "1-D: result[i] = start + i · delta, for i < the length in `shape`";
+  let arguments = (ins F64Attr:$start, F64Attr:$delta, ArrayAttr:$shape);
+  let results = (outs RankedTensorOf<[F32, I64, I32]>:$result);
+  let assemblyFormat = "attr-dict `:` type($result)";
+  let hasVerifier = 1;
 }
 
 #endif // LLMOPT_OPS_TD

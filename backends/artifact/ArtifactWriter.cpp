@@ -3,12 +3,13 @@
 
 #include "backends/artifact/AtomicFile.h"
 #include "backends/artifact/MemoryPlan.h"
-#include "backends/artifact/SymbolicShapes.h"
+#include "ir/SymbolicShapes.h"
 #include "backends/cpu/WeightPacking.h"
 #include "ir/ConstantFolding.h"
 #include "ir/LLMOptDialect.h"
 #include "ir/LLMOptOps.h"
 
+#include "artifact_format.h"
 #include "format/artifact_container.h"
 #include "format/xxhash64.h"
 #include "llmopt/plan_generated.h"
@@ -48,9 +49,23 @@ struct WeightChunk {
   std::function<void(char* dst)> fill;
 };
 
+/// Bytes per element in the plan (a bool takes one byte).
+uint64_t planElementBytes(Type type) {
+  unsigned bits = type.getIntOrFloatBitWidth();
+  return bits == 1 ? 1 : bits / 8;
+}
+
 /// The bytes of a constant of static shape, splats expanded, as a fill function.
 std::optional<std::function<void(char*)>> constantFiller(ElementsAttr value, uint64_t bytes) {
-  if (value.getElementType().isInteger(1)) return std::nullopt;  // i1 is bit-packed in MLIR
+  if (value.getElementType().isInteger(1)) {
+    // dense<...> i1 is bit-packed in MLIR: expand it; resource blobs hold a byte per bool.
+    if (auto dense = value.dyn_cast<DenseElementsAttr>()) {
+      std::vector<char> flags;
+      for (bool flag : dense.getValues<bool>()) flags.push_back(flag ? 1 : 0);
+      if (flags.size() != bytes) return std::nullopt;
+      return [flags](char* dst) { std::memcpy(dst, flags.data(), flags.size()); };
+    }
+  }
   if (std::optional<ArrayRef<char>> raw = getRawBytes(value)) {
     if (raw->size() != bytes) return std::nullopt;
     const char* data = raw->data();
@@ -63,6 +78,86 @@ std::optional<std::function<void(char*)>> constantFiller(ElementsAttr value, uin
     for (uint64_t at = 0; at + one.size() <= bytes; at += one.size())
       std::memcpy(dst + at, one.data(), one.size());
   };
+}
+
+fb::BinaryKind binaryKind(Operation* op) {
+  return llvm::TypeSwitch<Operation*, fb::BinaryKind>(op)
+      .Case([](AddOp) { return fb::BinaryKind::Add; })
+      .Case([](SubOp) { return fb::BinaryKind::Sub; })
+      .Case([](MulOp) { return fb::BinaryKind::Mul; })
+      .Case([](DivOp) { return fb::BinaryKind::Div; })
+      .Case([](PowOp) { return fb::BinaryKind::Pow; })
+      .Case([](MinOp) { return fb::BinaryKind::Min; })
+      .Case([](MaxOp) { return fb::BinaryKind::Max; })
+      .Case([](EqualOp) { return fb::BinaryKind::Equal; })
+      .Case([](LessOp) { return fb::BinaryKind::Less; })
+      .Case([](GreaterOp) { return fb::BinaryKind::Greater; })
+      .Case([](LessEqualOp) { return fb::BinaryKind::LessOrEqual; })
+      .Case([](GreaterEqualOp) { return fb::BinaryKind::GreaterOrEqual; })
+      .Case([](AndOp) { return fb::BinaryKind::And; })
+      .Case([](OrOp) { return fb::BinaryKind::Or; })
+      .Default([](Operation*) { return fb::BinaryKind::Xor; });
+}
+
+fb::UnaryKind unaryKind(Operation* op) {
+  return llvm::TypeSwitch<Operation*, fb::UnaryKind>(op)
+      .Case([](ReluOp) { return fb::UnaryKind::Relu; })
+      .Case([](TanhOp) { return fb::UnaryKind::Tanh; })
+      .Case([](SigmoidOp) { return fb::UnaryKind::Sigmoid; })
+      .Case([](GeluOp gelu) {
+        return gelu.getApproximate() == "tanh" ? fb::UnaryKind::GeluTanh : fb::UnaryKind::Gelu;
+      })
+      .Case([](NegOp) { return fb::UnaryKind::Neg; })
+      .Case([](AbsOp) { return fb::UnaryKind::Abs; })
+      .Case([](ExpOp) { return fb::UnaryKind::Exp; })
+      .Case([](LogOp) { return fb::UnaryKind::Log; })
+      .Case([](SqrtOp) { return fb::UnaryKind::Sqrt; })
+      .Case([](ReciprocalOp) { return fb::UnaryKind::Reciprocal; })
+      .Case([](ErfOp) { return fb::UnaryKind::Erf; })
+      .Case([](CosOp) { return fb::UnaryKind::Cos; })
+      .Case([](SinOp) { return fb::UnaryKind::Sin; })
+      .Default([](Operation*) { return fb::UnaryKind::Not; });
+}
+
+/// What the plan (and the runtime's loader) can hold: refused at the op rather than in an
+/// artifact that does not load.
+template <typename EmitError>
+LogicalResult checkExpressible(const SymShape& shape, const std::vector<std::string>& names,
+                               EmitError emitError) {
+  if (shape.size() > static_cast<size_t>(artifact::kMaxRank))
+    return emitError() << "rank " << shape.size() << " is over the runtime's maximum of "
+                       << artifact::kMaxRank;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    const SymDim& dim = shape[d];
+    if (dim.syms.size() > static_cast<size_t>(artifact::kMaxDimSymbols))
+      return emitError() << "dim " << d << " = " << formatSymDim(dim, names) << " multiplies "
+                         << dim.syms.size() << " symbols, over the runtime's maximum of "
+                         << artifact::kMaxDimSymbols;
+    if (dim.num < 0) return emitError() << "dim " << d << " is negative";
+    if (dim.syms.empty() && dim.den != 1)
+      return emitError() << "dim " << d << " = " << formatSymDim(dim, names)
+                         << " is not a whole number";
+  }
+  return success();
+}
+
+/// Every value's symbolic shape, checked against what the plan can hold.
+LogicalResult checkShapesExpressible(func::FuncOp func, const SymbolicShapes& shapes) {
+  for (BlockArgument arg : func.getArguments()) {
+    auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), kNameAttr);
+    if (failed(checkExpressible(shapes.shapes.lookup(arg), shapes.symbolNames, [&] {
+          InFlightDiagnostic diagnostic = func.emitError();
+          diagnostic << "input '" << (name ? name.str() : "?") << "': ";
+          return diagnostic;
+        })))
+      return failure();
+  }
+  for (Operation& op : func.getBody().front())
+    for (Value result : op.getResults())
+      if (failed(checkExpressible(shapes.shapes.lookup(result), shapes.symbolNames,
+                                  [&] { return op.emitError(); })))
+        return failure();
+  return success();
 }
 
 class PlanBuilder {
@@ -168,7 +263,7 @@ std::string PlanBuilder::uniqueName(Operation* op) {
 FailureOr<uint32_t> PlanBuilder::constantTensor(Value value, ConstantOp constant) {
   auto type = value.getType().cast<RankedTensorType>();
   std::optional<fb::DType> dtype = planDType(type.getElementType());
-  uint64_t bytes = type.getNumElements() * (type.getElementTypeBitWidth() / 8);
+  uint64_t bytes = type.getNumElements() * planElementBytes(type.getElementType());
   auto filler = dtype ? constantFiller(constant.getValue(), bytes) : std::nullopt;
   if (!filler) return constant.emitError("cannot store this constant in the artifact");
   uint64_t offset = addWeights(bytes, std::move(*filler));
@@ -261,23 +356,104 @@ FailureOr<flatbuffers::Offset<fb::Op>> PlanBuilder::lowerOp(Operation* op) {
             params = fb::CreateMatMulParams(fbb).Union();
             return success();
           })
-          .Case<AddOp, SubOp, MulOp, DivOp>([&](Operation* binary) {
-            fb::BinaryKind kind = isa<AddOp>(binary)   ? fb::BinaryKind::Add
-                                  : isa<SubOp>(binary) ? fb::BinaryKind::Sub
-                                  : isa<MulOp>(binary) ? fb::BinaryKind::Mul
-                                                       : fb::BinaryKind::Div;
+          .Case<AddOp, SubOp, MulOp, DivOp, PowOp, MinOp, MaxOp, EqualOp, LessOp, GreaterOp,
+                LessEqualOp, GreaterEqualOp, AndOp, OrOp, XorOp>([&](Operation* binary) {
             paramsType = fb::OpParams::BinaryParams;
-            params = fb::CreateBinaryParams(fbb, kind).Union();
+            params = fb::CreateBinaryParams(fbb, binaryKind(binary)).Union();
             return success();
           })
-          .Case<ReluOp, TanhOp, SigmoidOp, GeluOp>([&](Operation* unary) {
-            fb::UnaryKind kind = fb::UnaryKind::Relu;
-            if (isa<TanhOp>(unary)) kind = fb::UnaryKind::Tanh;
-            if (isa<SigmoidOp>(unary)) kind = fb::UnaryKind::Sigmoid;
-            if (auto gelu = dyn_cast<GeluOp>(unary))
-              kind = gelu.getApproximate() == "tanh" ? fb::UnaryKind::GeluTanh : fb::UnaryKind::Gelu;
+          .Case<ReluOp, TanhOp, SigmoidOp, GeluOp, NegOp, AbsOp, ExpOp, LogOp, SqrtOp,
+                ReciprocalOp, ErfOp, CosOp, SinOp, NotOp>([&](Operation* unary) {
             paramsType = fb::OpParams::UnaryParams;
-            params = fb::CreateUnaryParams(fbb, kind).Union();
+            params = fb::CreateUnaryParams(fbb, unaryKind(unary)).Union();
+            return success();
+          })
+          .Case([&](ClipOp clip) {
+            paramsType = fb::OpParams::ClipParams;
+            params = fb::CreateClipParams(fbb, clip.getMin().convertToFloat(),
+                                          clip.getMax().convertToFloat())
+                         .Union();
+            return success();
+          })
+          .Case([&](WhereOp) {
+            paramsType = fb::OpParams::WhereParams;
+            params = fb::CreateWhereParams(fbb).Union();
+            return success();
+          })
+          .Case<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp>([&](Operation* reduce) {
+            fb::ReduceKind kind = isa<ReduceSumOp>(reduce)    ? fb::ReduceKind::Sum
+                                  : isa<ReduceMeanOp>(reduce) ? fb::ReduceKind::Mean
+                                  : isa<ReduceMaxOp>(reduce)  ? fb::ReduceKind::Max
+                                                              : fb::ReduceKind::Min;
+            auto axes64 = reduce->getAttrOfType<DenseI64ArrayAttr>("axes").asArrayRef();
+            std::vector<int32_t> axes(axes64.begin(), axes64.end());
+            paramsType = fb::OpParams::ReduceParams;
+            params = fb::CreateReduceParamsDirect(
+                         fbb, kind, &axes,
+                         reduce->getAttrOfType<BoolAttr>("keepdims").getValue())
+                         .Union();
+            return success();
+          })
+          .Case([&](LayerNormOp norm) {
+            paramsType = fb::OpParams::LayerNormParams;
+            params = fb::CreateLayerNormParams(fbb, static_cast<int32_t>(norm.getAxis()),
+                                               norm.getEpsilon().convertToFloat(),
+                                               norm.getBias() != nullptr)
+                         .Union();
+            return success();
+          })
+          .Case([&](GatherOp gather) {
+            paramsType = fb::OpParams::GatherParams;
+            params = fb::CreateGatherParams(fbb, static_cast<int32_t>(gather.getAxis())).Union();
+            return success();
+          })
+          .Case([&](ConcatOp concat) {
+            paramsType = fb::OpParams::ConcatParams;
+            params = fb::CreateConcatParams(fbb, static_cast<int32_t>(concat.getAxis())).Union();
+            return success();
+          })
+          .Case([&](SliceOp slice) -> LogicalResult {
+            std::vector<int32_t> axes(slice.getAxes().begin(), slice.getAxes().end());
+            std::vector<int64_t> steps(slice.getSteps().begin(), slice.getSteps().end());
+            std::vector<flatbuffers::Offset<fb::SymInt>> starts;
+            for (Attribute start : slice.getStarts()) {
+              std::optional<SymInt> value = parseSymInt(start, shapes.symbolNames);
+              if (!value) return slice.emitError("cannot read the slice start ") << start;
+              flatbuffers::Offset<fb::Dim> dim;
+              if (value->term)
+                dim = fb::CreateDimDirect(fbb, value->term->num, value->term->den,
+                                          &value->term->syms);
+              starts.push_back(fb::CreateSymInt(fbb, value->offset, dim));
+            }
+            paramsType = fb::OpParams::SliceParams;
+            params = fb::CreateSliceParamsDirect(fbb, &axes, &starts, &steps).Union();
+            return success();
+          })
+          .Case([&](ExpandOp) {
+            paramsType = fb::OpParams::ExpandParams;
+            params = fb::CreateExpandParams(fbb).Union();
+            return success();
+          })
+          .Case([&](FillOp fill) {
+            paramsType = fb::OpParams::FillParams;
+            params = fb::CreateFillParams(fbb, fill.getValue().convertToDouble()).Union();
+            return success();
+          })
+          .Case([&](RangeOp range) {
+            paramsType = fb::OpParams::RangeParams;
+            params = fb::CreateRangeParams(fbb, range.getStart().convertToDouble(),
+                                           range.getDelta().convertToDouble())
+                         .Union();
+            return success();
+          })
+          .Case([&](TriluOp trilu) {
+            paramsType = fb::OpParams::TriluParams;
+            params = fb::CreateTriluParams(fbb, trilu.getUpper(), trilu.getK()).Union();
+            return success();
+          })
+          .Case([&](CastOp) {
+            paramsType = fb::OpParams::CastParams;
+            params = fb::CreateCastParams(fbb).Union();
             return success();
           })
           .Case([&](SoftmaxOp softmax) {
@@ -285,7 +461,7 @@ FailureOr<flatbuffers::Offset<fb::Op>> PlanBuilder::lowerOp(Operation* op) {
             params = fb::CreateSoftmaxParams(fbb, static_cast<int32_t>(softmax.getAxis())).Union();
             return success();
           })
-          .Case([&](ReshapeOp) {
+          .Case<ReshapeOp, ReshapeToOp>([&](Operation*) {
             paramsType = fb::OpParams::CopyParams;
             params = fb::CreateCopyParams(fbb).Union();
             return success();
@@ -428,7 +604,7 @@ LogicalResult writeArtifact(ModuleOp module, const std::string& path, ArtifactSt
   if (!llvm::hasSingleElement(func.getBody()))
     return func.emitError("@main must have a single block");
   FailureOr<SymbolicShapes> shapes = inferSymbolicShapes(func);
-  if (failed(shapes)) return failure();
+  if (failed(shapes) || failed(checkShapesExpressible(func, *shapes))) return failure();
   PlanBuilder builder(func, std::move(*shapes));
   if (failed(builder.build())) return failure();
   return builder.write(path, stats);

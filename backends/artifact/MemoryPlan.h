@@ -8,7 +8,7 @@
 #ifndef LLMOPT_BACKENDS_ARTIFACT_MEMORYPLAN_H
 #define LLMOPT_BACKENDS_ARTIFACT_MEMORYPLAN_H
 
-#include "backends/artifact/SymbolicShapes.h"
+#include "ir/SymbolicShapes.h"
 
 #include "llvm/ADT/DenseSet.h"
 

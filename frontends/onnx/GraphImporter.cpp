@@ -11,6 +11,8 @@
 
 #include "onnx/defs/schema.h"
 
+#include <set>
+
 namespace llmopt::onnx_import {
 
 using namespace mlir;
@@ -33,21 +35,77 @@ Location GraphImporter::nodeLocation(const onnx::NodeProto& node, int index) con
 Value GraphImporter::lookup(const std::string& name, OpBuilder& builder) {
   auto it = values.find(name);
   if (it != values.end()) return it->second;
+  // An initializer stays a resource blob (no copy) even when it was read as a known value.
+  auto knownIt = initializers.count(name) ? knownValues.end() : knownValues.find(name);
+  if (knownIt != knownValues.end()) {
+    if (!knownIt->second.isStatic()) return nullptr;
+    Location loc = NameLoc::get(StringAttr::get(ctx, name), FileLineColLoc::get(ctx, file, 0, 0));
+    Value value = builder.create<ConstantOp>(loc, constantFromKnown(knownIt->second));
+    values[name] = value;
+    return value;
+  }
   auto init = initializers.find(name);
   if (init == initializers.end()) return nullptr;
-  std::string error;
-  ElementsAttr attr = convertTensor(ctx, *init->second, modelStorage, error);
+  ElementsAttr attr = initializerAttr(name);
   Location loc = NameLoc::get(StringAttr::get(ctx, name), FileLineColLoc::get(ctx, file, 0, 0));
-  if (!attr) {
-    emitError(FileLineColLoc::get(ctx, file, 0, 0)) << error;  // the message names the tensor
-    return nullptr;
-  }
+  if (!attr) return nullptr;
   Value value = builder.create<ConstantOp>(loc, attr);
   values[name] = value;
   return value;
 }
 
 void GraphImporter::define(const std::string& name, Value value) { values[name] = value; }
+
+ElementsAttr GraphImporter::initializerAttr(const std::string& name) {
+  auto cached = initializerAttrs.find(name);
+  if (cached != initializerAttrs.end()) return cached->second;
+  std::string error;
+  ElementsAttr attr = convertTensor(ctx, *initializers.at(name), modelStorage, error);
+  if (!attr) emitError(FileLineColLoc::get(ctx, file, 0, 0)) << error;  // it names the tensor
+  return initializerAttrs[name] = attr;
+}
+
+const KnownValue* GraphImporter::known(const std::string& name, OpBuilder& builder) {
+  auto it = knownValues.find(name);
+  if (it != knownValues.end()) return &it->second;
+  auto init = initializers.find(name);
+  if (!values.count(name) && init != initializers.end()) {
+    // Read straight from the initializer: a shape operand leaves no constant in the IR.
+    ElementsAttr attr = initializerAttr(name);
+    std::optional<KnownValue> converted = attr ? knownFromConstant(attr) : std::nullopt;
+    if (converted) return &(knownValues[name] = std::move(*converted));
+  }
+  Value value = lookup(name, builder);
+  auto constant = value ? value.getDefiningOp<ConstantOp>() : nullptr;
+  if (!constant) return nullptr;
+  std::optional<KnownValue> converted = knownFromConstant(constant.getValue());
+  if (!converted) return nullptr;
+  return &(knownValues[name] = std::move(*converted));
+}
+
+void GraphImporter::defineKnown(const std::string& name, KnownValue value) {
+  values.erase(name);
+  knownValues[name] = std::move(value);
+}
+
+bool GraphImporter::isSymbolic(const std::string& name) const {
+  auto it = knownValues.find(name);
+  return it != knownValues.end() && !it->second.isStatic() && !values.count(name);
+}
+
+LogicalResult GraphImporter::inferNewShapes() {
+  auto next = lastShaped ? std::next(Block::iterator(lastShaped)) : body->begin();
+  for (; next != body->end(); ++next) {
+    if (failed(shapeInference.visit(&*next))) return failure();
+    lastShaped = &*next;
+  }
+  return success();
+}
+
+const SymShape* GraphImporter::symbolicShape(Value value) {
+  if (failed(inferNewShapes())) return nullptr;
+  return shapeInference.lookup(value);
+}
 
 LogicalResult GraphImporter::checkSupport(int opset) {
   const OpRegistry& registry = OpRegistry::get();
@@ -117,7 +175,8 @@ LogicalResult GraphImporter::importInputs(func::FuncOp& func, OpBuilder& builder
     func.setArgAttr(i, kDimNamesAttr, ArrayAttr::get(ctx, dimNames));
     values[input.name()] = entry->getArgument(i);
   }
-  return success();
+  body = entry;
+  return shapeInference.bindArguments(func);
 }
 
 LogicalResult GraphImporter::importNodes(int opset, OpBuilder& builder) {
@@ -130,7 +189,9 @@ LogicalResult GraphImporter::importNodes(int opset, OpBuilder& builder) {
     // ONNX requires nodes in topological order: an input nobody defined yet is a cycle or a
     // missing initializer.
     for (const std::string& input : node.input()) {
-      if (input.empty() || lookup(input, builder)) continue;
+      if (input.empty() || knownValues.count(input) || initializers.count(input) ||
+          lookup(input, builder))
+        continue;
       if (initializers.count(input)) return failure();  // the initializer's error is reported
       return emitError(loc) << "node '" << name << "' (" << node.op_type() << "): input '"
                             << input << "' is not defined by a graph input, an initializer or an "
@@ -140,6 +201,15 @@ LogicalResult GraphImporter::importNodes(int opset, OpBuilder& builder) {
     const OpImporter* importer = registry.lookup(node.op_type(), opset, why);
     NodeContext context(*this, node, builder, loc, opset);
     if (!importer) return context.error(why);
+    // Only shape-aware importers read inputs that are symbolic compile-time values.
+    static const std::set<std::string> kFoldsShapes = {
+        "Add", "Sub", "Mul", "Div", "Pow", "Min", "Max", "Equal", "Less", "Greater",
+        "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Neg", "Abs", "Not", "Where", "Cast",
+        "Gather", "Concat", "Slice", "Split", "Expand", "Tile", "ConstantOfShape", "Range",
+        "Reshape", "Unsqueeze", "Squeeze", "Flatten", "Identity", "Transpose", "Shape"};
+    if (!kFoldsShapes.count(node.op_type()))
+      for (int in = 0; in < node.input_size(); ++in)
+        if (isSymbolic(node.input(in)) && !context.input(in)) return failure();
     // The node against its schema (input and output counts, required inputs given, attribute
     // types), as the ONNX checker does: the importers rely on it, with or without the checker.
     if (const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(node.op_type(), opset, "")) {
@@ -151,8 +221,12 @@ LogicalResult GraphImporter::importNodes(int opset, OpBuilder& builder) {
       }
     }
     if (failed((*importer)(context))) return failure();
+    // Shapes as the node's ops are made: errors point at this node, and the next nodes can fold
+    // Shape() of these results.
+    if (failed(inferNewShapes())) return failure();
     for (int o = 0; o < node.output_size(); ++o)
-      if (!node.output(o).empty() && !values.count(node.output(o)))
+      if (!node.output(o).empty() && !values.count(node.output(o)) &&
+          !knownValues.count(node.output(o)))
         return context.error("output " + std::to_string(o) + " ('" + node.output(o) +
                              "') is not produced by the importer");
   }
@@ -167,6 +241,11 @@ LogicalResult GraphImporter::importOutputs(func::FuncOp func, OpBuilder& builder
     if (output.name().find('\0') != std::string::npos)
       return emitError(FileLineColLoc::get(ctx, file, 0, 0))
              << "a graph output name contains a NUL character";
+    if (isSymbolic(output.name()))
+      return emitError(FileLineColLoc::get(ctx, file, 0, 0))
+             << "graph output '" << output.name()
+             << "' is a shape computed from the inputs' dynamic dims; llmopt computes such "
+                "values at compile time only";
     Value value = lookup(output.name(), builder);
     if (!value)
       return emitError(FileLineColLoc::get(ctx, file, 0, 0))
@@ -195,13 +274,20 @@ LogicalResult GraphImporter::importGraph(ModuleOp module) {
     initializers[tensor.name()] = &tensor;
   if (failed(checkSupport(opset))) return failure();
 
+  // Any error reported while importing fails the import, even one whose caller went on (the
+  // handler only counts; the diagnostic still reaches the CLI's printer).
+  int errors = 0;
+  ScopedDiagnosticHandler countErrors(ctx, [&](Diagnostic& diagnostic) {
+    if (diagnostic.getSeverity() == DiagnosticSeverity::Error) ++errors;
+    return failure();
+  });
   OpBuilder builder(ctx);
   func::FuncOp func;
   if (failed(importInputs(func, builder))) return failure();
   module.push_back(func);
   if (failed(importNodes(opset, builder)) || failed(importOutputs(func, builder)))
     return failure();
-  return success();
+  return success(errors == 0);
 }
 
 }  // namespace llmopt::onnx_import

@@ -2,7 +2,9 @@
 #ifndef LLMOPT_FRONTENDS_ONNX_GRAPHIMPORTER_H
 #define LLMOPT_FRONTENDS_ONNX_GRAPHIMPORTER_H
 
+#include "frontends/onnx/KnownValues.h"
 #include "frontends/onnx/ModelLoader.h"
+#include "ir/SymbolicShapes.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -25,6 +27,16 @@ class GraphImporter {
   mlir::Value lookup(const std::string& name, mlir::OpBuilder& builder);
   void define(const std::string& name, mlir::Value value);
 
+  /// The compile-time value named `name`: one computed by the importer (see KnownValues.h), or a
+  /// small constant. Null if it is neither.
+  const KnownValue* known(const std::string& name, mlir::OpBuilder& builder);
+  void defineKnown(const std::string& name, KnownValue value);
+  /// True for a known value that depends on the model's symbols (it has no IR value).
+  bool isSymbolic(const std::string& name) const;
+  /// The symbolic shape of a value built so far (null if it cannot be computed).
+  const SymShape* symbolicShape(mlir::Value value);
+  const std::vector<std::string>& symbolNames() const { return shapeInference.symbolNames(); }
+
   mlir::MLIRContext* context() const { return ctx; }
   ModelStorage& storage() { return modelStorage; }
 
@@ -40,6 +52,15 @@ class GraphImporter {
   std::string file;
   std::map<std::string, mlir::Value> values;
   std::map<std::string, const onnx::TensorProto*> initializers;
+  std::map<std::string, KnownValue> knownValues;
+  SymbolicShapeInference shapeInference;
+  mlir::Block* body = nullptr;
+  mlir::Operation* lastShaped = nullptr;  // the last op whose shape inference ran
+  mlir::LogicalResult inferNewShapes();
+  /// An initializer as an attribute, converted once (null, with the error reported, if it
+  /// cannot be).
+  mlir::ElementsAttr initializerAttr(const std::string& name);
+  std::map<std::string, mlir::ElementsAttr> initializerAttrs;
 };
 
 }  // namespace llmopt::onnx_import

@@ -18,7 +18,80 @@ NodeContext::NodeContext(GraphImporter& graph, const onnx::NodeProto& node, OpBu
 
 Value NodeContext::input(size_t i) const {
   if (i >= numInputs() || nodeProto.input(i).empty()) return nullptr;
+  if (graphImporter.isSymbolic(nodeProto.input(i))) {
+    (void)error("input " + std::to_string(i) + " ('" + nodeProto.input(i) +
+                "') is a shape computed from the inputs' dynamic dims; llmopt folds such values "
+                "into shape arithmetic and the shape operands of Reshape, Expand, Slice, Range "
+                "and ConstantOfShape, not into " + nodeProto.op_type());
+    return nullptr;
+  }
   return graphImporter.lookup(nodeProto.input(i), opBuilder);
+}
+
+const std::string& NodeContext::inputName(size_t i) const {
+  static const std::string empty;
+  return i < numInputs() ? nodeProto.input(i) : empty;
+}
+
+const KnownValue* NodeContext::known(size_t i) const {
+  if (i >= numInputs() || nodeProto.input(i).empty()) return nullptr;
+  return graphImporter.known(nodeProto.input(i), opBuilder);
+}
+
+bool NodeContext::allInputsKnown() const {
+  for (size_t i = 0; i < numInputs(); ++i)
+    if (!nodeProto.input(i).empty() && !known(i)) return false;
+  return true;
+}
+
+void NodeContext::setKnownOutput(size_t i, KnownValue value) {
+  if (i < static_cast<size_t>(nodeProto.output_size()) && !nodeProto.output(i).empty())
+    graphImporter.defineKnown(nodeProto.output(i), std::move(value));
+}
+
+bool NodeContext::hasSymbolicInput() const {
+  for (size_t i = 0; i < numInputs(); ++i)
+    if (!nodeProto.input(i).empty() && graphImporter.isSymbolic(nodeProto.input(i))) return true;
+  return false;
+}
+
+std::optional<LogicalResult> NodeContext::foldKnown(llvm::function_ref<KnownOrError()> evaluate) {
+  if (!allInputsKnown()) return std::nullopt;
+  KnownOrError result = evaluate();
+  if (auto* value = std::get_if<KnownValue>(&result)) {
+    setKnownOutput(0, std::move(*value));
+    return success();
+  }
+  if (hasSymbolicInput())
+    return error("cannot compute this shape value at compile time: " +
+                 std::get<std::string>(result));
+  return std::nullopt;
+}
+
+const SymShape* NodeContext::symbolicShape(Value value) const {
+  // Null only after shape inference reported its error at the op.
+  return graphImporter.symbolicShape(value);
+}
+
+const std::vector<std::string>& NodeContext::symbolNames() const {
+  return graphImporter.symbolNames();
+}
+
+LogicalResult NodeContext::requireInputTypes(llvm::function_ref<bool(Type)> allowed,
+                                             StringRef what) const {
+  for (size_t i = 0; i < numInputs(); ++i) {
+    Value value = input(i);
+    if (!value) continue;
+    Type elementType = value.getType().cast<ShapedType>().getElementType();
+    if (!allowed(elementType)) {
+      std::string typeName;
+      llvm::raw_string_ostream os(typeName);
+      os << elementType;
+      return error("input " + std::to_string(i) + " is " + os.str() + "; this op supports " +
+                   what.str());
+    }
+  }
+  return success();
 }
 
 ElementsAttr NodeContext::constantInput(size_t i) const {

@@ -2,6 +2,9 @@
 #ifndef LLMOPT_FRONTENDS_ONNX_NODECONTEXT_H
 #define LLMOPT_FRONTENDS_ONNX_NODECONTEXT_H
 
+#include "frontends/onnx/KnownValues.h"
+#include "ir/SymbolicShapes.h"
+
 #include "onnx/onnx_pb.h"
 
 #include "mlir/IR/Builders.h"
@@ -34,6 +37,25 @@ class NodeContext {
   /// Sets output i (ignored if the node names no such output).
   void setOutput(size_t i, mlir::Value value);
 
+  /// Input i as a compile-time value (computed shape arithmetic or a small constant), or null.
+  const KnownValue* known(size_t i) const;
+  /// Every present input is known.
+  bool allInputsKnown() const;
+  /// Sets output i to a compile-time value.
+  void setKnownOutput(size_t i, KnownValue value);
+  /// When every input is known, sets output 0 to `evaluate()` and returns its success; returns
+  /// nullopt when the node is to be imported as ops instead (an input is a run-time tensor, or
+  /// a static evaluation declined). A value that depends on symbols and cannot be evaluated is
+  /// an error at this node.
+  std::optional<mlir::LogicalResult> foldKnown(llvm::function_ref<KnownOrError()> evaluate);
+  /// Some input is a symbolic known value (it has no IR value).
+  bool hasSymbolicInput() const;
+  /// The symbolic shape of a value (null, with an error at this node, if it has none).
+  const SymShape* symbolicShape(mlir::Value value) const;
+  const std::vector<std::string>& symbolNames() const;
+  /// The ONNX name of input i ("" if absent).
+  const std::string& inputName(size_t i) const;
+
   std::optional<int64_t> intAttr(const std::string& name) const;
   std::optional<float> floatAttr(const std::string& name) const;
   std::optional<std::string> stringAttr(const std::string& name) const;
@@ -42,8 +64,12 @@ class NodeContext {
 
   /// Reports an error at this node ("node 'name' (OpType): message") and returns failure.
   mlir::LogicalResult error(const llvm::Twine& message) const;
-  /// Fails unless every present input is a float32 tensor (all v1 compute ops need that).
+  /// Fails unless every present input is a float32 tensor.
   mlir::LogicalResult requireFloat32Inputs() const;
+  /// Fails unless every present input has one of `allowed` element types (checked by
+  /// predicate), naming what is supported.
+  mlir::LogicalResult requireInputTypes(llvm::function_ref<bool(mlir::Type)> allowed,
+                                        llvm::StringRef what) const;
 
   /// A float32 scalar constant (rank 0).
   mlir::Value scalar(float value);

@@ -13,6 +13,8 @@ const OpRegistry& OpRegistry::get() {
     registerSoftmaxImporters(r);
     registerShapeImporters(r);
     registerConstantImporters(r);
+    registerIndexImporters(r);
+    registerNormalizationImporters(r);
     return r;
   }();
   return registry;

@@ -53,6 +53,8 @@ void registerLinearImporters(OpRegistry& registry);
 void registerSoftmaxImporters(OpRegistry& registry);
 void registerShapeImporters(OpRegistry& registry);
 void registerConstantImporters(OpRegistry& registry);
+void registerIndexImporters(OpRegistry& registry);
+void registerNormalizationImporters(OpRegistry& registry);
 
 }  // namespace llmopt::onnx_import
 

@@ -15,7 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/artifact/ArtifactWriter.h"
-#include "backends/artifact/SymbolicShapes.h"
+#include "ir/SymbolicShapes.h"
 #include "frontends/onnx/OnnxImporter.h"
 #include "passes/Passes.h"
 

@@ -10,10 +10,14 @@ Per test and per ``test_data_set_*``:
 1. ``input_<i>.pb`` / ``output_<i>.pb`` are read with ``onnx.numpy_helper.to_array`` and named
    after the graph inputs (initializers excluded) and graph outputs, in order; inputs are
    written as ``<name>.npy``.
-2. The only model rewrite: the importer needs Reshape's ``shape`` as a compile-time constant, so a
-   graph input whose every use is input 1 (``shape``) of a Reshape node is removed from the graph
-   inputs and becomes an initializer holding that data set's value (it is then not passed to
-   ``llmopt run``).  A data set whose rewritten model differs from an earlier one compiles again.
+2. The only model rewrite: the importer needs shape-like operands as compile-time values, so a
+   graph input whose every use is one of the operands in ``SHAPE_OPERANDS`` (Reshape ``shape``;
+   Slice ``starts``/``ends``/``axes``/``steps``; Expand ``shape``; Tile ``repeats``;
+   Unsqueeze/Squeeze ``axes``; ReduceSum ``axes``; Split ``split``; Range ``start``/``limit``/
+   ``delta``; ConstantOfShape ``input``; Trilu ``k``; Clip ``min``/``max``) is removed from the
+   graph inputs and becomes an initializer holding that data set's value (it is then not passed
+   to ``llmopt run``).  A data set whose rewritten model differs from an earlier one compiles
+   again.
 3. ``llmopt compile model.onnx -o model.llmo``, then ``llmopt run model.llmo --input NAME=FILE.npy
    ... --output-dir DIR``; ``DIR/<name>.npy`` is read for every graph output (``<name>`` maps each
    character outside ``[A-Za-z0-9._-]`` to ``_``).
@@ -148,8 +152,25 @@ def pb_files(data_set, prefix):
     return sorted(files, key=lambda p: int(re.search(r"_(\d+)\.pb$", p).group(1)))
 
 
-def reshape_shape_inputs(model):
-    """Graph inputs used only as input 1 (shape) of Reshape nodes."""
+# (op type, input index) of the operands the importer needs as compile-time values.
+SHAPE_OPERANDS = frozenset([
+    ("Reshape", 1),                                            # shape
+    ("Slice", 1), ("Slice", 2), ("Slice", 3), ("Slice", 4),    # starts, ends, axes, steps
+    ("Expand", 1),                                             # shape
+    ("Tile", 1),                                               # repeats
+    ("Unsqueeze", 1),                                          # axes (opset 13)
+    ("Squeeze", 1),                                            # axes (opset 13)
+    ("ReduceSum", 1),                                          # axes (opset 13)
+    ("Split", 1),                                              # split (opset 13)
+    ("Range", 0), ("Range", 1), ("Range", 2),                  # start, limit, delta
+    ("ConstantOfShape", 0),                                    # input (the shape)
+    ("Trilu", 1),                                              # k
+    ("Clip", 1), ("Clip", 2),                                  # min, max
+])
+
+
+def shape_operand_inputs(model):
+    """Graph inputs whose every use is a shape operand (SHAPE_OPERANDS) of a node."""
     graph = model.graph
     outputs = {v.name for v in graph.output}
     uses = {}
@@ -159,7 +180,7 @@ def reshape_shape_inputs(model):
     initializers = {t.name for t in graph.initializer}
     return [v.name for v in graph.input
             if v.name not in initializers and v.name not in outputs and uses.get(v.name)
-            and all(use == ("Reshape", 1) for use in uses[v.name])]
+            and all(use in SHAPE_OPERANDS for use in uses[v.name])]
 
 
 def fold_inputs(model, values):
@@ -220,7 +241,7 @@ def run_test(name, args, work):
         model = onnx.load(os.path.join(test_dir, "model.onnx"), load_external_data=False)
         initializers = {t.name for t in model.graph.initializer}
         inputs = [v for v in model.graph.input if v.name not in initializers]
-        folded_names = set(reshape_shape_inputs(model))
+        folded_names = set(shape_operand_inputs(model))
         data_sets = sorted(glob.glob(os.path.join(test_dir, "test_data_set_*")))
         if not data_sets:
             raise TestFailure("runner: no test_data_set_* directory")
@@ -232,7 +253,7 @@ def run_test(name, args, work):
                                 set_name)
             folded = {n: feeds.pop(n) for n in folded_names}
             if any(v is None for v in folded.values()):
-                raise TestFailure("runner: Reshape shape input is not a tensor")
+                raise TestFailure("runner: a shape operand input is not a tensor")
 
             serialized = fold_inputs(model, folded).SerializeToString() if folded else \
                 model.SerializeToString()

@@ -35,10 +35,10 @@ func.func @sub_mixed_element_types(%a: tensor<4xf32>, %b: tensor<4xf16>) -> tens
 
 // -----
 
-func.func @div_not_float(%a: tensor<4xi32>, %b: tensor<4xi32>) -> tensor<4xi32> {
-  // expected-error @+1 {{'llmopt.div' op operand #0 must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type values}}
-  %0 = llmopt.div %a, %b : (tensor<4xi32>, tensor<4xi32>) -> tensor<4xi32>
-  return %0 : tensor<4xi32>
+func.func @div_not_numeric(%a: tensor<4xi8>, %b: tensor<4xi8>) -> tensor<4xi8> {
+  // expected-error @+1 {{'llmopt.div' op operand #0 must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type or 64-bit signless integer or 32-bit signless integer values}}
+  %0 = llmopt.div %a, %b : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
+  return %0 : tensor<4xi8>
 }
 
 // -----
@@ -208,4 +208,52 @@ func.func @constant_not_tensor() -> tensor<2xf32> {
   // expected-error @+1 {{'llmopt.constant' op value must be a tensor}}
   %0 = llmopt.constant dense<1.0> : vector<2xf32>
   return %0 : tensor<2xf32>
+}
+
+// -----
+
+func.func @gather_axis(%t: tensor<4x8xf32>, %i: tensor<3xi64>) -> tensor<3x8xf32> {
+  // expected-error @+1 {{'llmopt.gather' op axis 2 is out of range for rank 2}}
+  %0 = llmopt.gather %t, %i {axis = 2 : i64} : (tensor<4x8xf32>, tensor<3xi64>) -> tensor<3x8xf32>
+  return %0 : tensor<3x8xf32>
+}
+
+// -----
+
+func.func @concat_dims(%a: tensor<2x3xf32>, %b: tensor<4x3xf32>) -> tensor<2x6xf32> {
+  // expected-error @+1 {{'llmopt.concat' op inputs differ in dim 0 (2 vs 4)}}
+  %0 = llmopt.concat %a, %b {axis = 1 : i64} : (tensor<2x3xf32>, tensor<4x3xf32>) -> tensor<2x6xf32>
+  return %0 : tensor<2x6xf32>
+}
+
+// -----
+
+func.func @layer_norm_scale(%x: tensor<?x64xf32>, %g: tensor<32xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{'llmopt.layer_norm' op scale and bias must have the shape of the normalised dims [64], got [32]}}
+  %0 = llmopt.layer_norm %x, %g {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<?x64xf32>, tensor<32xf32>) -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @reduce_axes(%x: tensor<2x3xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{'llmopt.reduce_sum' op axes must be sorted, distinct and in [0, rank)}}
+  %0 = llmopt.reduce_sum %x {axes = array<i64: 1, 1>, keepdims = false} : tensor<2x3xf32> -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}
+
+// -----
+
+func.func @range_rank() -> tensor<?x?xi64> {
+  // expected-error @+1 {{'llmopt.range' op the result must be 1-D}}
+  %0 = llmopt.range {delta = 1.0 : f64, shape = ["seq", "seq"], start = 0.0 : f64} : tensor<?x?xi64>
+  return %0 : tensor<?x?xi64>
+}
+
+// -----
+
+func.func @fill_shape(%x: tensor<2xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{'llmopt.fill' op result dim 0 disagrees with `shape`}}
+  %0 = llmopt.fill {shape = [4], value = 0.0 : f64} : tensor<3xf32>
+  return %0 : tensor<3xf32>
 }

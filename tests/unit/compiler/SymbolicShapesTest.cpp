@@ -1,5 +1,5 @@
 // Monomial arithmetic behind the plan's symbolic dims.
-#include "backends/artifact/SymbolicShapes.h"
+#include "ir/SymbolicShapes.h"
 
 #include <gtest/gtest.h>
 

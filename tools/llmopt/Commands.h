@@ -12,6 +12,8 @@ namespace llmopt {
 std::function<int()> addCompileCommand(CLI::App& app);
 std::function<int()> addRunCommand(CLI::App& app);
 std::function<int()> addInspectCommand(CLI::App& app);
+std::function<int()> addEvalCommand(CLI::App& app);
+std::function<int()> addBenchCommand(CLI::App& app);
 
 /// "error: <message>" on stderr; returns the exit code for failures.
 int fail(const std::string& message);

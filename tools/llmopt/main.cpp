@@ -3,6 +3,8 @@
 //   llmopt compile model.onnx -o model.llmo [--config pipeline.yaml] [--emit mlir]
 //   llmopt run     model.llmo --input x=x.npy [--output-dir out/]
 //   llmopt inspect model.llmo
+//   llmopt eval    model.llmo --bytes eval.txt [--window 256] [--batch 8] [--json]
+//   llmopt bench   model.llmo --shape input_ids=1x128 [--threads N] [--json]
 //
 // Exit codes: 0 success, 1 the command failed (bad input, compile or run error), 2 bad usage.
 //===----------------------------------------------------------------------===//
@@ -26,6 +28,8 @@ int main(int argc, char** argv) {
   std::function<int()> compile = llmopt::addCompileCommand(app);
   std::function<int()> run = llmopt::addRunCommand(app);
   std::function<int()> inspect = llmopt::addInspectCommand(app);
+  std::function<int()> eval = llmopt::addEvalCommand(app);
+  std::function<int()> bench = llmopt::addBenchCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -40,5 +44,7 @@ int main(int argc, char** argv) {
   }
   if (app.got_subcommand("compile")) return compile();
   if (app.got_subcommand("run")) return run();
+  if (app.got_subcommand("eval")) return eval();
+  if (app.got_subcommand("bench")) return bench();
   return inspect();
 }

@@ -1,0 +1,263 @@
+//===- BenchCommand.cpp - llmopt bench ------------------------------------===//
+//
+// Times llmopt_session_run on random inputs of given shapes: warmup runs, then timed runs;
+// median, p10, p90 (and min, mean) in milliseconds. Only the runtime C API is used here.
+//===----------------------------------------------------------------------===//
+#include "tools/llmopt/Commands.h"
+#include "tools/llmopt/Metrics.h"
+
+#include "llmopt/runtime.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace llmopt {
+namespace {
+
+struct BenchOptions {
+  std::string model;
+  std::vector<std::string> shapes;  // NAME=AxBxC
+  int threads = 0;
+  int warmup = 3;
+  int iterations = 20;
+  bool json = false;
+};
+
+struct ModelDeleter {
+  void operator()(llmopt_model* m) const { llmopt_model_free(m); }
+};
+struct SessionDeleter {
+  void operator()(llmopt_session* s) const { llmopt_session_free(s); }
+};
+
+std::string shapeText(const std::vector<int64_t>& dims) {
+  std::string text = "[";
+  for (size_t i = 0; i < dims.size(); ++i) text += (i ? ", " : "") + std::to_string(dims[i]);
+  return text + "]";
+}
+
+std::string infoShape(const llmopt_tensor_info& info) {
+  std::string text = "[";
+  for (int i = 0; i < info.rank; ++i) {
+    if (i) text += ", ";
+    if (info.dims[i] >= 0)
+      text += std::to_string(info.dims[i]);
+    else
+      text += info.dim_names[i] ? info.dim_names[i] : "?";
+  }
+  return text + "]";
+}
+
+/// "1x128" -> {1, 128}: decimal dims >= 1, separated by 'x'. False on anything else.
+bool parseDims(const std::string& text, std::vector<int64_t>& dims) {
+  dims.clear();
+  size_t start = 0;
+  while (true) {
+    size_t end = text.find('x', start);
+    std::string part = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (part.empty() || part.size() > 12 || part.find_first_not_of("0123456789") != std::string::npos) return false;
+    int64_t dim = std::stoll(part);
+    if (dim < 1) return false;
+    dims.push_back(dim);
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return dims.size() <= LLMOPT_MAX_RANK;
+}
+
+/// Fills `data` with values from a fixed-seed generator: integers in [0, 256) ([0, 128) for
+/// int8, {0, 1} for bool), floats from N(0, 1). False for a dtype it cannot fill.
+bool fillRandom(llmopt_dtype dtype, size_t count, std::vector<char>& data, std::mt19937_64& rng) {
+  data.assign(count * llmopt_dtype_size(dtype), 0);
+  std::uniform_int_distribution<int> byte(0, 255);
+  switch (dtype) {
+    case LLMOPT_DTYPE_F32: {
+      std::normal_distribution<float> normal(0.0f, 1.0f);
+      float* p = reinterpret_cast<float*>(data.data());
+      for (size_t i = 0; i < count; ++i) p[i] = normal(rng);
+      return true;
+    }
+    case LLMOPT_DTYPE_I64: {
+      int64_t* p = reinterpret_cast<int64_t*>(data.data());
+      for (size_t i = 0; i < count; ++i) p[i] = byte(rng);
+      return true;
+    }
+    case LLMOPT_DTYPE_I32: {
+      int32_t* p = reinterpret_cast<int32_t*>(data.data());
+      for (size_t i = 0; i < count; ++i) p[i] = byte(rng);
+      return true;
+    }
+    case LLMOPT_DTYPE_U8:
+      for (size_t i = 0; i < count; ++i) data[i] = static_cast<char>(byte(rng));
+      return true;
+    case LLMOPT_DTYPE_I8:
+      for (size_t i = 0; i < count; ++i) data[i] = static_cast<char>(byte(rng) & 127);
+      return true;
+    case LLMOPT_DTYPE_BOOL:
+      for (size_t i = 0; i < count; ++i) data[i] = static_cast<char>(byte(rng) & 1);
+      return true;
+    default:
+      return false;
+  }
+}
+
+struct BoundInput {
+  std::string name;
+  llmopt_dtype dtype = LLMOPT_DTYPE_F32;
+  std::vector<int64_t> dims;
+  std::vector<char> data;
+};
+
+int runBench(const BenchOptions& options) {
+  llmopt_model* rawModel = nullptr;
+  if (llmopt_model_load_file(options.model.c_str(), nullptr, &rawModel) != LLMOPT_OK)
+    return fail(llmopt_last_error());
+  std::unique_ptr<llmopt_model, ModelDeleter> model(rawModel);
+
+  size_t numInputs = llmopt_model_num_inputs(model.get());
+  std::vector<llmopt_tensor_info> infos(numInputs);
+  std::map<std::string, size_t> inputIndex;
+  std::string known;
+  for (size_t i = 0; i < numInputs; ++i) {
+    llmopt_model_input_info(model.get(), i, &infos[i]);
+    inputIndex[infos[i].name] = i;
+    known += (i ? ", " : "") + std::string(infos[i].name);
+  }
+
+  std::vector<BoundInput> inputs(numInputs);
+  std::vector<bool> given(numInputs, false);
+  for (const std::string& spec : options.shapes) {
+    size_t eq = spec.rfind('=');
+    std::vector<int64_t> dims;
+    if (eq == std::string::npos || eq == 0 || !parseDims(spec.substr(eq + 1), dims))
+      return fail("--shape '" + spec + "' must be NAME=DIMxDIM... with dims >= 1 (e.g. input_ids=1x128)");
+    std::string name = spec.substr(0, eq);
+    auto it = inputIndex.find(name);
+    if (it == inputIndex.end())
+      return fail("the model has no input '" + name + "' (inputs: " + (known.empty() ? "none" : known) + ")");
+    if (given[it->second]) return fail("input '" + name + "' is given twice");
+    given[it->second] = true;
+    inputs[it->second].dims = dims;
+  }
+  for (size_t i = 0; i < numInputs; ++i) {
+    const llmopt_tensor_info& info = infos[i];
+    inputs[i].name = info.name;
+    inputs[i].dtype = info.dtype;
+    if (given[i]) continue;
+    // A fully static input needs no --shape.
+    bool fixed = true;
+    std::string example;
+    for (int d = 0; d < info.rank; ++d) {
+      fixed = fixed && info.dims[d] >= 0;
+      example += (d ? "x" : "") + std::to_string(info.dims[d] >= 0 ? info.dims[d] : 1);
+    }
+    if (!fixed)
+      return fail("missing --shape for input '" + std::string(info.name) + "' " + infoShape(info) + " (e.g. --shape " +
+                  info.name + "=" + example + ")");
+    inputs[i].dims.assign(info.dims, info.dims + info.rank);
+  }
+
+  // Random data, fixed seed, inputs in model order.
+  std::mt19937_64 rng(20240611);
+  for (BoundInput& input : inputs) {
+    size_t count = 1;
+    for (int64_t d : input.dims)
+      if (__builtin_mul_overflow(count, static_cast<size_t>(d), &count) || count > (size_t{1} << 36))
+        return fail("input '" + input.name + "': shape " + shapeText(input.dims) + " is too large");
+    try {
+      if (!fillRandom(input.dtype, count, input.data, rng))
+        return fail("input '" + input.name + "' is " + llmopt_dtype_name(input.dtype) +
+                    "; bench makes random inputs of float32, int64, int32, int8, uint8 and bool only");
+    } catch (const std::bad_alloc&) {
+      return fail("input '" + input.name + "': shape " + shapeText(input.dims) + ": out of memory");
+    }
+  }
+
+  llmopt_session_options sessionOptions = LLMOPT_SESSION_OPTIONS_INIT;
+  sessionOptions.num_threads = options.threads;
+  llmopt_session* rawSession = nullptr;
+  if (llmopt_session_create(model.get(), &sessionOptions, &rawSession) != LLMOPT_OK)
+    return fail(std::string("cannot create a session: ") + llmopt_last_error());
+  std::unique_ptr<llmopt_session, SessionDeleter> session(rawSession);
+  for (size_t i = 0; i < numInputs; ++i) {
+    const BoundInput& in = inputs[i];
+    if (llmopt_session_set_input(session.get(), i, in.dtype, static_cast<int32_t>(in.dims.size()), in.dims.data(),
+                                 in.data.data(), in.data.size()) != LLMOPT_OK)
+      return fail(llmopt_last_error());
+  }
+
+  for (int i = 0; i < options.warmup; ++i)
+    if (llmopt_session_run(session.get()) != LLMOPT_OK) return fail(llmopt_last_error());
+  std::vector<double> times;
+  times.reserve(options.iterations);
+  for (int i = 0; i < options.iterations; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    if (llmopt_session_run(session.get()) != LLMOPT_OK) return fail(llmopt_last_error());
+    times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::vector<double> sorted = times;
+  double median = metrics::percentile(sorted, 50), p10 = metrics::percentile(sorted, 10),
+         p90 = metrics::percentile(sorted, 90);
+  double mean = 0;
+  for (double t : times) mean += t / static_cast<double>(times.size());
+  double min = sorted.front();
+  uint64_t arena = llmopt_session_arena_bytes(session.get());
+
+  if (options.json) {
+    std::string text = "{\"model\": " + metrics::jsonString(options.model) + ", \"inputs\": [";
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      text += (i ? ", " : "") + std::string("{\"name\": ") + metrics::jsonString(inputs[i].name) +
+              ", \"dtype\": " + metrics::jsonString(llmopt_dtype_name(inputs[i].dtype)) + ", \"shape\": [";
+      for (size_t d = 0; d < inputs[i].dims.size(); ++d)
+        text += (d ? ", " : "") + std::to_string(inputs[i].dims[d]);
+      text += "]}";
+    }
+    text += "], \"threads\": " + std::to_string(options.threads) + ", \"warmup\": " + std::to_string(options.warmup) +
+            ", \"iterations\": " + std::to_string(options.iterations) +
+            ", \"median_ms\": " + metrics::jsonNumber(median) + ", \"p10_ms\": " + metrics::jsonNumber(p10) +
+            ", \"p90_ms\": " + metrics::jsonNumber(p90) + ", \"min_ms\": " + metrics::jsonNumber(min) +
+            ", \"mean_ms\": " + metrics::jsonNumber(mean) + ", \"arena_bytes\": " + std::to_string(arena) +
+            ", \"times_ms\": [";
+    for (size_t i = 0; i < times.size(); ++i) text += (i ? ", " : "") + metrics::jsonNumber(times[i]);
+    text += "]}";
+    std::printf("%s\n", text.c_str());
+    return 0;
+  }
+  std::printf("model:       %s\n", options.model.c_str());
+  for (const BoundInput& in : inputs)
+    std::printf("input:       %s %s %s\n", in.name.c_str(), llmopt_dtype_name(in.dtype), shapeText(in.dims).c_str());
+  if (options.threads > 0)
+    std::printf("threads:     %d\n", options.threads);
+  else
+    std::printf("threads:     one per core\n");
+  std::printf("runs:        %d warmup, %d timed\n", options.warmup, options.iterations);
+  std::printf("median:      %.3f ms\n", median);
+  std::printf("p10 / p90:   %.3f / %.3f ms\n", p10, p90);
+  std::printf("min / mean:  %.3f / %.3f ms\n", min, mean);
+  std::printf("arena:       %llu bytes\n", static_cast<unsigned long long>(arena));
+  return 0;
+}
+
+}  // namespace
+
+std::function<int()> addBenchCommand(CLI::App& app) {
+  auto options = std::make_shared<BenchOptions>();
+  CLI::App* cmd = app.add_subcommand("bench", "Time an artifact on random inputs of given shapes");
+  cmd->add_option("artifact", options->model, "Compiled model (.llmo)")->required();
+  cmd->add_option("--shape", options->shapes,
+                  "NAME=DIMxDIM..., once per input with dynamic dims (e.g. input_ids=1x128)")
+      ->allow_extra_args(false);
+  cmd->add_option("--threads", options->threads, "Threads (default: one per core)")->check(CLI::Range(0, 65536));
+  cmd->add_option("--warmup", options->warmup, "Untimed runs first (default 3)")->check(CLI::Range(0, 1000000));
+  cmd->add_option("--iterations", options->iterations, "Timed runs (default 20)")->check(CLI::Range(1, 1000000));
+  cmd->add_flag("--json", options->json, "Print one JSON object on stdout instead of the summary");
+  return [options] { return runBench(*options); };
+}
+
+}  // namespace llmopt

@@ -90,6 +90,12 @@ TEST(ReduceKernel, EmptyAndNaN) {
   std::vector<float> x = {1.0f, nan, 3.0f, 2.0f};
   reduceF32(ReduceOp::Max, x.data(), Shape{4}, 1u, y, scratch.data());
   EXPECT_TRUE(std::isnan(y[0]));
+  std::vector<float> row(37, 1.0f);
+  row[21] = nan;
+  for (ReduceOp op : {ReduceOp::Max, ReduceOp::Min, ReduceOp::Sum}) {
+    reduceF32(op, row.data(), Shape{37}, 1u, y, scratch.data());
+    EXPECT_TRUE(std::isnan(y[0])) << static_cast<int>(op);
+  }
   // Reducing only size-1 dims copies.
   reduceF32(ReduceOp::Mean, x.data(), Shape{1, 4}, 1u, y, scratch.data());
   EXPECT_EQ(y[2], 3.0f);

@@ -58,16 +58,45 @@ struct SumOp {
   }
 };
 
+// The max (Less = false) or min of a row; NaN if any element is NaN. Branch-free lanes so the
+// compiler vectorises: NaN is tracked apart from the comparisons.
+template <bool Less>
+float extremeOfRow(const float* x, int64_t n) {
+  constexpr int kLanes = 8;
+  constexpr float kInit = Less ? std::numeric_limits<float>::infinity()
+                               : -std::numeric_limits<float>::infinity();
+  float m[kLanes];
+  int nan[kLanes];
+  for (int l = 0; l < kLanes; ++l) {
+    m[l] = kInit;
+    nan[l] = 0;
+  }
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int l = 0; l < kLanes; ++l) {
+      const float v = x[i + l];
+      m[l] = (Less ? v < m[l] : v > m[l]) ? v : m[l];
+      nan[l] |= v != v;
+    }
+  for (; i < n; ++i) {
+    m[0] = (Less ? x[i] < m[0] : x[i] > m[0]) ? x[i] : m[0];
+    nan[0] |= x[i] != x[i];
+  }
+  float result = m[0];
+  int any_nan = nan[0];
+  for (int l = 1; l < kLanes; ++l) {
+    result = (Less ? m[l] < result : m[l] > result) ? m[l] : result;
+    any_nan |= nan[l];
+  }
+  return any_nan ? std::numeric_limits<float>::quiet_NaN() : result;
+}
+
 struct MaxOp {
   using Acc = float;
   static float init() { return -std::numeric_limits<float>::infinity(); }
   static float combine(float acc, float v) { return (v > acc || v != v) ? v : acc; }
   static float merge(float acc, float part) { return combine(acc, part); }
-  static float row(const float* x, int64_t n) {
-    float m = init();
-    for (int64_t i = 0; i < n; ++i) m = combine(m, x[i]);
-    return m;
-  }
+  static float row(const float* x, int64_t n) { return extremeOfRow<false>(x, n); }
 };
 
 struct MinOp {
@@ -75,11 +104,7 @@ struct MinOp {
   static float init() { return std::numeric_limits<float>::infinity(); }
   static float combine(float acc, float v) { return (v < acc || v != v) ? v : acc; }
   static float merge(float acc, float part) { return combine(acc, part); }
-  static float row(const float* x, int64_t n) {
-    float m = init();
-    for (int64_t i = 0; i < n; ++i) m = combine(m, x[i]);
-    return m;
-  }
+  static float row(const float* x, int64_t n) { return extremeOfRow<true>(x, n); }
 };
 
 // Accumulates groups [first, count) of x (contiguous, `x` at their first element) into acc (at

@@ -1,5 +1,7 @@
 #include "kernels/cpu/generic/where.h"
 
+#include <cstring>
+
 #include "kernels/cpu/generic/elem_bits.h"
 #include "kernels/cpu/generic/strided_walk.h"
 
@@ -21,7 +23,26 @@ void where(const uint8_t* cond, const Shape& cond_shape, const void* x, const Sh
       const W* a = xs + off[1];
       const W* b = ys + off[2];
       W* dst = o + o_off;
-      for (int64_t i = 0; i < n; ++i) dst[i] = c[i * sc] ? a[i * sx] : b[i * sy];
+      // Strides are 0 or 1: the common patterns get loops with constant strides.
+      if (sc == 1 && sx == 1 && sy == 1) {
+        for (int64_t i = 0; i < n; ++i) dst[i] = c[i] ? a[i] : b[i];
+      } else if (sc == 0) {
+        const W* src = *c ? a : b;
+        const int64_t s = *c ? sx : sy;
+        if (s == 1) {
+          std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(W));
+        } else {
+          for (int64_t i = 0; i < n; ++i) dst[i] = *src;
+        }
+      } else if (sx == 1 && sy == 0) {
+        const W bv = *b;
+        for (int64_t i = 0; i < n; ++i) dst[i] = c[i] ? a[i] : bv;
+      } else if (sx == 0 && sy == 1) {
+        const W av = *a;
+        for (int64_t i = 0; i < n; ++i) dst[i] = c[i] ? av : b[i];
+      } else {
+        for (int64_t i = 0; i < n; ++i) dst[i] = c[i * sc] ? a[i * sx] : b[i * sy];
+      }
     });
   });
 }

@@ -57,6 +57,7 @@ uint64_t planElementBytes(Type type) {
 
 /// The bytes of a constant of static shape, splats expanded, as a fill function.
 std::optional<std::function<void(char*)>> constantFiller(ElementsAttr value, uint64_t bytes) {
+  if (bytes == 0) return [](char*) {};  // an empty tensor (memcpy must not see its null data)
   if (value.getElementType().isInteger(1)) {
     // dense<...> i1 is bit-packed in MLIR: expand it; resource blobs hold a byte per bool.
     if (auto dense = value.dyn_cast<DenseElementsAttr>()) {

@@ -55,6 +55,7 @@ Xxh64::Xxh64(uint64_t seed) : seed_(seed) {
 }
 
 void Xxh64::update(const void* data, size_t size) {
+  if (size == 0) return;  // data may be null then (an empty tensor's bytes)
   const unsigned char* p = static_cast<const unsigned char*>(data);
   total_bytes_ += size;
   if (stripe_bytes_ > 0) {

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 #include "tools/llmopt/Commands.h"
 #include "tools/llmopt/Metrics.h"
+#include "tools/llmopt/RuntimeHandles.h"
 
 #include "llmopt/runtime.h"
 
@@ -29,28 +30,10 @@ struct BenchOptions {
   bool json = false;
 };
 
-struct ModelDeleter {
-  void operator()(llmopt_model* m) const { llmopt_model_free(m); }
-};
-struct SessionDeleter {
-  void operator()(llmopt_session* s) const { llmopt_session_free(s); }
-};
 
 std::string shapeText(const std::vector<int64_t>& dims) {
   std::string text = "[";
   for (size_t i = 0; i < dims.size(); ++i) text += (i ? ", " : "") + std::to_string(dims[i]);
-  return text + "]";
-}
-
-std::string infoShape(const llmopt_tensor_info& info) {
-  std::string text = "[";
-  for (int i = 0; i < info.rank; ++i) {
-    if (i) text += ", ";
-    if (info.dims[i] >= 0)
-      text += std::to_string(info.dims[i]);
-    else
-      text += info.dim_names[i] ? info.dim_names[i] : "?";
-  }
   return text + "]";
 }
 
@@ -118,7 +101,7 @@ int runBench(const BenchOptions& options) {
   llmopt_model* rawModel = nullptr;
   if (llmopt_model_load_file(options.model.c_str(), nullptr, &rawModel) != LLMOPT_OK)
     return fail(llmopt_last_error());
-  std::unique_ptr<llmopt_model, ModelDeleter> model(rawModel);
+  ModelPtr model(rawModel);
 
   size_t numInputs = llmopt_model_num_inputs(model.get());
   std::vector<llmopt_tensor_info> infos(numInputs);
@@ -158,7 +141,7 @@ int runBench(const BenchOptions& options) {
       example += (d ? "x" : "") + std::to_string(info.dims[d] >= 0 ? info.dims[d] : 1);
     }
     if (!fixed)
-      return fail("missing --shape for input '" + std::string(info.name) + "' " + infoShape(info) + " (e.g. --shape " +
+      return fail("missing --shape for input '" + std::string(info.name) + "' " + formatTensorShape(info) + " (e.g. --shape " +
                   info.name + "=" + example + ")");
     inputs[i].dims.assign(info.dims, info.dims + info.rank);
   }
@@ -184,7 +167,7 @@ int runBench(const BenchOptions& options) {
   llmopt_session* rawSession = nullptr;
   if (llmopt_session_create(model.get(), &sessionOptions, &rawSession) != LLMOPT_OK)
     return fail(std::string("cannot create a session: ") + llmopt_last_error());
-  std::unique_ptr<llmopt_session, SessionDeleter> session(rawSession);
+  SessionPtr session(rawSession);
   for (size_t i = 0; i < numInputs; ++i) {
     const BoundInput& in = inputs[i];
     if (llmopt_session_set_input(session.get(), i, in.dtype, static_cast<int32_t>(in.dims.size()), in.dims.data(),

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "tools/llmopt/Commands.h"
 #include "tools/llmopt/Metrics.h"
+#include "tools/llmopt/RuntimeHandles.h"
 
 #include "llmopt/runtime.h"
 
@@ -35,27 +36,9 @@ struct EvalOptions {
   bool json = false;
 };
 
-struct ModelDeleter {
-  void operator()(llmopt_model* m) const { llmopt_model_free(m); }
-};
-struct SessionDeleter {
-  void operator()(llmopt_session* s) const { llmopt_session_free(s); }
-};
-
-std::string infoShape(const llmopt_tensor_info& info) {
-  std::string text = "[";
-  for (int i = 0; i < info.rank; ++i) {
-    if (i) text += ", ";
-    if (info.dims[i] >= 0)
-      text += std::to_string(info.dims[i]);
-    else
-      text += info.dim_names[i] ? info.dim_names[i] : "?";
-  }
-  return text + "]";
-}
 
 std::string describe(const llmopt_tensor_info& info) {
-  return std::string(llmopt_dtype_name(info.dtype)) + " " + infoShape(info);
+  return std::string(llmopt_dtype_name(info.dtype)) + " " + formatTensorShape(info);
 }
 
 std::string tensorShape(const llmopt_tensor& t) {
@@ -134,7 +117,7 @@ int runEval(const EvalOptions& options) {
   llmopt_model* rawModel = nullptr;
   if (llmopt_model_load_file(model.c_str(), nullptr, &rawModel) != LLMOPT_OK)
     return fail(llmopt_last_error());
-  std::unique_ptr<llmopt_model, ModelDeleter> m(rawModel);
+  ModelPtr m(rawModel);
 
   // The model's interface: one input input_ids int64 [batch, seq] and float32 logits [batch, seq, V].
   size_t numInputs = llmopt_model_num_inputs(m.get());
@@ -193,7 +176,7 @@ int runEval(const EvalOptions& options) {
   llmopt_session* rawSession = nullptr;
   if (llmopt_session_create(m.get(), &sessionOptions, &rawSession) != LLMOPT_OK)
     return fail(std::string("cannot create a session: ") + llmopt_last_error());
-  std::unique_ptr<llmopt_session, SessionDeleter> session(rawSession);
+  SessionPtr session(rawSession);
 
   if (batch * L > (int64_t{1} << 28))
     return fail("--batch " + std::to_string(batch) + " x --window " + std::to_string(L) +

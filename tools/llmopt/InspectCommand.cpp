@@ -1,5 +1,6 @@
 //===- InspectCommand.cpp - llmopt inspect --------------------------------===//
 #include "tools/llmopt/Commands.h"
+#include "tools/llmopt/RuntimeHandles.h"
 
 #include "llmopt/runtime.h"
 
@@ -11,15 +12,8 @@ namespace llmopt {
 namespace {
 
 void printTensorInfo(const llmopt_tensor_info& info) {
-  std::printf("  %-24s %-8s [", info.name, llmopt_dtype_name(info.dtype));
-  for (int i = 0; i < info.rank; ++i) {
-    if (i) std::printf(", ");
-    if (info.dims[i] < 0)
-      std::printf("%s", info.dim_names[i] ? info.dim_names[i] : "?");
-    else
-      std::printf("%lld", static_cast<long long>(info.dims[i]));
-  }
-  std::printf("]\n");
+  std::printf("  %-24s %-8s %s\n", info.name, llmopt_dtype_name(info.dtype),
+              formatTensorShape(info).c_str());
 }
 
 int inspect(const std::string& path) {

@@ -1,6 +1,7 @@
 //===- RunCommand.cpp - llmopt run ----------------------------------------===//
 #include "tools/llmopt/Commands.h"
 #include "tools/llmopt/Npy.h"
+#include "tools/llmopt/RuntimeHandles.h"
 
 #include "llmopt/runtime.h"
 
@@ -35,12 +36,6 @@ std::string shapeText(const int64_t* dims, int rank) {
 
 std::string apiError(const std::string& what) { return what + ": " + llmopt_last_error(); }
 
-struct ModelDeleter {
-  void operator()(llmopt_model* m) const { llmopt_model_free(m); }
-};
-struct SessionDeleter {
-  void operator()(llmopt_session* s) const { llmopt_session_free(s); }
-};
 
 void printPreview(const std::string& name, const llmopt_tensor& t) {
   std::printf("%s: %s %s", name.c_str(), llmopt_dtype_name(t.dtype), shapeText(t.dims, t.rank).c_str());
@@ -58,7 +53,7 @@ int runModel(const RunOptions& options) {
   llmopt_model* rawModel = nullptr;
   if (llmopt_model_load_file(options.model.c_str(), nullptr, &rawModel) != LLMOPT_OK)
     return fail(llmopt_last_error());
-  std::unique_ptr<llmopt_model, ModelDeleter> model(rawModel);
+  ModelPtr model(rawModel);
 
   std::map<std::string, size_t> inputIndex;
   std::string known;
@@ -99,7 +94,7 @@ int runModel(const RunOptions& options) {
   llmopt_session* rawSession = nullptr;
   if (llmopt_session_create(model.get(), &sessionOptions, &rawSession) != LLMOPT_OK)
     return fail(apiError("cannot create a session"));
-  std::unique_ptr<llmopt_session, SessionDeleter> session(rawSession);
+  SessionPtr session(rawSession);
   for (size_t i = 0; i < arrays.size(); ++i) {
     const npy::Array& a = arrays[i];
     if (llmopt_session_set_input(session.get(), i, a.dtype, static_cast<int32_t>(a.shape.size()),

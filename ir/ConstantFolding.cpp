@@ -2,6 +2,7 @@
 #include "ir/ConstantFolding.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
 namespace llmopt {
@@ -47,6 +48,15 @@ mlir::ElementsAttr makeFloatConstant(mlir::RankedTensorType type, llvm::ArrayRef
     return mlir::DenseElementsAttr::get(type, values);
   auto blob = mlir::HeapAsmResourceBlob::allocateAndCopyInferAlign(values);
   return mlir::DenseF32ResourceElementsAttr::get(type, blobName, std::move(blob));
+}
+
+mlir::ElementsAttr makeRawConstant(mlir::RankedTensorType type, llvm::ArrayRef<char> bytes,
+                                   llvm::StringRef blobName) {
+  if (type.getNumElements() <= kInlineElementLimit)
+    return mlir::DenseElementsAttr::getFromRawBuffer(type, bytes);
+  auto blob = mlir::HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, alignof(uint64_t));
+  auto& manager = mlir::DenseResourceElementsHandle::getManagerInterface(type.getContext());
+  return mlir::DenseResourceElementsAttr::get(type, manager.insert(blobName, std::move(blob)));
 }
 
 mlir::ElementsAttr reshapeConstant(mlir::ElementsAttr attr, mlir::RankedTensorType type) {

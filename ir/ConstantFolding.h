@@ -26,6 +26,11 @@ std::optional<std::vector<float>> getFloatValues(mlir::ElementsAttr attr);
 mlir::ElementsAttr makeFloatConstant(mlir::RankedTensorType type, llvm::ArrayRef<float> values,
                                      llvm::StringRef blobName = "folded");
 
+/// A constant of any element type from its raw bytes (one byte per element below 8 bits, as
+/// DenseElementsAttr stores them): inline when small, otherwise a new resource blob.
+mlir::ElementsAttr makeRawConstant(mlir::RankedTensorType type, llvm::ArrayRef<char> bytes,
+                                   llvm::StringRef blobName);
+
 /// The same data seen with another (static, same element count) shape; never copies a blob.
 mlir::ElementsAttr reshapeConstant(mlir::ElementsAttr attr, mlir::RankedTensorType type);
 

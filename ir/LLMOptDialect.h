@@ -11,6 +11,12 @@ namespace llmopt {
 constexpr llvm::StringLiteral kNameAttr = "llmopt.name";
 /// Function argument attribute: one string per dim, the symbol of a dynamic dim ("" if static).
 constexpr llvm::StringLiteral kDimNamesAttr = "llmopt.dim_names";
+/// Module attribute: per-layer calibration statistics, {"layer name" = dense<max |x|> : tensor<K>}
+/// (written by the calibration driver, read by llmopt-smooth).
+constexpr llvm::StringLiteral kCalibrationAttr = "llmopt.calibration";
+/// Module attribute: the SmoothQuant factors llmopt-smooth divided each layer's input by,
+/// {"layer name" = dense<s> : tensor<K>} (for the report's error figures).
+constexpr llvm::StringLiteral kSmoothingAttr = "llmopt.smoothing";
 }  // namespace llmopt
 
 #endif  // LLMOPT_IR_LLMOPTDIALECT_H

@@ -335,4 +335,65 @@ def LLMOpt_RangeOp : LLMOpt_Op<"range", [Pure]> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Quantized weights (llmopt-quantize)
+//===----------------------------------------------------------------------===//
+
+// The precision a quantized op stores its weights in: "int8" (W8A8: int8 weights and int8
+// activations quantized per token at run time), "int8-weight", "int4", "fp16", "bf16".
+def LLMOpt_QuantizedLinearOp : LLMOpt_Op<"quantized_linear",
+    [Pure, AttrSizedOperandSegments, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "a linear layer whose weight is stored quantized: y = x · dequant(W)ᵀ + b";
+  let description = [{
+    The weight is [N, K] like `llmopt.linear`'s, in the storage `mode` names:
+
+    | mode          | weight        | scale          | offset         | meaning                        |
+    |---------------|---------------|----------------|----------------|--------------------------------|
+    | `int8`        | `i8` [N, K]   | `f32` [N]      | —              | W8A8: w = q·scale[n]; x is quantized to int8 per token at run time, int32 accumulation |
+    | `int8-weight` | `i8` [N, K]   | `f32` [N]      | —              | w = q·scale[n], fp32 activations |
+    | `int4`        | `ui4` [N, K]  | `f16` [N, G]   | `f16` [N, G]   | w = q·scale[n, g] + offset[n, g], g = k / `group_size`, G = ⌈K / group_size⌉ |
+    | `fp16`, `bf16`| `f16`/`bf16` [N, K] | —        | —              | 16-bit weights                 |
+
+    The input, bias and result are f32.
+
+    ```mlir
+    %y = llmopt.quantized_linear %x, %q scale %s bias %b {mode = "int8", group_size = 0 : i64}
+        : (tensor<?x256xf32>, tensor<1024x256xi8>, tensor<1024xf32>, tensor<1024xf32>)
+        -> tensor<?x1024xf32>
+    ```
+  }];
+  let arguments = (ins F32Tensor:$input, RankedTensorOf<[I8, UI<4>, F16, BF16]>:$weight,
+                       Optional<RankedTensorOf<[F32, F16]>>:$scale,
+                       Optional<RankedTensorOf<[F16]>>:$offset,
+                       Optional<F32Tensor>:$bias,
+                       StrAttr:$mode, I64Attr:$group_size);
+  let results = (outs F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`scale` $scale^)? (`offset` $offset^)? (`bias` $bias^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def LLMOpt_QuantizedGatherOp : LLMOpt_Op<"quantized_gather",
+    [Pure, AttrSizedOperandSegments, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "rows of a quantized [V, D] table (an embedding), dequantized to f32";
+  let description = [{
+    Gather along axis 0 of a table stored like a `quantized_linear` weight, one row per
+    vocabulary entry: `int8` is `i8` [V, D] with an `f32` [V] scale per row; `int4` is `ui4`
+    [V, D] with `f16` [V, G] scale and offset over groups of `group_size` columns; `fp16` and
+    `bf16` store the table in 16 bits. The result is indices.shape + [D], f32.
+  }];
+  let arguments = (ins RankedTensorOf<[I8, UI<4>, F16, BF16]>:$table, LLMOpt_IndexTensor:$indices,
+                       Optional<RankedTensorOf<[F32, F16]>>:$scale,
+                       Optional<RankedTensorOf<[F16]>>:$offset,
+                       StrAttr:$mode, I64Attr:$group_size);
+  let results = (outs F32Tensor:$result);
+  let assemblyFormat = [{
+    $table `,` $indices (`scale` $scale^)? (`offset` $offset^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // LLMOPT_OPS_TD

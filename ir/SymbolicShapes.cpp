@@ -198,6 +198,16 @@ class Rules {
           s.back() = SymDim::constant(l.getWeight().getType().cast<ShapedType>().getDimSize(0));
           return s;
         })
+        .Case([&](QuantizedLinearOp l) {
+          SymShape s = get(l.getInput());
+          s.back() = SymDim::constant(l.getWeight().getType().cast<ShapedType>().getDimSize(0));
+          return s;
+        })
+        .Case([&](QuantizedGatherOp g) {
+          SymShape out = get(g.getIndices());
+          out.push_back(SymDim::constant(g.getTable().getType().cast<ShapedType>().getDimSize(1)));
+          return out;
+        })
         .Case([&](MatMulOp m) { return matmul(m); })
         .Case<AddOp, SubOp, MulOp, DivOp, PowOp, MinOp, MaxOp, EqualOp, LessOp, GreaterOp,
               LessEqualOp, GreaterEqualOp, AndOp, OrOp, XorOp>(

@@ -27,4 +27,66 @@ def RecognizeLinear : Pass<"llmopt-recognize-linear", "mlir::func::FuncOp"> {
   ];
 }
 
+def Quantize : Pass<"llmopt-quantize", "mlir::func::FuncOp"> {
+  let summary = "Store linear weights (and embedding tables) in int8, int4, fp16 or bf16";
+  let description = [{
+    Replaces each `llmopt.linear` whose weight is a constant by an `llmopt.quantized_linear`
+    holding the weight in the chosen precision with its scales (and offsets), and each
+    `llmopt.gather` of a constant 2-D table along axis 0 by an `llmopt.quantized_gather`:
+
+    - `int8`: W8A8. Weights int8, symmetric per output channel; activations are quantized per
+      token at run time and multiplied in int8 with int32 accumulation. Tables: int8 per row.
+    - `int8-weight`: int8 weights per output channel, fp32 activations.
+    - `int4`: 4-bit weights in groups of `group-size` input features, each group with an fp16
+      scale and offset (q in 0..15 spans the group's range).
+    - `fp16`, `bf16`: 16-bit weights.
+
+    Which layers get which precision: every layer gets `mode`, then `rules` apply in order,
+    the last one that matches a layer winning, then `keep-fp32`. A rule is `SELECTOR=MODE` with
+    MODE one of the modes or `fp32`, and SELECTOR a glob over the layer's name (its ONNX node
+    name, e.g. `/blocks.0/attn/q/MatMul`), or `op:linear` / `op:gather` for an op kind, or
+    `lm-head` for the last linear before a model output. `lm-head` (the option) sets that layer's
+    default: `auto` keeps `mode`, except that int4 models keep their head in int8-weight.
+    Embedding tables follow `mode` too, except in int4 models, whose tables default to int8
+    (a rule such as `op:gather=int4` overrides that).
+  }];
+  let dependentDialects = ["llmopt::LLMOptDialect"];
+  let options = [
+    Option<"mode", "mode", "std::string", /*default=*/"\"int8\"",
+           "int8 (W8A8), int8-weight, int4, fp16 or bf16">,
+    Option<"groupSize", "group-size", "int64_t", /*default=*/"64",
+           "int4: input features per group (32, 64 or 128 are usual)">,
+    ListOption<"rules", "rules", "std::string",
+               "SELECTOR=MODE overrides, applied in order (last match wins)">,
+    ListOption<"keepFp32", "keep-fp32", "std::string",
+               "Globs over layer names left in fp32 (applied after rules)">,
+    Option<"embeddings", "embeddings", "bool", /*default=*/"true",
+           "Quantize embedding tables (gathers of constant tables) too">,
+    Option<"lmHead", "lm-head", "std::string", /*default=*/"\"auto\"",
+           "Precision of the last linear before an output: auto, fp32 or a mode">,
+  ];
+}
+
+def Smooth : Pass<"llmopt-smooth", "mlir::ModuleOp"> {
+  let summary = "SmoothQuant: move activation outliers into the weights before int8 quantization";
+  let description = [{
+    For each normalisation whose output feeds only linear layers (a `layer_norm`, or a `mul` by
+    a constant vector such as RMSNorm's weight), divides input channel j by
+
+        s_j = max|x_j|^alpha / max|W_:,j|^(1 - alpha)
+
+    and multiplies column j of every consuming linear's weight by s_j, so the product is
+    unchanged while the activations the int8 kernels quantize per token lose their outlier
+    channels. The division is folded into the norm's scale (and bias). max|x_j| comes from the
+    module's `llmopt.calibration` attribute (the calibration run: `--calib`); the pass fails
+    without it. Layers it smooths get their statistics updated and their factors recorded in
+    `llmopt.smoothing`.
+  }];
+  let dependentDialects = ["llmopt::LLMOptDialect"];
+  let options = [
+    Option<"alpha", "alpha", "double", /*default=*/"0.5",
+           "Migration strength in [0, 1]: 0 leaves activations alone, 1 moves all to weights">,
+  ];
+}
+
 #endif // LLMOPT_PASSES_TD

@@ -7,6 +7,6 @@ scripts/install-deps.sh --no-python
 scripts/build.sh llmopt
 llmopt=build/tools/llmopt/llmopt
 set -x
-$llmopt compile examples/mlp/model.onnx -o build/mlp.llmo
+$llmopt compile examples/mlp/model.onnx --quant int8 -o build/mlp.llmo
 $llmopt inspect build/mlp.llmo
 $llmopt run build/mlp.llmo --input x=examples/mlp/x.npy

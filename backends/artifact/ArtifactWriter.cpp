@@ -4,10 +4,12 @@
 #include "backends/artifact/AtomicFile.h"
 #include "backends/artifact/MemoryPlan.h"
 #include "ir/SymbolicShapes.h"
+#include "backends/cpu/QuantizedPacking.h"
 #include "backends/cpu/WeightPacking.h"
 #include "ir/ConstantFolding.h"
 #include "ir/LLMOptDialect.h"
 #include "ir/LLMOptOps.h"
+#include "ir/QuantModes.h"
 
 #include "artifact_format.h"
 #include "format/artifact_container.h"
@@ -17,6 +19,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <deque>
 #include <functional>
 #include <map>
 
@@ -161,6 +164,12 @@ LogicalResult checkShapesExpressible(func::FuncOp func, const SymbolicShapes& sh
   return success();
 }
 
+/// An op's ONNX node name, or its op name.
+std::string layerNameOf(Operation* op) {
+  if (auto name = op->getLoc().dyn_cast<NameLoc>()) return name.getName().str();
+  return op->getName().stripDialect().str();
+}
+
 class PlanBuilder {
  public:
   PlanBuilder(func::FuncOp func, SymbolicShapes shapes) : func(func), shapes(std::move(shapes)) {}
@@ -175,6 +184,10 @@ class PlanBuilder {
                      fb::TensorKind kind, uint64_t weightOffset, uint64_t weightBytes, int slot);
   FailureOr<uint32_t> constantTensor(Value value, ConstantOp constant);
   FailureOr<uint32_t> packedWeight(LinearOp linear);
+  FailureOr<cpu::QuantizedOperandBytes> quantizedOperands(Operation* op, Value weight, Value scale,
+                                                          Value offset);
+  FailureOr<ArrayRef<char>> constantBytes(Operation* op, Value value);
+  uint32_t addPackedConstant(const std::string& base, cpu::PackedConstant constant);
   uint64_t addWeights(uint64_t bytes, std::function<void(char*)> fill);
   FailureOr<flatbuffers::Offset<fb::Op>> lowerOp(Operation* op);
   std::string uniqueName(Operation* op);
@@ -189,6 +202,7 @@ class PlanBuilder {
   llvm::DenseMap<Value, uint32_t> tensorOf;
   llvm::DenseMap<Value, uint32_t> packedWeightOf;
   std::map<std::string, int> nameUses;
+  std::deque<std::vector<char>> expandedSplats;  // constantBytes of splats
   std::vector<WeightChunk> weights;
   uint64_t weightBytes = 0;
 
@@ -327,6 +341,59 @@ FailureOr<uint32_t> PlanBuilder::packedWeight(LinearOp linear) {
   return index;
 }
 
+FailureOr<ArrayRef<char>> PlanBuilder::constantBytes(Operation* op, Value value) {
+  auto constant = value.getDefiningOp<ConstantOp>();
+  if (!constant) return op->emitError("the CPU backend needs constant quantized weights");
+  ElementsAttr attr = constant.getValue();
+  if (std::optional<ArrayRef<char>> raw = getRawBytes(attr)) return *raw;
+  auto dense = attr.dyn_cast<DenseElementsAttr>();
+  if (!dense || !dense.isSplat()) return op->emitError("cannot read a quantized weight");
+  ArrayRef<char> element = dense.getRawData();
+  std::vector<char>& expanded = expandedSplats.emplace_back();
+  for (int64_t i = 0; i < dense.getNumElements(); ++i)
+    expanded.insert(expanded.end(), element.begin(), element.end());
+  return ArrayRef<char>(expanded);
+}
+
+FailureOr<cpu::QuantizedOperandBytes> PlanBuilder::quantizedOperands(Operation* op, Value weight,
+                                                                     Value scale, Value offset) {
+  cpu::QuantizedOperandBytes bytes;
+  FailureOr<ArrayRef<char>> w = constantBytes(op, weight);
+  if (failed(w)) return failure();
+  bytes.weight = *w;
+  for (auto [value, out] : {std::pair{scale, &bytes.scale}, std::pair{offset, &bytes.offset}}) {
+    if (!value) continue;
+    FailureOr<ArrayRef<char>> param = constantBytes(op, value);
+    if (failed(param)) return failure();
+    *out = *param;
+  }
+  return bytes;
+}
+
+uint32_t PlanBuilder::addPackedConstant(const std::string& base, cpu::PackedConstant constant) {
+  static constexpr fb::DType kDTypes[] = {fb::DType::I8,  fb::DType::U8,  fb::DType::I32,
+                                          fb::DType::F32, fb::DType::F16, fb::DType::BF16};
+  uint64_t offset = addWeights(constant.bytes, std::move(constant.fill));
+  std::string name = base + "." + constant.role;
+  int uses = nameUses[name]++;
+  if (uses) name += "#" + std::to_string(uses);
+  return addTensor(name, kDTypes[static_cast<int>(constant.dtype)],
+                   {SymDim::constant(constant.count)}, fb::TensorKind::Constant, offset,
+                   constant.bytes, -1);
+}
+
+/// The plan's format for a quantized op's mode.
+fb::QuantFormat quantFormat(QuantMode mode) {
+  switch (mode) {
+    case QuantMode::Int8: return fb::QuantFormat::Int8W8A8;
+    case QuantMode::Int8Weight: return fb::QuantFormat::Int8;
+    case QuantMode::Int4: return fb::QuantFormat::Int4;
+    case QuantMode::F16: return fb::QuantFormat::F16;
+    case QuantMode::BF16: return fb::QuantFormat::BF16;
+  }
+  return fb::QuantFormat::Int8;
+}
+
 FailureOr<flatbuffers::Offset<fb::Op>> PlanBuilder::lowerOp(Operation* op) {
   std::vector<uint32_t> opInputs;
   auto addInput = [&](Value v) -> LogicalResult {
@@ -349,6 +416,48 @@ FailureOr<flatbuffers::Offset<fb::Op>> PlanBuilder::lowerOp(Operation* op) {
             paramsType = fb::OpParams::LinearParams;
             params = fb::CreateLinearParams(fbb, fb::WeightLayout::PackedN16, wType.getDimSize(0),
                                             wType.getDimSize(1), linear.getBias() != nullptr)
+                         .Union();
+            return success();
+          })
+          .Case([&](QuantizedLinearOp q) -> LogicalResult {
+            if (failed(addInput(q.getInput()))) return failure();
+            FailureOr<cpu::QuantizedOperandBytes> bytes =
+                quantizedOperands(q, q.getWeight(), q.getScale(), q.getOffset());
+            if (failed(bytes)) return failure();
+            auto wType = q.getWeight().getType().cast<ShapedType>();
+            int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);
+            QuantMode mode = *parseQuantMode(q.getMode());  // the verifier checked it
+            std::string base = layerNameOf(q);
+            for (cpu::PackedConstant& c :
+                 cpu::packQuantizedLinear(mode, n, k, q.getGroupSize(), *bytes))
+              opInputs.push_back(addPackedConstant(base, std::move(c)));
+            if (q.getBias() && failed(addInput(q.getBias()))) return failure();
+            paramsType = fb::OpParams::QuantLinearParams;
+            params = fb::CreateQuantLinearParams(fbb, quantFormat(mode), n, k, q.getGroupSize(),
+                                                 q.getBias() != nullptr)
+                         .Union();
+            return success();
+          })
+          .Case([&](QuantizedGatherOp q) -> LogicalResult {
+            FailureOr<cpu::QuantizedOperandBytes> bytes =
+                quantizedOperands(q, q.getTable(), q.getScale(), q.getOffset());
+            if (failed(bytes)) return failure();
+            auto tType = q.getTable().getType().cast<ShapedType>();
+            int64_t rows = tType.getDimSize(0), dim = tType.getDimSize(1);
+            QuantMode mode = *parseQuantMode(q.getMode());
+            std::vector<cpu::PackedConstant> packed =
+                cpu::packQuantizedTable(mode, rows, dim, q.getGroupSize(), *bytes);
+            std::string base = layerNameOf(q);
+            opInputs.push_back(addPackedConstant(base, std::move(packed[0])));
+            if (failed(addInput(q.getIndices()))) return failure();
+            for (size_t i = 1; i < packed.size(); ++i)
+              opInputs.push_back(addPackedConstant(base, std::move(packed[i])));
+            paramsType = fb::OpParams::QuantGatherParams;
+            // A table is looked up, not multiplied: int8 tables are plain int8 rows.
+            fb::QuantFormat format =
+                mode == QuantMode::Int8 ? fb::QuantFormat::Int8 : quantFormat(mode);
+            params = fb::CreateQuantGatherParams(fbb, format, rows, dim,
+                                                 q.getGroupSize())
                          .Union();
             return success();
           })
@@ -477,7 +586,7 @@ FailureOr<flatbuffers::Offset<fb::Op>> PlanBuilder::lowerOp(Operation* op) {
             return other->emitError("the CPU backend has no kernel for this op");
           });
   if (failed(lowered)) return failure();
-  if (!isa<LinearOp>(op))
+  if (!isa<LinearOp, QuantizedLinearOp, QuantizedGatherOp>(op))
     for (Value operand : op->getOperands())
       if (failed(addInput(operand))) return failure();
 

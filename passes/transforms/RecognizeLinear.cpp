@@ -81,7 +81,10 @@ struct FoldBiasAdd : public OpRewritePattern<AddOp> {
       Value bias = biasSide;
       if (biasType.getRank() != 1)
         bias = rewriter.create<ReshapeOp>(op.getLoc(), biasSide, ArrayRef<int64_t>{n});
-      rewriter.replaceOpWithNewOp<LinearOp>(op, linear.getInput(), linear.getWeight(), bias);
+      // The layer keeps its matmul's name (the name calibration, reports and rules use).
+      Value folded = rewriter.create<LinearOp>(linear.getLoc(), linear.getInput(),
+                                               linear.getWeight(), bias);
+      rewriter.replaceOp(op, folded);
       rewriter.eraseOp(linear);
       return success();
     }
@@ -117,7 +120,8 @@ struct FoldScale : public OpRewritePattern<MulOp> {
         weight = rewriter.create<MulOp>(loc, linear.getWeight(), scalar);
       Value bias;
       if (linear.getBias()) bias = rewriter.create<MulOp>(loc, linear.getBias(), scalar);
-      rewriter.replaceOpWithNewOp<LinearOp>(op, linear.getInput(), weight, bias);
+      Value folded = rewriter.create<LinearOp>(linear.getLoc(), linear.getInput(), weight, bias);
+      rewriter.replaceOp(op, folded);
       rewriter.eraseOp(linear);
       return success();
     }

@@ -22,6 +22,7 @@
 #include "kernels/cpu/generic/trilu.h"
 #include "kernels/cpu/generic/unary.h"
 #include "kernels/cpu/generic/where.h"
+#include "executor_quant.h"
 #include "op_shapes.h"
 
 namespace llmopt::rt {
@@ -178,6 +179,7 @@ Status runSlice(const OpDesc& op, const ExecContext& c) {
 }  // namespace
 
 uint64_t opScratchBytes(const OpDesc& op, const Shape* shapes) {
+  if (isQuantizedKernel(op.kernel)) return quantizedScratchBytes(op, shapes);
   switch (op.kernel) {
     case OpKernel::LinearF32:
       return linearScratchFloats(op.n, op.k, op.w_layout) * sizeof(float);
@@ -194,6 +196,7 @@ uint64_t opScratchBytes(const OpDesc& op, const Shape* shapes) {
 }
 
 Status executeOp(const OpDesc& op, const ExecContext& c) {
+  if (isQuantizedKernel(op.kernel)) return executeQuantized(op, c);
   const Operands o(op, c);
   switch (op.kernel) {
     case OpKernel::LinearF32: runLinear(op, c); break;
@@ -265,6 +268,8 @@ Status executeOp(const OpDesc& op, const ExecContext& c) {
     case OpKernel::Cast:
       cast(elemType(o.inTensor(0).dtype), o.in(0), elemType(o.outTensor().dtype), o.out(),
            o.outShape().elements(), c.parallel);
+      break;
+    default:  // the quantized kernels, run above
       break;
   }
   return LLMOPT_OK;

@@ -72,7 +72,8 @@ struct OpDesc {
   int32_t axis = 0;              // softmax, layer_norm, gather, concat (normalised)
   int32_t perm[kMaxRank] = {};   // transpose
   kernels::cpu::BLayout w_layout = kernels::cpu::BLayout::PackedN16;  // linear
-  int64_t n = 0, k = 0;          // linear; k: trilu's diagonal
+  int64_t n = 0, k = 0;          // linear; quantized gather: rows, dim; k: trilu's diagonal
+  int64_t group_size = 0;        // int4 linear and gather
   bool has_bias = false;         // linear, layer_norm
   uint32_t reduce_axes = 0;      // reduce: bit d set when axis d is reduced
   bool keepdims = false;         // reduce

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "checked_math.h"
 #include "dtype.h"
 #include "kernels/cpu/generic/binary.h"
 #include "kernels/cpu/generic/unary.h"
@@ -98,6 +99,14 @@ class OpImporter {
       case P::LayerNormParams: {
         const auto* p = op_in.params_as_LayerNormParams();
         return p ? importLayerNorm(*p) : missing("LayerNormParams");
+      }
+      case P::QuantLinearParams: {
+        const auto* p = op_in.params_as_QuantLinearParams();
+        return p ? importQuantLinear(*p) : missing("QuantLinearParams");
+      }
+      case P::QuantGatherParams: {
+        const auto* p = op_in.params_as_QuantGatherParams();
+        return p ? importQuantGather(*p) : missing("QuantGatherParams");
       }
       case P::GatherParams: {
         const auto* p = op_in.params_as_GatherParams();
@@ -505,6 +514,134 @@ class OpImporter {
       return wrongDtype(out(), "output", "f32, i64 or bool");
     LLMOPT_TRY(expectMinRank(in(0), 2));
     return expectRank(out(), in(0).rank);
+  }
+
+  // --- quantized weights (plan.fbs: QuantLinearParams, QuantGatherParams) ---------------------
+
+  // A size parameter of the op: in [1, 2^40], like linear's n and k.
+  Status expectSize(int64_t value, const char* what) {
+    if (value < 1 || value > (int64_t(1) << 40))
+      return LLMOPT_INVALID("op '%s' (%s): %s = %" PRId64 " (must be in [1, 2^40])", op_.name,
+                            kernel(), what, value);
+    return LLMOPT_OK;
+  }
+
+  // Input j is a constant 1-D tensor of a * b * c elements of `dtype`, as the compiler packs it.
+  Status expectPacked(size_t j, llmopt_dtype dtype, const char* role, int64_t a, int64_t b,
+                      int64_t c = 1) {
+    const TensorDesc& t = in(j);
+    if (t.kind != TensorKind::Constant)
+      return LLMOPT_INVALID("op '%s' (%s): %s '%s' is not a constant", op_.name, kernel(), role,
+                            t.name);
+    LLMOPT_TRY(expectInput(j, dtype));
+    int64_t count = 0;
+    const bool fits = checkedMul(a, b, &count) && checkedMul(count, c, &count);
+    if (!fits || t.rank != 1 || t.dims[0].num / t.dims[0].den != count)
+      return LLMOPT_INVALID("op '%s' (%s): %s '%s' must be 1-D with %" PRId64 " elements",
+                            op_.name, kernel(), role, t.name, fits ? count : int64_t(-1));
+    return LLMOPT_OK;
+  }
+
+  Status importQuantLinear(const plan::QuantLinearParams& p) {
+    size_t params = 0;  // constants after x and the weight
+    switch (p.format()) {
+      case plan::QuantFormat::Int8W8A8: op_.kernel = OpKernel::LinearInt8; params = 2; break;
+      case plan::QuantFormat::Int8: op_.kernel = OpKernel::LinearInt8Weight; params = 1; break;
+      case plan::QuantFormat::Int4: op_.kernel = OpKernel::LinearInt4; params = 2; break;
+      case plan::QuantFormat::F16: op_.kernel = OpKernel::LinearF16; break;
+      case plan::QuantFormat::BF16: op_.kernel = OpKernel::LinearBF16; break;
+      default:
+        return fail(LLMOPT_ERROR_UNSUPPORTED, "op '%s': unknown quantized format %d", op_.name,
+                    static_cast<int>(p.format()));
+    }
+    op_.n = p.n();
+    op_.k = p.k();
+    op_.has_bias = p.has_bias();
+    LLMOPT_TRY(expectSize(op_.n, "n"));
+    LLMOPT_TRY(expectSize(op_.k, "k"));
+    LLMOPT_TRY(expectInputs(2 + params + (op_.has_bias ? 1 : 0)));
+    LLMOPT_TRY(expectInput(0, LLMOPT_DTYPE_F32));
+    LLMOPT_TRY(expectOutput(LLMOPT_DTYPE_F32));
+    LLMOPT_TRY(expectMinRank(in(0), 1));
+    const int64_t panels = (op_.n + 15) / 16;
+    switch (p.format()) {
+      case plan::QuantFormat::Int8W8A8:
+        LLMOPT_TRY(expectPacked(1, LLMOPT_DTYPE_I8, "weight", panels, (op_.k + 3) / 4, 64));
+        LLMOPT_TRY(expectPacked(2, LLMOPT_DTYPE_I32, "column sums", panels, 16));
+        LLMOPT_TRY(expectPacked(3, LLMOPT_DTYPE_F32, "scale", panels, 16));
+        break;
+      case plan::QuantFormat::Int8:
+        LLMOPT_TRY(expectPacked(1, LLMOPT_DTYPE_I8, "weight", panels, op_.k, 16));
+        LLMOPT_TRY(expectPacked(2, LLMOPT_DTYPE_F32, "scale", panels, 16));
+        break;
+      case plan::QuantFormat::Int4: {
+        op_.group_size = p.group_size();
+        LLMOPT_TRY(expectSize(op_.group_size, "group_size"));
+        const int64_t groups = (op_.k + op_.group_size - 1) / op_.group_size;
+        LLMOPT_TRY(expectPacked(1, LLMOPT_DTYPE_U8, "weight", panels, op_.k, 8));
+        LLMOPT_TRY(expectPacked(2, LLMOPT_DTYPE_F16, "scale", panels, groups, 16));
+        LLMOPT_TRY(expectPacked(3, LLMOPT_DTYPE_F16, "offset", panels, groups, 16));
+        break;
+      }
+      default: {
+        const bool half = p.format() == plan::QuantFormat::F16;
+        LLMOPT_TRY(expectPacked(1, half ? LLMOPT_DTYPE_F16 : LLMOPT_DTYPE_BF16, "weight", panels,
+                                op_.k, 16));
+      }
+    }
+    if (op_.has_bias) {
+      LLMOPT_TRY(expectInput(op_.inputs.size() - 1, LLMOPT_DTYPE_F32));
+      LLMOPT_TRY(expectRank(in(op_.inputs.size() - 1), 1));
+    }
+    return expectRank(out(), in(0).rank);
+  }
+
+  Status importQuantGather(const plan::QuantGatherParams& p) {
+    switch (p.format()) {
+      case plan::QuantFormat::Int8: op_.kernel = OpKernel::GatherInt8; break;
+      case plan::QuantFormat::Int4: op_.kernel = OpKernel::GatherInt4; break;
+      case plan::QuantFormat::F16: op_.kernel = OpKernel::GatherF16; break;
+      case plan::QuantFormat::BF16: op_.kernel = OpKernel::GatherBF16; break;
+      default:
+        return fail(LLMOPT_ERROR_UNSUPPORTED, "op '%s': format %d is not a table format",
+                    op_.name, static_cast<int>(p.format()));
+    }
+    op_.n = p.rows();
+    op_.k = p.dim();
+    LLMOPT_TRY(expectSize(op_.n, "rows"));
+    LLMOPT_TRY(expectSize(op_.k, "dim"));
+    size_t params = 0;
+    if (p.format() == plan::QuantFormat::Int8) params = 1;
+    if (p.format() == plan::QuantFormat::Int4) params = 2;
+    LLMOPT_TRY(expectInputs(2 + params));
+    const TensorDesc& indices = in(1);
+    if (indices.dtype != LLMOPT_DTYPE_I64 && indices.dtype != LLMOPT_DTYPE_I32)
+      return wrongDtype(indices, "indices", "i64 or i32");
+    LLMOPT_TRY(expectOutput(LLMOPT_DTYPE_F32));
+    switch (p.format()) {
+      case plan::QuantFormat::Int8:
+        LLMOPT_TRY(expectPacked(0, LLMOPT_DTYPE_I8, "table", op_.n, op_.k));
+        LLMOPT_TRY(expectPacked(2, LLMOPT_DTYPE_F32, "scale", op_.n, 1));
+        break;
+      case plan::QuantFormat::Int4: {
+        op_.group_size = p.group_size();
+        LLMOPT_TRY(expectSize(op_.group_size, "group_size"));
+        const int64_t groups = (op_.k + op_.group_size - 1) / op_.group_size;
+        LLMOPT_TRY(expectPacked(0, LLMOPT_DTYPE_U8, "table", op_.n, (op_.k + 1) / 2));
+        LLMOPT_TRY(expectPacked(2, LLMOPT_DTYPE_F16, "scale", op_.n, groups));
+        LLMOPT_TRY(expectPacked(3, LLMOPT_DTYPE_F16, "offset", op_.n, groups));
+        break;
+      }
+      default: {
+        const bool half = p.format() == plan::QuantFormat::F16;
+        LLMOPT_TRY(expectPacked(0, half ? LLMOPT_DTYPE_F16 : LLMOPT_DTYPE_BF16, "table", op_.n,
+                                op_.k));
+      }
+    }
+    if (indices.rank + 1 > kMaxRank)
+      return LLMOPT_INVALID("op '%s' (%s): indices '%s' of rank %d give a result above rank %d",
+                            op_.name, kernel(), indices.name, indices.rank, kMaxRank);
+    return expectRank(out(), indices.rank + 1);
   }
 
   // --- values ---------------------------------------------------------------------------------

@@ -10,6 +10,16 @@ namespace llmopt::rt {
 #define LLMOPT_OP_KERNELS(X)                            \
   X(LinearF32, "linear_f32")                            \
   X(MatMulF32, "matmul_f32")                            \
+  /* quantized weights (the name says the precision) */ \
+  X(LinearInt8, "linear_int8")                          \
+  X(LinearInt8Weight, "linear_int8_weight")             \
+  X(LinearInt4, "linear_int4")                          \
+  X(LinearF16, "linear_fp16")                           \
+  X(LinearBF16, "linear_bf16")                          \
+  X(GatherInt8, "gather_int8")                          \
+  X(GatherInt4, "gather_int4")                          \
+  X(GatherF16, "gather_fp16")                           \
+  X(GatherBF16, "gather_bf16")                          \
   /* binary arithmetic */                               \
   X(AddF32, "add_f32")                                  \
   X(SubF32, "sub_f32")                                  \

@@ -23,6 +23,10 @@ class ShapeChecker {
   Status run() {
     switch (op_.kernel) {
       case OpKernel::LinearF32: return linear();
+      case OpKernel::LinearInt8: case OpKernel::LinearInt8Weight: case OpKernel::LinearInt4:
+      case OpKernel::LinearF16: case OpKernel::LinearBF16: return linear();
+      case OpKernel::GatherInt8: case OpKernel::GatherInt4: case OpKernel::GatherF16:
+      case OpKernel::GatherBF16: return quantizedGather();
       case OpKernel::MatMulF32: return matmul();
       case OpKernel::Transpose:
         return expectOutput(kernels::cpu::transposedShape(x(0), op_.perm));
@@ -108,9 +112,10 @@ class ShapeChecker {
                               ", the weight expects k = %" PRId64,
                               op_.name, kernel(), name(0), formatShape(in).c_str(), in.back(),
                               op_.k);
-    if (op_.has_bias && x(2) != Shape{op_.n})
+    const size_t bias = op_.inputs.size() - 1;  // the last input, when there is one
+    if (op_.has_bias && x(bias) != Shape{op_.n})
       return LLMOPT_BAD_SHAPE("op '%s' (%s): bias '%s' has shape %s, expected [%" PRId64 "]",
-                              op_.name, kernel(), name(2), formatShape(x(2)).c_str(), op_.n);
+                              op_.name, kernel(), name(bias), formatShape(x(bias)).c_str(), op_.n);
     Shape expected = in;
     expected.dims[expected.rank - 1] = op_.n;
     return expectOutput(expected);
@@ -144,6 +149,12 @@ class ShapeChecker {
                                 op_.name, kernel(), j == 1 ? "scale" : "bias", name(j),
                                 formatShape(x(j)).c_str(), formatShape(tail).c_str(), op_.axis);
     return expectOutput(in);
+  }
+
+  Status quantizedGather() {  // indices.shape + [dim]
+    Shape expected = x(1);
+    expected.dims[expected.rank++] = op_.k;  // the rank was checked at load
+    return expectOutput(expected);
   }
 
   Status gather() {

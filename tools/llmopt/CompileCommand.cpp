@@ -4,7 +4,9 @@
 #include "passes/Passes.h"
 #include "passes/pipeline/PipelineConfig.h"
 #include "tools/llmopt/Commands.h"
+#include "tools/llmopt/Calibration.h"
 #include "tools/llmopt/Diagnostics.h"
+#include "tools/llmopt/QuantReport.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
@@ -22,7 +24,33 @@ struct CompileOptions {
   std::string config;
   std::string emit;
   unsigned threads = 0;  // 0: one per core
+  std::string quant;     // empty: fp32
+  int64_t groupSize = 64;
+  std::vector<std::string> keepFp32;
+  std::string calib;
+  int64_t calibWindows = 16;
+  double smooth = -1.0;  // < 0: no SmoothQuant
+  std::string report;
 };
+
+/// The llmopt-quantize pass the CLI's --quant options ask for, in pipeline syntax.
+std::string quantizePassText(const CompileOptions& options) {
+  std::string text = "func.func(llmopt-quantize{mode=" + options.quant +
+                     " group-size=" + std::to_string(options.groupSize);
+  if (!options.keepFp32.empty()) {
+    text += " keep-fp32=";
+    for (size_t i = 0; i < options.keepFp32.size(); ++i)
+      text += (i ? "," : "") + options.keepFp32[i];
+  }
+  return text + "})";
+}
+
+bool pipelineQuantizes(mlir::OpPassManager& pm) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  pm.printAsTextualPipeline(os);
+  return os.str().find("llmopt-quantize") != std::string::npos;
+}
 
 std::string defaultOutputPath(const std::string& input) {
   size_t slash = input.find_last_of('/');
@@ -80,6 +108,9 @@ int runCompile(const CompileOptions& options) {
 
   // Validate the pipeline before the (possibly long) import.
   mlir::PassManager pm(&context, mlir::OpPassManager::Nesting::Implicit);
+  // --quant runs llmopt-quantize after the rest, so that the report compares the quantized
+  // weights with the fp32 ones they replaced (after recognition, scaling and smoothing).
+  mlir::PassManager quantizePm(&context, mlir::OpPassManager::Nesting::Implicit);
   if (!options.config.empty()) {
     PipelineError error;
     if (!loadPipelineFile(options.config, pm, error)) {
@@ -90,13 +121,58 @@ int runCompile(const CompileOptions& options) {
   } else if (mlir::failed(mlir::parsePassPipeline(defaultPipeline(), pm))) {
     return fail("internal: the default pipeline does not parse");
   }
+  if (options.smooth >= 0.0) {
+    if (options.quant.empty() || options.calib.empty())
+      return fail("--smooth needs --quant and --calib (SmoothQuant scales come from calibration)");
+    std::string smooth = "llmopt-smooth{alpha=" + std::to_string(options.smooth) + "}";
+    if (mlir::failed(mlir::parsePassPipeline(smooth, pm)))
+      return fail("internal: the llmopt-smooth pipeline does not parse");
+  }
+  if (!options.quant.empty()) {
+    if (pipelineQuantizes(pm))
+      return fail("--quant and a pipeline that already runs llmopt-quantize: use one of them");
+    if (mlir::failed(mlir::parsePassPipeline(quantizePassText(options), quantizePm)))
+      return fail("bad --keep-fp32 pattern (commas and braces are not allowed)");
+  } else if (!options.keepFp32.empty()) {
+    return fail("--keep-fp32 needs --quant");
+  }
 
   mlir::FailureOr<ImportedModel> imported = importOnnxFile(context, options.input);
   if (mlir::failed(imported)) return 1;
   mlir::ModuleOp module = *imported->module;
   if (options.emit == "mlir-imported") return printModule(module, options.output);
 
+  CalibrationStats calibration;
+  if (!options.calib.empty()) {
+    CalibrationOptions calibOptions;
+    calibOptions.path = options.calib;
+    calibOptions.maxWindows = options.calibWindows;
+    calibOptions.threads = options.threads;
+    if (!calibrate(module, calibOptions, calibration)) return 1;
+    attachCalibration(module, calibration);
+  }
+  // A pipeline file that quantizes is compared with the weights as imported.
+  WeightSnapshots weightsBefore;
+  bool pipelineFileQuantizes = options.quant.empty() && pipelineQuantizes(pm);
+  if (pipelineFileQuantizes || (options.quant.empty() && !options.report.empty()))
+    weightsBefore = snapshotWeights(module);
+
   if (mlir::failed(pm.run(module))) return diagnostics.errorCount() ? 1 : fail("pass pipeline failed");
+  if (!options.quant.empty()) {
+    weightsBefore = snapshotWeights(module);
+    if (mlir::failed(quantizePm.run(module)))
+      return diagnostics.errorCount() ? 1 : fail("pass pipeline failed");
+  }
+
+  if (!weightsBefore.empty()) {
+    std::vector<LayerReport> layers =
+        buildReport(module, weightsBefore, options.calib.empty() ? nullptr : &calibration);
+    bool quantized = llvm::any_of(layers, [](const LayerReport& l) { return l.precision != "fp32"; });
+    if (quantized) printReport(layers, llvm::errs());
+    std::string error;
+    if (!options.report.empty() && !writeReportJson(layers, options.report, error))
+      return fail(error);
+  }
   if (options.emit == "mlir") return printModule(module, options.output);
 
   std::string output = options.output.empty() ? defaultOutputPath(options.input) : options.output;
@@ -121,6 +197,26 @@ std::function<int()> addCompileCommand(CLI::App& app) {
                   "Print IR instead of writing an artifact: 'mlir' (after the pipeline) or "
                   "'mlir-imported' (straight from the importer)")
       ->check(CLI::IsMember({"mlir", "mlir-imported"}));
+  cmd->add_option("--quant", options->quant,
+                  "Store weights in int8 (W8A8: int8 weights and activations), int8-weight, "
+                  "int4, fp16 or bf16 (appends llmopt-quantize to the pipeline)")
+      ->check(CLI::IsMember({"int8", "int8-weight", "int4", "fp16", "bf16"}));
+  cmd->add_option("--group-size", options->groupSize,
+                  "int4: input features per group of one scale and offset (default 64)")
+      ->check(CLI::Range(int64_t(1), int64_t(1) << 20));
+  cmd->add_option("--keep-fp32", options->keepFp32,
+                  "Leave layers whose ONNX node name matches this glob in fp32 (repeatable)");
+  cmd->add_option("--calib", options->calib,
+                  "Calibration data: raw bytes (byte-level models) or .npy int64 token ids "
+                  "[S] or [B, S]; run through the fp32 model for activation statistics");
+  cmd->add_option("--calib-windows", options->calibWindows,
+                  "Calibration windows of 256 tokens to run (default 16)")
+      ->check(CLI::Range(int64_t(1), int64_t(1) << 20));
+  cmd->add_option("--smooth", options->smooth,
+                  "SmoothQuant migration strength alpha in [0, 1] (needs --quant and --calib)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--report", options->report,
+                  "Write the per-layer report (precision, bytes, error) as JSON to this file");
   cmd->add_option("--threads", options->threads, "Compiler threads (default: one per core)")
       ->check(CLI::Range(0u, 1024u));
   return [options] { return runCompile(*options); };

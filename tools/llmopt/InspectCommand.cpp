@@ -5,7 +5,10 @@
 #include "llmopt/runtime.h"
 
 #include <cstdio>
+#include <algorithm>
 #include <map>
+
+#include "llvm/ADT/StringRef.h"
 #include <sys/stat.h>
 
 namespace llmopt {
@@ -48,6 +51,19 @@ int inspect(const std::string& path) {
   }
   std::printf("ops:            %zu\n", numOps);
   for (const auto& [kernel, count] : kernels) std::printf("  %-24s %d\n", kernel.c_str(), count);
+  // Each weighted layer and the precision its kernel works in ("linear_int4" -> int4).
+  std::printf("layers:\n");
+  for (size_t i = 0; i < numOps; ++i) {
+    const char* kernel = nullptr;
+    const char* node = nullptr;
+    if (llmopt_model_op(model, i, &kernel, &node) != LLMOPT_OK) continue;
+    llvm::StringRef name(kernel);
+    bool weighted = name.consume_front("linear_") || name.consume_front("gather_");
+    if (!weighted) continue;
+    std::string precision = name == "f32" ? "fp32" : name.str();
+    std::replace(precision.begin(), precision.end(), '_', '-');
+    std::printf("  %-40s %-10s %s\n", node && *node ? node : "?", precision.c_str(), kernel);
+  }
   llmopt_model_free(model);
   return 0;
 }

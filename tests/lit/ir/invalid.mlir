@@ -257,3 +257,51 @@ func.func @fill_shape(%x: tensor<2xf32>) -> tensor<3xf32> {
   %0 = llmopt.fill {shape = [4], value = 0.0 : f64} : tensor<3xf32>
   return %0 : tensor<3xf32>
 }
+
+// -----
+
+func.func @quantized_unknown_mode(%x: tensor<2x4xf32>, %w: tensor<2x4xi8>, %s: tensor<2xf32>) -> tensor<2x2xf32> {
+  // expected-error @+1 {{unknown mode 'int3' (expected one of int8, int8-weight, int4, fp16, bf16)}}
+  %y = llmopt.quantized_linear %x, %w scale %s {mode = "int3", group_size = 0 : i64} : (tensor<2x4xf32>, tensor<2x4xi8>, tensor<2xf32>) -> tensor<2x2xf32>
+  return %y : tensor<2x2xf32>
+}
+
+// -----
+
+func.func @quantized_wrong_storage(%x: tensor<2x4xf32>, %w: tensor<2x4xi8>) -> tensor<2x2xf32> {
+  // expected-error @+1 {{mode 'fp16' stores weights as 'f16', got 'i8'}}
+  %y = llmopt.quantized_linear %x, %w {mode = "fp16", group_size = 0 : i64} : (tensor<2x4xf32>, tensor<2x4xi8>) -> tensor<2x2xf32>
+  return %y : tensor<2x2xf32>
+}
+
+// -----
+
+func.func @quantized_int4_without_offset(%x: tensor<2x4xf32>, %w: tensor<2x4xui4>, %s: tensor<2x2xf16>) -> tensor<2x2xf32> {
+  // expected-error @+1 {{mode 'int4' needs an offset operand}}
+  %y = llmopt.quantized_linear %x, %w scale %s {mode = "int4", group_size = 2 : i64} : (tensor<2x4xf32>, tensor<2x4xui4>, tensor<2x2xf16>) -> tensor<2x2xf32>
+  return %y : tensor<2x2xf32>
+}
+
+// -----
+
+func.func @quantized_int4_groups(%x: tensor<2x4xf32>, %w: tensor<2x4xui4>, %s: tensor<2x3xf16>) -> tensor<2x2xf32> {
+  // expected-error @+1 {{mode 'int4' needs a scale of 'f16' [2, 2], got 'tensor<2x3xf16>'}}
+  %y = llmopt.quantized_linear %x, %w scale %s offset %s {mode = "int4", group_size = 2 : i64} : (tensor<2x4xf32>, tensor<2x4xui4>, tensor<2x3xf16>, tensor<2x3xf16>) -> tensor<2x2xf32>
+  return %y : tensor<2x2xf32>
+}
+
+// -----
+
+func.func @quantized_scale_per_channel(%x: tensor<2x4xf32>, %w: tensor<2x4xi8>, %s: tensor<3xf32>) -> tensor<2x2xf32> {
+  // expected-error @+1 {{mode 'int8' needs a scale of 'f32' [2], got 'tensor<3xf32>'}}
+  %y = llmopt.quantized_linear %x, %w scale %s {mode = "int8", group_size = 0 : i64} : (tensor<2x4xf32>, tensor<2x4xi8>, tensor<3xf32>) -> tensor<2x2xf32>
+  return %y : tensor<2x2xf32>
+}
+
+// -----
+
+func.func @quantized_gather_int8_weight(%t: tensor<4x2xi8>, %i: tensor<3xi64>, %s: tensor<4xf32>) -> tensor<3x2xf32> {
+  // expected-error @+1 {{a table is stored per row in mode 'int8', not 'int8-weight'}}
+  %y = llmopt.quantized_gather %t, %i scale %s {mode = "int8-weight", group_size = 0 : i64} : (tensor<4x2xi8>, tensor<3xi64>, tensor<4xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}

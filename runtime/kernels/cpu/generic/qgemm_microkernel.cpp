@@ -1,0 +1,59 @@
+#include "kernels/cpu/generic/qgemm_microkernel.h"
+
+#include "kernels/cpu/generic/qisa.h"
+#include "kernels/cpu/x86/qgemm_x86.h"
+
+namespace llmopt::kernels::cpu {
+namespace {
+
+// The reference: the PackedN16K4 layout read byte by byte.
+void qgemmScalar(int64_t kq, const uint8_t* a, int64_t lda, const int8_t* w,
+                 int64_t panel_stride, int panels, int rows, int32_t* acc) {
+  for (int r = 0; r < rows; ++r)
+    for (int i = 0; i < panels; ++i)
+      for (int j = 0; j < 16; ++j) {
+        const uint8_t* row = a + r * lda;
+        const int8_t* panel = w + i * panel_stride;
+        int32_t sum = 0;
+        for (int64_t q = 0; q < kq; ++q)
+          for (int t = 0; t < 4; ++t) sum += row[q * 4 + t] * panel[q * 64 + j * 4 + t];
+        acc[r * kQGemmAccStride + i * 16 + j] = sum;
+      }
+}
+
+struct VariantTable {
+  QGemmVariant variants[3];
+  size_t count = 0;
+  size_t best = 0;
+
+  VariantTable() {
+    QIsa isas[3];
+#ifdef LLMOPT_QKERNELS_X86
+    isas[count] = QIsa::Avx512;
+    variants[count++] = {"avx512vnni", qgemmAvx512Vnni, cpuHasAvx512Vnni()};
+    isas[count] = QIsa::Avx2;
+    variants[count++] = {"avx2", qgemmAvx2, cpuHasAvx2Fma()};
+#endif
+    isas[count] = QIsa::Scalar;
+    variants[count++] = {"scalar", qgemmScalar, true};
+    while (!variants[best].supported) ++best;
+    for (size_t i = 0; i < count; ++i)
+      if (isas[i] == forcedQIsa() && variants[i].supported) best = i;
+  }
+};
+
+const VariantTable& table() {
+  static const VariantTable instance;
+  return instance;
+}
+
+}  // namespace
+
+const QGemmVariant* qgemmVariants(size_t* count) {
+  *count = table().count;
+  return table().variants;
+}
+
+const QGemmVariant& bestQGemmVariant() { return table().variants[table().best]; }
+
+}  // namespace llmopt::kernels::cpu

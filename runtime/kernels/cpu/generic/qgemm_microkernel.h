@@ -1,0 +1,36 @@
+// The register-blocked inner loop of the W8A8 GEMM: exact int32 dot products of up to kQGemmMr
+// rows of unsigned 8-bit activations with up to kQGemmPanels PackedN16K4 weight panels, in one
+// variant per instruction set, chosen once by the CPU's features (or LLMOPT_ISA).
+#ifndef LLMOPT_KERNELS_CPU_GENERIC_QGEMM_MICROKERNEL_H
+#define LLMOPT_KERNELS_CPU_GENERIC_QGEMM_MICROKERNEL_H
+
+#include <cstddef>
+#include <cstdint>
+
+namespace llmopt::kernels::cpu {
+
+constexpr int kQGemmMr = 6;      // activation rows per microkernel call
+constexpr int kQGemmPanels = 4;  // weight panels (16 channels each) per microkernel call
+constexpr int kQGemmAccStride = kQGemmPanels * 16;  // int32s per row of the accumulator tile
+
+// acc[r][16 * i + j] = sum over t < 4 * kq of a[r * lda + t] * P_i[t][j], for r < rows (1 to
+// kQGemmMr), i < panels (1 to kQGemmPanels), j < 16; panel i's kq quads of 64 bytes start at
+// w + i * panel_stride. acc rows are kQGemmAccStride apart. Every variant gives the same result.
+using QGemmMicrokernelFn = void (*)(int64_t kq, const uint8_t* a, int64_t lda, const int8_t* w,
+                                    int64_t panel_stride, int panels, int rows, int32_t* acc);
+
+struct QGemmVariant {
+  const char* name;  // "avx512vnni", "avx2", "scalar"
+  QGemmMicrokernelFn microkernel;
+  bool supported;  // this CPU can run it
+};
+
+// Every variant built into this library, best first (for tests and benchmarks).
+const QGemmVariant* qgemmVariants(size_t* count);
+
+// The variant LLMOPT_ISA names when this CPU runs it, else the best this CPU runs.
+const QGemmVariant& bestQGemmVariant();
+
+}  // namespace llmopt::kernels::cpu
+
+#endif  // LLMOPT_KERNELS_CPU_GENERIC_QGEMM_MICROKERNEL_H

@@ -1,0 +1,20 @@
+#include "kernels/cpu/generic/qisa.h"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace llmopt::kernels::cpu {
+
+QIsa forcedQIsa() {
+  static const QIsa isa = [] {
+    const char* name = std::getenv("LLMOPT_ISA");
+    if (name == nullptr) return QIsa::Best;
+    if (std::strcmp(name, "scalar") == 0) return QIsa::Scalar;
+    if (std::strcmp(name, "avx2") == 0) return QIsa::Avx2;
+    if (std::strcmp(name, "avx512vnni") == 0) return QIsa::Avx512;
+    return QIsa::Best;
+  }();
+  return isa;
+}
+
+}  // namespace llmopt::kernels::cpu

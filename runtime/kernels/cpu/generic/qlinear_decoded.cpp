@@ -1,0 +1,83 @@
+#include "kernels/cpu/generic/qlinear.h"
+
+#include "kernels/cpu/generic/gemm_microkernel.h"
+#include "kernels/cpu/generic/qpack.h"
+
+namespace llmopt::kernels::cpu {
+namespace {
+
+constexpr int64_t kPanelsPerGemvTask = 4;
+// A decoded panel block (kKc x 16 floats = 16 KiB) stays in L1 while a block of up to kMc rows
+// of x (kMc x kKc floats = 144 KiB) streams from L2, as in gemm.cpp.
+constexpr int64_t kKc = 256;
+constexpr int64_t kMc = 144;  // a multiple of kGemmMr
+
+int64_t ceilDiv(int64_t x, int64_t y) { return (x + y - 1) / y; }
+
+// y = bias (or 0) in columns [col, col + cols) of rows [m0, m1): the whole product when k = 0.
+void fillWithBias(const LinearDecodedArgs& a, int64_t m0, int64_t m1, int64_t col, int cols) {
+  for (int64_t i = m0; i < m1; ++i)
+    for (int j = 0; j < cols; ++j) a.y[i * a.n + col + j] = a.bias ? a.bias[col + j] : 0.0f;
+}
+
+}  // namespace
+
+size_t linearDecodedScratchFloats(int64_t /*m*/, int64_t /*k*/, int64_t /*n*/) { return 0; }
+
+void linearDecoded(const LinearDecodedArgs& a, Parallel* parallel) {
+  if (a.m == 0 || a.n == 0) return;
+  const QDecodeVariant& variant = a.variant ? *a.variant : bestQDecodeVariant();
+  QPanelSource src;
+  src.format = a.format;
+  src.w = a.w;
+  src.scale = a.scale;
+  src.group_scale = a.group_scale;
+  src.group_offset = a.group_offset;
+  src.group_size = a.group_size;
+  src.k = a.k;
+  const int64_t panels = qPanelCount(a.n);
+
+  if (a.m <= kDecodedGemvMaxM) {
+    const int64_t groups = ceilDiv(panels, kPanelsPerGemvTask);
+    parallelFor(parallel, groups, [&](int64_t group) {
+      const int64_t p0 = group * kPanelsPerGemvTask;
+      const int64_t p1 = panels - p0 < kPanelsPerGemvTask ? panels : p0 + kPanelsPerGemvTask;
+      for (int64_t p = p0; p < p1; ++p) {
+        const int64_t col = p * kQPanelWidth;
+        const int cols = static_cast<int>(a.n - col < kQPanelWidth ? a.n - col : kQPanelWidth);
+        for (int64_t i = 0; i < a.m; i += kQGemvMaxRows) {
+          const int rows = static_cast<int>(a.m - i < kQGemvMaxRows ? a.m - i : kQGemvMaxRows);
+          variant.gemv_panel(src, p, a.x + i * a.k, a.k, rows, a.bias ? a.bias + col : nullptr,
+                             a.y + i * a.n + col, a.n, cols);
+        }
+      }
+    });
+    return;
+  }
+
+  // One task: one panel against a block of up to kMc rows, K block by K block, each block of
+  // the panel decoded once into a buffer on the stack for the fp32 microkernel.
+  const GemmMicrokernelFn microkernel = bestGemmMicrokernel().fn;
+  const int64_t row_blocks = ceilDiv(a.m, kMc);
+  parallelFor(parallel, row_blocks * panels, [&](int64_t task) {
+    const int64_t m0 = (task / panels) * kMc;
+    const int64_t m1 = a.m - m0 < kMc ? a.m : m0 + kMc;
+    const int64_t p = task % panels;
+    const int64_t col = p * kQPanelWidth;
+    const int cols = static_cast<int>(a.n - col < kQPanelWidth ? a.n - col : kQPanelWidth);
+    if (a.k == 0) return fillWithBias(a, m0, m1, col, cols);
+    alignas(64) float block[kKc * kQPanelWidth];
+    for (int64_t k0 = 0; k0 < a.k; k0 += kKc) {
+      const int64_t kc = a.k - k0 < kKc ? a.k - k0 : kKc;
+      variant.decode_panel(src, p, k0, kc, block);
+      const float* bias = (k0 + kc == a.k && a.bias) ? a.bias + col : nullptr;
+      for (int64_t i = m0; i < m1; i += kGemmMr) {
+        const int rows = static_cast<int>(m1 - i < kGemmMr ? m1 - i : kGemmMr);
+        microkernel(kc, a.x + i * a.k + k0, a.k, block, a.y + i * a.n + col, a.n, rows, cols,
+                    k0 > 0, bias);
+      }
+    }
+  });
+}
+
+}  // namespace llmopt::kernels::cpu

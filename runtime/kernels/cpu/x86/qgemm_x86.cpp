@@ -1,0 +1,143 @@
+#include "kernels/cpu/x86/qgemm_x86.h"
+
+#ifdef LLMOPT_QKERNELS_X86
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "kernels/cpu/generic/qgemm_microkernel.h"
+
+#define LLMOPT_VNNI __attribute__((target("avx512f,avx512vl,avx512bw,avx512vnni")))
+#define LLMOPT_AVX2 __attribute__((target("avx2,fma")))
+#define LLMOPT_INLINE __attribute__((always_inline)) inline
+
+namespace llmopt::kernels::cpu {
+namespace {
+
+int32_t load4(const uint8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+// Rows x Panels accumulators of 16 channels; with few of them, two sets (even and odd quads) so
+// that more vpdpbusd chains are in flight than its latency.
+template <int Rows, int Panels>
+LLMOPT_VNNI LLMOPT_INLINE void vnniTile(int64_t kq, const uint8_t* a, int64_t lda,
+                                        const int8_t* w, int64_t panel_stride, int32_t* acc) {
+  constexpr int kSets = Rows * Panels <= 6 ? 2 : 1;
+  __m512i c[kSets][Rows][Panels];
+  for (int s = 0; s < kSets; ++s)
+    for (int r = 0; r < Rows; ++r)
+      for (int i = 0; i < Panels; ++i) c[s][r][i] = _mm512_setzero_si512();
+  int64_t q = 0;
+  for (; q + kSets <= kq; q += kSets)
+    for (int s = 0; s < kSets; ++s) {
+      __m512i b[Panels];
+      for (int i = 0; i < Panels; ++i)
+        b[i] = _mm512_loadu_si512(w + i * panel_stride + (q + s) * 64);
+      for (int r = 0; r < Rows; ++r) {
+        const __m512i av = _mm512_set1_epi32(load4(a + r * lda + (q + s) * 4));
+        for (int i = 0; i < Panels; ++i) c[s][r][i] = _mm512_dpbusd_epi32(c[s][r][i], av, b[i]);
+      }
+    }
+  for (; q < kq; ++q)
+    for (int r = 0; r < Rows; ++r) {
+      const __m512i av = _mm512_set1_epi32(load4(a + r * lda + q * 4));
+      for (int i = 0; i < Panels; ++i)
+        c[0][r][i] =
+            _mm512_dpbusd_epi32(c[0][r][i], av, _mm512_loadu_si512(w + i * panel_stride + q * 64));
+    }
+  for (int r = 0; r < Rows; ++r)
+    for (int i = 0; i < Panels; ++i) {
+      __m512i sum = c[0][r][i];
+      if (kSets == 2) sum = _mm512_add_epi32(sum, c[kSets - 1][r][i]);
+      _mm512_storeu_si512(acc + r * kQGemmAccStride + i * 16, sum);
+    }
+}
+
+template <int Rows>
+LLMOPT_VNNI LLMOPT_INLINE void vnniRows(int64_t kq, const uint8_t* a, int64_t lda,
+                                        const int8_t* w, int64_t panel_stride, int panels,
+                                        int32_t* acc) {
+  static_assert(kQGemmPanels == 4, "update the panel dispatch below");
+  switch (panels) {
+    case 4: return vnniTile<Rows, 4>(kq, a, lda, w, panel_stride, acc);
+    case 3: return vnniTile<Rows, 3>(kq, a, lda, w, panel_stride, acc);
+    case 2: return vnniTile<Rows, 2>(kq, a, lda, w, panel_stride, acc);
+    default: return vnniTile<Rows, 1>(kq, a, lda, w, panel_stride, acc);
+  }
+}
+
+// One panel for up to 3 rows. A quad of 16 channels x 4 k is widened to int16 as four vectors of
+// 4 channels x 4 k; vpmaddwd with the row's 4 activations repeated gives per lane the sum over a
+// pair of k, so each channel ends up in two adjacent lanes, added when storing.
+template <int Rows>
+LLMOPT_AVX2 LLMOPT_INLINE void avx2Panel(int64_t kq, const uint8_t* a, int64_t lda,
+                                         const int8_t* panel, int32_t* acc) {
+  __m256i c[Rows][4];
+  for (int r = 0; r < Rows; ++r)
+    for (int v = 0; v < 4; ++v) c[r][v] = _mm256_setzero_si256();
+  for (int64_t q = 0; q < kq; ++q) {
+    __m256i av[Rows];
+    for (int r = 0; r < Rows; ++r)
+      av[r] = _mm256_cvtepu8_epi16(_mm_set1_epi32(load4(a + r * lda + q * 4)));
+    for (int v = 0; v < 4; ++v) {
+      const __m256i b = _mm256_cvtepi8_epi16(
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(panel + q * 64 + v * 16)));
+      for (int r = 0; r < Rows; ++r)
+        c[r][v] = _mm256_add_epi32(c[r][v], _mm256_madd_epi16(b, av[r]));
+    }
+  }
+  for (int r = 0; r < Rows; ++r)
+    for (int half = 0; half < 2; ++half) {
+      // hadd gives channels [0 1 4 5 | 2 3 6 7] of the 8 in c[r][2 half], c[r][2 half + 1].
+      const __m256i pairs = _mm256_hadd_epi32(c[r][2 * half], c[r][2 * half + 1]);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + r * kQGemmAccStride + half * 8),
+                          _mm256_permute4x64_epi64(pairs, _MM_SHUFFLE(3, 1, 2, 0)));
+    }
+}
+
+}  // namespace
+
+LLMOPT_VNNI void qgemmAvx512Vnni(int64_t kq, const uint8_t* a, int64_t lda, const int8_t* w,
+                                 int64_t panel_stride, int panels, int rows, int32_t* acc) {
+  static_assert(kQGemmMr == 6, "update the row dispatch below");
+  switch (rows) {
+    case 6: return vnniRows<6>(kq, a, lda, w, panel_stride, panels, acc);
+    case 5: return vnniRows<5>(kq, a, lda, w, panel_stride, panels, acc);
+    case 4: return vnniRows<4>(kq, a, lda, w, panel_stride, panels, acc);
+    case 3: return vnniRows<3>(kq, a, lda, w, panel_stride, panels, acc);
+    case 2: return vnniRows<2>(kq, a, lda, w, panel_stride, panels, acc);
+    default: return vnniRows<1>(kq, a, lda, w, panel_stride, panels, acc);
+  }
+}
+
+LLMOPT_AVX2 void qgemmAvx2(int64_t kq, const uint8_t* a, int64_t lda, const int8_t* w,
+                           int64_t panel_stride, int panels, int rows, int32_t* acc) {
+  for (int i = 0; i < panels; ++i)
+    for (int r = 0; r < rows; r += 3) {
+      const uint8_t* a_rows = a + r * lda;
+      const int8_t* panel = w + i * panel_stride;
+      int32_t* out = acc + r * kQGemmAccStride + i * 16;
+      switch (rows - r) {
+        case 1: avx2Panel<1>(kq, a_rows, lda, panel, out); break;
+        case 2: avx2Panel<2>(kq, a_rows, lda, panel, out); break;
+        default: avx2Panel<3>(kq, a_rows, lda, panel, out); break;
+      }
+    }
+}
+
+bool cpuHasAvx512Vnni() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni");
+}
+
+bool cpuHasAvx2Fma() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+}  // namespace llmopt::kernels::cpu
+#endif  // LLMOPT_QKERNELS_X86

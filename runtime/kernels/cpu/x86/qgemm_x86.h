@@ -1,0 +1,25 @@
+// The x86 variants of the W8A8 GEMM microkernel (QGemmMicrokernelFn): AVX-512 VNNI vpdpbusd, and
+// AVX2 widening to int16 for vpmaddwd (vpmaddubsw would saturate). Absent on other targets.
+#ifndef LLMOPT_KERNELS_CPU_X86_QGEMM_X86_H
+#define LLMOPT_KERNELS_CPU_X86_QGEMM_X86_H
+
+#include <cstdint>
+
+#include "kernels/cpu/x86/qx86.h"
+
+#ifdef LLMOPT_QKERNELS_X86
+namespace llmopt::kernels::cpu {
+
+void qgemmAvx512Vnni(int64_t kq, const uint8_t* a, int64_t lda, const int8_t* w,
+                     int64_t panel_stride, int panels, int rows, int32_t* acc);
+void qgemmAvx2(int64_t kq, const uint8_t* a, int64_t lda, const int8_t* w, int64_t panel_stride,
+               int panels, int rows, int32_t* acc);
+
+// CPU feature checks for the variants above.
+bool cpuHasAvx512Vnni();
+bool cpuHasAvx2Fma();
+
+}  // namespace llmopt::kernels::cpu
+#endif
+
+#endif  // LLMOPT_KERNELS_CPU_X86_QGEMM_X86_H

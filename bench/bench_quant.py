@@ -138,6 +138,12 @@ def ort_eval(model, eval_txt, max_windows, threads):
     return json.loads(out), None
 
 
+def shape_text(key):
+    """'b1_s256_t1' -> 'batch 1 seq 256 threads 1'."""
+    b, s, t = key.split("_")
+    return f"batch {b[1:]} seq {s[1:]} threads {t[1:]}"
+
+
 def pct(x, digits=4):
     return f"{x:+.{digits}f}%"
 
@@ -320,7 +326,7 @@ def main() -> int:
         slower = [k for k, v in versus["latency"].items() if not v["ok"]]
         if slower:
             problems.append(f"llmopt {OURS_VS_ORT} is not faster than ORT quantize_dynamic at "
-                            + ", ".join(k.replace("_", " ") for k in slower) + " (b: batch, s: seq, t: threads)")
+                            + ", ".join(shape_text(k) for k in slower))
 
     # Report.
     info = bench_fp32.machine()
@@ -395,8 +401,7 @@ def main() -> int:
         parts.append(f"bpb {acc['ours_bpb']:.6f} vs {acc['ort_bpb']:.6f} "
                      f"({'at least as accurate' if acc['ok'] else 'LESS accurate'})")
     for key, v in versus["latency"].items():
-        b, s_, t = key.split("_")
-        parts.append(f"batch {b[1:]} seq {s_[1:]} threads {t[1:]}: {v['ours_ms']:.2f} vs {v['ort_ms']:.2f} ms "
+        parts.append(f"{shape_text(key)}: {v['ours_ms']:.2f} vs {v['ort_ms']:.2f} ms "
                      f"({v['ratio']:.2f}x, "
                      f"{'faster' if v['ok'] else 'NOT faster'})")
     print(f"llmopt {OURS_VS_ORT} vs ORT quantize_dynamic int8: " + "; ".join(parts or ["n/a"])

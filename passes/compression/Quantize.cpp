@@ -72,9 +72,12 @@ struct QuantizePass : public llmopt::impl::QuantizeBase<QuantizePass> {
     func.walk([&](Operation* op) {
       if (isa<LinearOp>(op) || (embeddings && isa<GatherOp>(op))) candidates.push_back(op);
     });
+    // Each call may erase `op`: nothing looks at it afterwards.
     for (Operation* op : candidates) {
-      if (auto linear = dyn_cast<LinearOp>(op)) quantizeLinear(linear, *layerRules);
-      if (auto gather = dyn_cast<GatherOp>(op)) quantizeGather(gather, *layerRules);
+      if (auto linear = dyn_cast<LinearOp>(op))
+        quantizeLinear(linear, *layerRules);
+      else
+        quantizeGather(cast<GatherOp>(op), *layerRules);
     }
   }
 

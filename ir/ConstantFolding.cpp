@@ -26,6 +26,19 @@ std::optional<llvm::ArrayRef<char>> getRawBytes(mlir::ElementsAttr attr) {
   return std::nullopt;
 }
 
+std::optional<std::vector<char>> getExpandedRawBytes(mlir::ElementsAttr attr) {
+  if (std::optional<llvm::ArrayRef<char>> raw = getRawBytes(attr))
+    return std::vector<char>(raw->begin(), raw->end());
+  auto dense = attr.dyn_cast<mlir::DenseElementsAttr>();
+  if (!dense || !dense.isSplat()) return std::nullopt;
+  llvm::ArrayRef<char> element = dense.getRawData();
+  std::vector<char> bytes;
+  bytes.reserve(element.size() * dense.getNumElements());
+  for (int64_t i = 0; i < dense.getNumElements(); ++i)
+    bytes.insert(bytes.end(), element.begin(), element.end());
+  return bytes;
+}
+
 std::optional<std::vector<float>> getFloatValues(mlir::ElementsAttr attr) {
   auto type = attr.getType().cast<mlir::ShapedType>();
   if (!type.getElementType().isF32() || !type.hasStaticShape()) return std::nullopt;

@@ -19,6 +19,10 @@ enum class BinaryKind { Add, Sub, Mul, Div };
 /// The raw little-endian bytes of a constant, or nothing for a splat or an unsupported form.
 std::optional<llvm::ArrayRef<char>> getRawBytes(mlir::ElementsAttr attr);
 
+/// The raw bytes of a constant with a splat expanded to every element (a copy), or nothing for
+/// an unsupported form.
+std::optional<std::vector<char>> getExpandedRawBytes(mlir::ElementsAttr attr);
+
 /// The values of an f32 constant (splats expanded), or nothing if it is not f32.
 std::optional<std::vector<float>> getFloatValues(mlir::ElementsAttr attr);
 

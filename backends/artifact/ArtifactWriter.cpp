@@ -345,14 +345,10 @@ FailureOr<ArrayRef<char>> PlanBuilder::constantBytes(Operation* op, Value value)
   auto constant = value.getDefiningOp<ConstantOp>();
   if (!constant) return op->emitError("the CPU backend needs constant quantized weights");
   ElementsAttr attr = constant.getValue();
-  if (std::optional<ArrayRef<char>> raw = getRawBytes(attr)) return *raw;
-  auto dense = attr.dyn_cast<DenseElementsAttr>();
-  if (!dense || !dense.isSplat()) return op->emitError("cannot read a quantized weight");
-  ArrayRef<char> element = dense.getRawData();
-  std::vector<char>& expanded = expandedSplats.emplace_back();
-  for (int64_t i = 0; i < dense.getNumElements(); ++i)
-    expanded.insert(expanded.end(), element.begin(), element.end());
-  return ArrayRef<char>(expanded);
+  if (std::optional<ArrayRef<char>> raw = getRawBytes(attr)) return *raw;  // in place
+  std::optional<std::vector<char>> expanded = getExpandedRawBytes(attr);    // a splat
+  if (!expanded) return op->emitError("cannot read a quantized weight");
+  return ArrayRef<char>(expandedSplats.emplace_back(std::move(*expanded)));
 }
 
 FailureOr<cpu::QuantizedOperandBytes> PlanBuilder::quantizedOperands(Operation* op, Value weight,

@@ -16,20 +16,57 @@ std::optional<std::vector<float>> readConstantMatrix(Value value) {
   return getFloatValues(constant.getValue());
 }
 
+std::vector<float> transposeMatrix(const std::vector<float>& values, int64_t rows, int64_t cols) {
+  std::vector<float> transposed(values.size());
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) transposed[j * rows + i] = values[i * cols + j];
+  return transposed;
+}
+
+namespace {
+
+/// The constant C of transpose(C) with perm [1, 0], or null.
+ConstantOp transposedConstant(Value value) {
+  auto transpose = value.getDefiningOp<TransposeOp>();
+  if (!transpose || transpose.getPerm() != ArrayRef<int64_t>{1, 0}) return nullptr;
+  return transpose.getInput().getDefiningOp<ConstantOp>();
+}
+
+/// A 2-D constant read as [N, K]: as stored (`isNK`), or transposed from [K, N].
+std::optional<std::vector<float>> readAsNK(ConstantOp constant, bool isNK) {
+  std::optional<std::vector<float>> values = readConstantMatrix(constant);
+  if (!values || isNK) return values;
+  auto type = constant.getType().cast<RankedTensorType>();
+  return transposeMatrix(*values, type.getDimSize(0), type.getDimSize(1));
+}
+
+}  // namespace
+
 std::optional<std::vector<float>> readLinearWeight(LinearOp linear) {
-  Value weight = linear.getWeight();
-  if (auto transpose = weight.getDefiningOp<TransposeOp>()) {
-    if (transpose.getPerm() != ArrayRef<int64_t>{1, 0}) return std::nullopt;
-    std::optional<std::vector<float>> kn = readConstantMatrix(transpose.getInput());
-    if (!kn) return std::nullopt;
-    auto type = transpose.getInput().getType().cast<RankedTensorType>();
-    int64_t k = type.getDimSize(0), n = type.getDimSize(1);
-    std::vector<float> nk(n * k);
-    for (int64_t i = 0; i < k; ++i)
-      for (int64_t j = 0; j < n; ++j) nk[j * k + i] = (*kn)[i * n + j];
-    return nk;
-  }
-  return readConstantMatrix(weight);
+  // The weight is [N, K]: a constant, or transpose(constant [K, N]).
+  if (ConstantOp kn = transposedConstant(linear.getWeight())) return readAsNK(kn, false);
+  return readConstantMatrix(linear.getWeight());
+}
+
+std::optional<std::vector<float>> readMatMulWeight(MatMulOp matmul) {
+  if (ConstantOp nk = transposedConstant(matmul.getRhs())) return readAsNK(nk, true);
+  if (auto kn = matmul.getRhs().getDefiningOp<ConstantOp>()) return readAsNK(kn, false);
+  return std::nullopt;
+}
+
+Value weightedLayerInput(Operation* op) {
+  if (auto linear = dyn_cast<LinearOp>(op)) return linear.getInput();
+  auto matmul = dyn_cast<MatMulOp>(op);
+  if (!matmul || matmul.getRhs().getType().cast<ShapedType>().getRank() != 2) return nullptr;
+  if (transposedConstant(matmul.getRhs()) || matmul.getRhs().getDefiningOp<ConstantOp>())
+    return matmul.getLhs();
+  return nullptr;
+}
+
+std::string LayerNames::operator()(Operation* op) {
+  std::string name = layerName(op);
+  int repeat = uses[name]++;
+  return repeat ? name + "#" + std::to_string(repeat) : name;
 }
 
 std::string layerName(Operation* op) {

@@ -33,8 +33,8 @@ Value vectorConstant(OpBuilder& builder, Location loc, ArrayRef<float> values) {
   return builder.create<ConstantOp>(loc, makeFloatConstant(type, values, "smoothed"));
 }
 
-std::vector<float> readStats(DictionaryAttr calibration, StringRef name) {
-  auto dense = calibration.getAs<DenseFPElementsAttr>(name);
+std::vector<float> readStats(const NamedAttrList& calibration, StringRef name) {
+  auto dense = calibration.get(name).dyn_cast_or_null<DenseFPElementsAttr>();
   if (!dense) return {};
   auto values = dense.getValues<float>();
   return std::vector<float>(values.begin(), values.end());
@@ -100,7 +100,7 @@ struct SmoothPass : public llmopt::impl::SmoothBase<SmoothPass> {
     for (Operation* user : result.getUsers()) {
       auto linear = dyn_cast<LinearOp>(user);
       if (!linear || linear.getInput() != result) return;
-      std::vector<float> act = readStats(stats.getDictionary(norm->getContext()), layerName(linear));
+      std::vector<float> act = readStats(stats, layerName(linear));
       std::optional<std::vector<float>> w = readLinearWeight(linear);
       if (static_cast<int64_t>(act.size()) != k || !w) return;
       for (int64_t j = 0; j < k; ++j) actMax[j] = std::max(actMax[j], act[j]);
@@ -146,7 +146,7 @@ struct SmoothPass : public llmopt::impl::SmoothBase<SmoothPass> {
       eraseIfUnused(oldWeight);
 
       std::string name = layerName(linear);
-      std::vector<float> act = readStats(stats.getDictionary(context), name);
+      std::vector<float> act = readStats(stats, name);
       for (int64_t j = 0; j < k; ++j) act[j] /= s[j];
       auto vecType = RankedTensorType::get({k}, Float32Type::get(context));
       stats.set(name, DenseElementsAttr::get(vecType, ArrayRef<float>(act)));

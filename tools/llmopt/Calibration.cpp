@@ -66,20 +66,11 @@ bool readWindows(const CalibrationOptions& options, std::vector<std::vector<int6
 /// The value each calibrated layer multiplies (its input activations), by layer name.
 std::vector<std::pair<std::string, Value>> layerInputs(func::FuncOp func) {
   std::vector<std::pair<std::string, Value>> inputs;
-  std::map<std::string, int> uses;
+  LayerNames names;
   func.walk([&](Operation* op) {
-    Value input;
-    if (auto linear = dyn_cast<LinearOp>(op)) input = linear.getInput();
-    if (auto matmul = dyn_cast<MatMulOp>(op)) {
-      Value rhs = matmul.getRhs();
-      if (auto transpose = rhs.getDefiningOp<TransposeOp>()) rhs = transpose.getInput();
-      if (rhs.getDefiningOp<ConstantOp>() && rhs.getType().cast<ShapedType>().getRank() == 2)
-        input = matmul.getLhs();
-    }
+    Value input = weightedLayerInput(op);
     if (!input || !input.getType().cast<ShapedType>().getElementType().isF32()) return;
-    std::string name = layerName(op);
-    if (uses[name]++) name += "#" + std::to_string(uses[name] - 1);
-    inputs.emplace_back(name, input);
+    inputs.emplace_back(names(op), input);
   });
   return inputs;
 }

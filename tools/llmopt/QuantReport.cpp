@@ -19,38 +19,17 @@ using namespace mlir;
 namespace llmopt {
 namespace {
 
-/// Layer names in walk order, "#i" added to repeats (as the calibration names them).
-class LayerNamer {
- public:
-  std::string operator()(Operation* op) {
-    std::string name = layerName(op);
-    int uses = counts[name]++;
-    return uses ? name + "#" + std::to_string(uses) : name;
-  }
-
- private:
-  std::map<std::string, int> counts;
-};
-
-std::optional<std::vector<char>> rawElements(Value value) {
+std::optional<std::vector<char>> constantRawBytes(Value value) {
   auto constant = value ? value.getDefiningOp<ConstantOp>() : nullptr;
   if (!constant) return std::nullopt;
-  ElementsAttr attr = constant.getValue();
-  if (std::optional<ArrayRef<char>> raw = getRawBytes(attr))
-    return std::vector<char>(raw->begin(), raw->end());
-  auto dense = attr.dyn_cast<DenseElementsAttr>();
-  if (!dense || !dense.isSplat()) return std::nullopt;
-  std::vector<char> out;
-  for (int64_t i = 0; i < dense.getNumElements(); ++i)
-    out.insert(out.end(), dense.getRawData().begin(), dense.getRawData().end());
-  return out;
+  return getExpandedRawBytes(constant.getValue());
 }
 
 /// The quantized matrix an op holds, read back from its constants.
 std::optional<QuantizedMatrix> readQuantized(StringRef modeName, int64_t groupSize, Value weight,
                                              Value scale, Value offset) {
   std::optional<QuantMode> mode = parseQuantMode(modeName);
-  std::optional<std::vector<char>> data = rawElements(weight);
+  std::optional<std::vector<char>> data = constantRawBytes(weight);
   if (!mode || !data) return std::nullopt;
   auto type = weight.getType().cast<RankedTensorType>();
   QuantizedMatrix m;
@@ -66,7 +45,7 @@ std::optional<QuantizedMatrix> readQuantized(StringRef modeName, int64_t groupSi
     m.scale = std::move(*values);
   }
   if (*mode == QuantMode::Int4) {
-    std::optional<std::vector<char>> s = rawElements(scale), o = rawElements(offset);
+    std::optional<std::vector<char>> s = constantRawBytes(scale), o = constantRawBytes(offset);
     if (!s || !o) return std::nullopt;
     m.groupScale.resize(s->size() / 2);
     m.groupOffset.resize(o->size() / 2);
@@ -111,40 +90,20 @@ void quantizeRowsInt8(std::vector<float>& x, int64_t k) {
   }
 }
 
-std::vector<float> transposed(const std::vector<float>& kn, int64_t k, int64_t n) {
-  std::vector<float> nk(kn.size());
-  for (int64_t i = 0; i < k; ++i)
-    for (int64_t j = 0; j < n; ++j) nk[j * k + i] = kn[i * n + j];
-  return nk;
-}
-
 }  // namespace
 
 WeightSnapshots snapshotWeights(ModuleOp module) {
   WeightSnapshots snapshots;
-  LayerNamer name;
+  LayerNames names;
   module.walk([&](Operation* op) {
-    if (auto linear = dyn_cast<LinearOp>(op)) {
-      std::string key = name(op);
-      if (std::optional<std::vector<float>> w = readLinearWeight(linear)) {
-        auto type = linear.getWeight().getType().cast<RankedTensorType>();
-        snapshots[key] = {type.getDimSize(0), type.getDimSize(1), std::move(*w)};
-      }
-    } else if (auto matmul = dyn_cast<MatMulOp>(op)) {
-      Value rhs = matmul.getRhs();
-      bool transposedRhs = false;
-      if (auto transpose = rhs.getDefiningOp<TransposeOp>()) rhs = transpose.getInput(), transposedRhs = true;
-      if (!rhs.getDefiningOp<ConstantOp>() || rhs.getType().cast<ShapedType>().getRank() != 2) return;
-      std::string key = name(op);
-      std::optional<std::vector<float>> values = readConstantMatrix(rhs);
-      if (!values) return;
-      auto type = rhs.getType().cast<RankedTensorType>();
-      int64_t r = type.getDimSize(0), c = type.getDimSize(1);
-      // A matmul weight is [K, N] (or, under a transpose, already [N, K]).
-      if (transposedRhs)
-        snapshots[key] = {r, c, std::move(*values)};
-      else
-        snapshots[key] = {c, r, transposed(*values, r, c)};
+    if (isa<LinearOp, MatMulOp>(op) && weightedLayerInput(op)) {
+      std::string key = names(op);
+      auto linear = dyn_cast<LinearOp>(op);
+      std::optional<std::vector<float>> w =
+          linear ? readLinearWeight(linear) : readMatMulWeight(cast<MatMulOp>(op));
+      if (!w) return;
+      int64_t n = op->getResult(0).getType().cast<ShapedType>().getShape().back();  // static
+      snapshots[key] = {n, static_cast<int64_t>(w->size()) / n, std::move(*w)};
     } else if (auto gather = dyn_cast<GatherOp>(op)) {
       if (gather.getAxis() != 0) return;
       std::optional<std::vector<float>> table = readConstantMatrix(gather.getData());
@@ -160,7 +119,7 @@ std::vector<LayerReport> buildReport(ModuleOp module, const WeightSnapshots& bef
                                      const CalibrationStats* calibration) {
   std::vector<LayerReport> layers;
   auto smoothing = module->getAttrOfType<DictionaryAttr>(kSmoothingAttr);
-  LayerNamer name;
+  LayerNames name;
   module.walk([&](Operation* op) {
     LayerReport layer;
     std::optional<QuantizedMatrix> q;

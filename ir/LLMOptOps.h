@@ -12,4 +12,14 @@
 #define GET_OP_CLASSES
 #include "ir/LLMOptOps.h.inc"
 
+#include <cstdint>
+
+namespace llmopt {
+
+/// What `fake_quantize` computes for one value (the folder and the tests share it; the runtime
+/// kernel does the same arithmetic).
+float fakeQuantizeValue(float x, float scale, int64_t zeroPoint, int64_t qmin, int64_t qmax);
+
+}  // namespace llmopt
+
 #endif  // LLMOPT_IR_LLMOPTOPS_H

@@ -396,4 +396,80 @@ def LLMOpt_QuantizedGatherOp : LLMOpt_Op<"quantized_gather",
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// ONNX quantization (already-quantized models)
+//===----------------------------------------------------------------------===//
+//
+// The importer maps ONNX Runtime's quantization ops one to one onto these; the pass
+// `llmopt-lower-onnx-quant` then rewrites the forms the quantization tools produce into
+// `quantized_linear`, `fake_quantize` and f32 constants. None of the first four reaches the
+// artifact: whatever the pass cannot rewrite is an error there, at the ONNX node.
+
+def LLMOpt_QuantStorageTensor : RankedTensorOf<[I8, UI8, I32]>;
+def LLMOpt_Int8Tensor : RankedTensorOf<[I8, UI8]>;
+
+def LLMOpt_DequantizeLinearOp : LLMOpt_Op<"dequantize_linear", [Pure]> {
+  let summary = "ONNX DequantizeLinear: y = (x - zero_point) · scale";
+  let description = [{
+    `scale` (and `zero_point`, of x's element type) is a scalar or a one-element 1-D tensor (per
+    tensor), or 1-D of length x.shape[axis] (per axis). An absent zero point is 0.
+  }];
+  let arguments = (ins LLMOpt_QuantStorageTensor:$input, F32Tensor:$scale,
+                       Optional<LLMOpt_QuantStorageTensor>:$zero_point, I64Attr:$axis);
+  let results = (outs F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $scale (`zero_point` $zero_point^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def LLMOpt_QuantizeLinearOp : LLMOpt_Op<"quantize_linear", [Pure]> {
+  let summary = "ONNX QuantizeLinear: y = saturate(round_half_even(x / scale) + zero_point)";
+  let description = [{
+    `scale` and `zero_point` as in `dequantize_linear`; the result has the zero point's element
+    type (i8 or ui8; without a zero point, 0 of the result's type).
+  }];
+  let arguments = (ins F32Tensor:$input, F32Tensor:$scale,
+                       Optional<LLMOpt_Int8Tensor>:$zero_point, I64Attr:$axis);
+  let results = (outs LLMOpt_Int8Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $scale (`zero_point` $zero_point^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def LLMOpt_DynamicQuantizeLinearOp : LLMOpt_Op<"dynamic_quantize_linear", [Pure]> {
+  let summary = "ONNX DynamicQuantizeLinear: x to ui8 with a per-tensor scale and zero point";
+  let arguments = (ins F32Tensor:$input);
+  let results = (outs RankedTensorOf<[UI8]>:$result, 0DTensorOf<[F32]>:$scale,
+                      0DTensorOf<[UI8]>:$zero_point);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def LLMOpt_MatMulIntegerOp : LLMOpt_Op<"matmul_integer", [Pure, AttrSizedOperandSegments]> {
+  let summary = "ONNX MatMulInteger: (a - a_zero_point) · (b - b_zero_point) in int32";
+  let arguments = (ins LLMOpt_Int8Tensor:$a, LLMOpt_Int8Tensor:$b,
+                       Optional<LLMOpt_Int8Tensor>:$a_zero_point,
+                       Optional<LLMOpt_Int8Tensor>:$b_zero_point);
+  let results = (outs RankedTensorOf<[I32]>:$result);
+  let assemblyFormat = [{
+    $a `,` $b (`a_zero_point` $a_zero_point^)? (`b_zero_point` $b_zero_point^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def LLMOpt_FakeQuantizeOp : LLMOpt_Op<"fake_quantize", [Pure, SameOperandsAndResultType]> {
+  let summary = "quantize then dequantize: (clamp(round_half_even(x / scale) + zp, qmin, qmax) - zp) · scale";
+  let description = [{
+    An ONNX QuantizeLinear → DequantizeLinear pair on an activation (QDQ models), per tensor:
+    the value keeps f32 storage but takes only the 2^8 values the quantized tensor can hold.
+  }];
+  let arguments = (ins F32Tensor:$input, F32Attr:$scale, I64Attr:$zero_point, I64Attr:$qmin,
+                       I64Attr:$qmax);
+  let results = (outs F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
 #endif // LLMOPT_OPS_TD

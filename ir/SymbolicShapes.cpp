@@ -208,7 +208,8 @@ class Rules {
           out.push_back(SymDim::constant(g.getTable().getType().cast<ShapedType>().getDimSize(1)));
           return out;
         })
-        .Case([&](MatMulOp m) { return matmul(m); })
+        .Case([&](MatMulOp m) { return matmul(m.getLhs(), m.getRhs()); })
+        .Case([&](MatMulIntegerOp m) { return matmul(m.getA(), m.getB()); })
         .Case<AddOp, SubOp, MulOp, DivOp, PowOp, MinOp, MaxOp, EqualOp, LessOp, GreaterOp,
               LessEqualOp, GreaterEqualOp, AndOp, OrOp, XorOp>(
             [&](Operation* b) { return broadcast(get(b->getOperand(0)), get(b->getOperand(1))); })
@@ -216,7 +217,8 @@ class Rules {
           return broadcast(broadcast(get(w.getCondition()), get(w.getLhs())), get(w.getRhs()));
         })
         .Case<ReluOp, TanhOp, SigmoidOp, GeluOp, SoftmaxOp, NegOp, AbsOp, ExpOp, LogOp, SqrtOp,
-              ReciprocalOp, ErfOp, CosOp, SinOp, NotOp, ClipOp, CastOp, TriluOp, LayerNormOp>(
+              ReciprocalOp, ErfOp, CosOp, SinOp, NotOp, ClipOp, CastOp, TriluOp, LayerNormOp,
+              FakeQuantizeOp, QuantizeLinearOp, DequantizeLinearOp>(
             [&](Operation* u) { return get(u->getOperand(0)); })
         .Case<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp>(
             [&](Operation* r) { return reduce(r); })
@@ -266,8 +268,8 @@ class Rules {
  private:
   SymShape get(Value value) { return result.shapes.lookup(value); }
 
-  FailureOr<SymShape> matmul(MatMulOp op) {
-    SymShape a = get(op.getLhs()), b = get(op.getRhs());
+  FailureOr<SymShape> matmul(Value lhs, Value rhs) {
+    SymShape a = get(lhs), b = get(rhs);
     bool lhsVector = a.size() == 1, rhsVector = b.size() == 1;
     if (lhsVector) a.insert(a.begin(), SymDim::constant(1));
     if (rhsVector) b.push_back(SymDim::constant(1));
@@ -353,6 +355,15 @@ LogicalResult SymbolicShapeInference::bindArguments(func::FuncOp func) {
 
 LogicalResult SymbolicShapeInference::visit(Operation* op) {
   if (isa<func::ReturnOp>(op)) return success();
+  // The one op with several results: the quantized tensor, then its scalar scale and zero point.
+  if (auto dq = dyn_cast<DynamicQuantizeLinearOp>(op)) {
+    const SymShape* input = lookup(dq.getInput());
+    if (!input) return op->emitError("an operand's symbolic shape is unknown");
+    result.shapes[op->getResult(0)] = *input;
+    result.shapes[op->getResult(1)] = SymShape();
+    result.shapes[op->getResult(2)] = SymShape();
+    return success();
+  }
   if (op->getNumResults() != 1)
     return op->emitError("cannot plan an op with ") << op->getNumResults() << " results";
   for (Value operand : op->getOperands())

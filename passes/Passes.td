@@ -15,7 +15,8 @@ def RecognizeLinear : Pass<"llmopt-recognize-linear", "mlir::func::FuncOp"> {
       of a constant is not folded: the backend reads it in place while packing, so no weight is
       copied. `matmul(x, transpose(C))` uses C [N, K] directly.
     - `add(linear(x, W), b)` with b a constant that broadcasts along N only folds b into the
-      bias (`fold-bias=false` keeps them apart).
+      bias (`fold-bias=false` keeps them apart); a bias-less `quantized_linear` (from an
+      already-quantized ONNX model) takes its bias the same way.
     - `mul(linear(x, W, b), s)` with s a scalar constant (Gemm's alpha) scales W and b.
   }];
   let dependentDialects = ["llmopt::LLMOptDialect"];
@@ -25,6 +26,29 @@ def RecognizeLinear : Pass<"llmopt-recognize-linear", "mlir::func::FuncOp"> {
     Option<"minFeatures", "min-features", "int64_t", /*default=*/"1",
            "Leave matmuls whose weight has fewer input or output features than this alone">,
   ];
+}
+
+def LowerOnnxQuant : Pass<"llmopt-lower-onnx-quant", "mlir::func::FuncOp"> {
+  let summary = "Rewrite already-quantized ONNX models (ONNX Runtime's tools) into llmopt's quantized ops";
+  let description = [{
+    The importer maps QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear and MatMulInteger
+    one to one. This pass rewrites the forms ONNX Runtime's quantization tools write:
+
+    - quantize_dynamic: `DynamicQuantizeLinear(x) → MatMulInteger(·, Wq) → Cast → Mul(sx·sw)`
+      becomes `quantized_linear` in mode `int8` (W8A8). llmopt quantizes the activations per
+      token to int8 where ONNX Runtime used one uint8 scale per tensor: the result differs by
+      quantization noise and is never coarser. `DequantizeLinear(Gather(Tq, ids))` becomes a
+      Gather of the dequantized table.
+    - QDQ (quantize_static): a `QuantizeLinear → DequantizeLinear` pair on an activation becomes
+      `fake_quantize` (bit-faithful); `MatMul(x, DequantizeLinear(Wq))` (Gemm's transposed form
+      included) becomes `quantized_linear` in mode `int8-weight`.
+    - `DequantizeLinear` of any other constant (int32 biases, norm weights) folds to f32.
+
+    Weights keep their integers and scales when every `q - zero_point` fits in int8 (symmetric
+    weights, the tools' default); otherwise they are re-quantized symmetrically per channel, with
+    a warning. Anything else these four ops appear in is an error naming the ONNX node.
+  }];
+  let dependentDialects = ["llmopt::LLMOptDialect"];
 }
 
 def Quantize : Pass<"llmopt-quantize", "mlir::func::FuncOp"> {

@@ -481,6 +481,15 @@ FailureOr<flatbuffers::Offset<fb::Op>> PlanBuilder::lowerOp(Operation* op) {
                          .Union();
             return success();
           })
+          .Case([&](FakeQuantizeOp f) {
+            paramsType = fb::OpParams::FakeQuantParams;
+            params = fb::CreateFakeQuantParams(fbb, f.getScale().convertToFloat(),
+                                               static_cast<int32_t>(f.getZeroPoint()),
+                                               static_cast<int32_t>(f.getQmin()),
+                                               static_cast<int32_t>(f.getQmax()))
+                         .Union();
+            return success();
+          })
           .Case([&](WhereOp) {
             paramsType = fb::OpParams::WhereParams;
             params = fb::CreateWhereParams(fbb).Union();

@@ -10,6 +10,7 @@ const OpRegistry& OpRegistry::get() {
     OpRegistry r;
     registerElementwiseImporters(r);
     registerLinearImporters(r);
+    registerQuantizationImporters(r);
     registerSoftmaxImporters(r);
     registerShapeImporters(r);
     registerConstantImporters(r);

@@ -50,6 +50,7 @@ class OpRegistry {
 // One function per op family (ops/*.cpp) adds its importers.
 void registerElementwiseImporters(OpRegistry& registry);
 void registerLinearImporters(OpRegistry& registry);
+void registerQuantizationImporters(OpRegistry& registry);
 void registerSoftmaxImporters(OpRegistry& registry);
 void registerShapeImporters(OpRegistry& registry);
 void registerConstantImporters(OpRegistry& registry);

@@ -54,24 +54,40 @@ struct MatMulToLinear : public OpRewritePattern<MatMulOp> {
   int64_t minFeatures;
 };
 
-/// The linear producing `value` if it has no bias and `value` is its only use.
-LinearOp getBiaslessLinear(Value value) {
-  auto linear = value.getDefiningOp<LinearOp>();
-  if (!linear || linear.getBias() || !linear->hasOneUse()) return nullptr;
-  return linear;
+/// The linear (fp32, or quantized as an already-quantized ONNX model imports) producing
+/// `value` if it has no bias and `value` is its only use.
+Operation* getBiaslessLinear(Value value) {
+  Operation* op = value.getDefiningOp();
+  if (!op || !op->hasOneUse()) return nullptr;
+  if (auto linear = dyn_cast<LinearOp>(op)) return linear.getBias() ? nullptr : op;
+  if (auto linear = dyn_cast<QuantizedLinearOp>(op)) return linear.getBias() ? nullptr : op;
+  return nullptr;
 }
 
-/// add(linear(x, W), b) -> linear(x, W, b) for a constant b that broadcasts along N only.
+/// The same layer with `bias`, at the layer's location (the name calibration, reports and
+/// rules use).
+Value withBias(PatternRewriter& rewriter, Operation* layer, Value bias) {
+  if (auto linear = dyn_cast<LinearOp>(layer))
+    return rewriter.create<LinearOp>(linear.getLoc(), linear.getInput(), linear.getWeight(), bias);
+  auto q = cast<QuantizedLinearOp>(layer);
+  return rewriter.create<QuantizedLinearOp>(q.getLoc(), q.getInput(), q.getWeight(), q.getScale(),
+                                            q.getOffset(), bias, q.getModeAttr(),
+                                            q.getGroupSizeAttr());
+}
+
+/// add(linear(x, W), b) -> linear(x, W, b) for a constant b that broadcasts along N only;
+/// quantized_linear likewise.
 struct FoldBiasAdd : public OpRewritePattern<AddOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(AddOp op, PatternRewriter& rewriter) const override {
     for (auto [linearSide, biasSide] : {std::pair{op.getLhs(), op.getRhs()},
                                         std::pair{op.getRhs(), op.getLhs()}}) {
-      LinearOp linear = getBiaslessLinear(linearSide);
-      if (!linear || !isConstant(biasSide) || linear.getType() != op.getType()) continue;
+      Operation* linear = getBiaslessLinear(linearSide);
+      if (!linear || !isConstant(biasSide) || linear->getResult(0).getType() != op.getType())
+        continue;
       auto biasType = biasSide.getType().cast<RankedTensorType>();
-      auto linearType = linear.getType().cast<RankedTensorType>();
+      auto linearType = op.getType().cast<RankedTensorType>();
       int64_t n = linearType.getShape().back();
       ArrayRef<int64_t> biasShape = biasType.getShape();
       bool alongN = !biasShape.empty() && biasShape.back() == n &&
@@ -81,9 +97,7 @@ struct FoldBiasAdd : public OpRewritePattern<AddOp> {
       Value bias = biasSide;
       if (biasType.getRank() != 1)
         bias = rewriter.create<ReshapeOp>(op.getLoc(), biasSide, ArrayRef<int64_t>{n});
-      // The layer keeps its matmul's name (the name calibration, reports and rules use).
-      Value folded = rewriter.create<LinearOp>(linear.getLoc(), linear.getInput(),
-                                               linear.getWeight(), bias);
+      Value folded = withBias(rewriter, linear, bias);
       rewriter.replaceOp(op, folded);
       rewriter.eraseOp(linear);
       return success();

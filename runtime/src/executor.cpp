@@ -10,6 +10,7 @@
 #include "kernels/cpu/generic/concat.h"
 #include "kernels/cpu/generic/copy.h"
 #include "kernels/cpu/generic/expand.h"
+#include "kernels/cpu/generic/fake_quant.h"
 #include "kernels/cpu/generic/fill.h"
 #include "kernels/cpu/generic/gather.h"
 #include "kernels/cpu/generic/layer_norm.h"
@@ -227,6 +228,10 @@ Status executeOp(const OpDesc& op, const ExecContext& c) {
     case OpKernel::ClipF32:
       clipF32(o.in<float>(0), op.min, op.max, o.out<float>(), o.outShape().elements(),
               c.parallel);
+      break;
+    case OpKernel::FakeQuantF32:
+      fakeQuantF32(o.in<float>(0), op.scale, op.zero_point, op.min, op.max, o.out<float>(),
+                   o.outShape().elements(), c.parallel);
       break;
     case OpKernel::SoftmaxF32:
       softmaxF32(o.in<float>(0), o.inShape(0), op.axis, o.out<float>());

@@ -78,7 +78,9 @@ struct OpDesc {
   uint32_t reduce_axes = 0;      // reduce: bit d set when axis d is reduced
   bool keepdims = false;         // reduce
   bool upper = false;            // trilu
-  float min = 0.0f, max = 0.0f;  // clip
+  float min = 0.0f, max = 0.0f;  // clip; fake_quant: qmin, qmax
+  float scale = 0.0f;            // fake_quant
+  int32_t zero_point = 0;        // fake_quant
   float epsilon = 0.0f;          // layer_norm
   double value = 0.0;            // fill; range's start
   double delta = 0.0;            // range

@@ -1,6 +1,7 @@
 #include "op_import.h"
 
 #include <cinttypes>
+#include <cmath>
 #include <cstdint>
 #include <string>
 
@@ -89,6 +90,10 @@ class OpImporter {
       case P::ClipParams: {
         const auto* p = op_in.params_as_ClipParams();
         return p ? importClip(*p) : missing("ClipParams");
+      }
+      case P::FakeQuantParams: {
+        const auto* p = op_in.params_as_FakeQuantParams();
+        return p ? importFakeQuant(*p) : missing("FakeQuantParams");
       }
       case P::WhereParams:
         return op_in.params_as_WhereParams() ? importWhere() : missing("WhereParams");
@@ -254,6 +259,23 @@ class OpImporter {
     op_.kernel = OpKernel::ClipF32;
     op_.min = p.min();
     op_.max = p.max();
+    LLMOPT_TRY(expectInputs(1));
+    return expectAll(LLMOPT_DTYPE_F32);
+  }
+
+  Status importFakeQuant(const plan::FakeQuantParams& p) {
+    op_.kernel = OpKernel::FakeQuantF32;
+    // Bounds of 8-bit storage; a scale the kernel could divide by without a finite result is
+    // refused here rather than turning every value into NaN.
+    if (!(p.scale() > 0.0f) || !std::isfinite(p.scale()) || p.qmin() > p.qmax() ||
+        p.zero_point() < p.qmin() || p.zero_point() > p.qmax() || p.qmin() < -128 ||
+        p.qmax() > 255)
+      return LLMOPT_INVALID("op '%s': fake_quant needs a positive finite scale and "
+                            "qmin <= zero_point <= qmax within 8-bit range", op_.name);
+    op_.scale = p.scale();
+    op_.zero_point = p.zero_point();
+    op_.min = static_cast<float>(p.qmin());
+    op_.max = static_cast<float>(p.qmax());
     LLMOPT_TRY(expectInputs(1));
     return expectAll(LLMOPT_DTYPE_F32);
   }

@@ -69,6 +69,7 @@ namespace llmopt::rt {
   X(AbsI64, "abs_i64")                                  \
   X(NotBool, "not_bool")                                \
   X(ClipF32, "clip_f32")                                \
+  X(FakeQuantF32, "fake_quant_f32")                     \
   X(SoftmaxF32, "softmax_f32")                          \
   X(ReduceSumF32, "reduce_sum_f32")                     \
   X(ReduceMeanF32, "reduce_mean_f32")                   \

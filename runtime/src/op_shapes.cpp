@@ -47,6 +47,7 @@ class ShapeChecker {
       case OpKernel::Trilu:  // rank >= 2 checked at load
       case OpKernel::Cast:
       case OpKernel::ClipF32:
+      case OpKernel::FakeQuantF32:
       case OpKernel::SoftmaxF32: return expectOutput(x(0));
       // Binary: the inputs broadcast to the output.
       case OpKernel::AddF32: case OpKernel::SubF32: case OpKernel::MulF32:

@@ -141,6 +141,15 @@ int runCompile(const CompileOptions& options) {
   if (mlir::failed(imported)) return 1;
   mlir::ModuleOp module = *imported->module;
   if (options.emit == "mlir-imported") return printModule(module, options.output);
+  // Already-quantized ONNX (ONNX Runtime's tools) becomes llmopt's quantized ops before
+  // anything else looks at the model: calibration runs it, and every pipeline (default or YAML)
+  // starts from it. A model without ONNX quantization ops is left as it is.
+  {
+    mlir::PassManager lowerPm(&context, mlir::OpPassManager::Nesting::Implicit);
+    lowerPm.addNestedPass<mlir::func::FuncOp>(createLowerOnnxQuant());
+    if (mlir::failed(lowerPm.run(module)))
+      return diagnostics.errorCount() ? 1 : fail("lowering the ONNX quantization ops failed");
+  }
 
   CalibrationStats calibration;
   if (!options.calib.empty()) {

@@ -156,6 +156,16 @@ OpSpec& PlanBuilder::clip(const std::string& name, float min, float max, uint32_
   return o;
 }
 
+OpSpec& PlanBuilder::fakeQuant(const std::string& name, float scale, int32_t zero_point,
+                               int32_t qmin, int32_t qmax, uint32_t x, uint32_t y) {
+  OpSpec& o = op(name, plan::OpParams::FakeQuantParams, {x}, y);
+  o.scale = scale;
+  o.zero_point = zero_point;
+  o.qmin = qmin;
+  o.qmax = qmax;
+  return o;
+}
+
 OpSpec& PlanBuilder::where(const std::string& name, uint32_t cond, uint32_t x, uint32_t other,
                            uint32_t y) {
   return op(name, plan::OpParams::WhereParams, {cond, x, other}, y);
@@ -257,6 +267,8 @@ flatbuffers::Offset<void> buildParams(flatbuffers::FlatBufferBuilder& fbb, const
     case P::CopyParams: return plan::CreateCopyParams(fbb).Union();
     case P::ClipParams: return plan::CreateClipParams(fbb, op.min, op.max).Union();
     case P::WhereParams: return plan::CreateWhereParams(fbb).Union();
+    case P::FakeQuantParams:
+      return plan::CreateFakeQuantParams(fbb, op.scale, op.zero_point, op.qmin, op.qmax).Union();
     case P::ReduceParams:
       return plan::CreateReduceParamsDirect(fbb, static_cast<plan::ReduceKind>(op.kind), &op.axes,
                                             op.keepdims)

@@ -50,6 +50,8 @@ struct OpSpec {
   std::vector<SymIntSpec> starts; // slice
   std::vector<int64_t> steps;     // slice
   float min = 0, max = 0;         // clip
+  float scale = 0;                // fake_quant
+  int32_t zero_point = 0, qmin = 0, qmax = 0;  // fake_quant
   float epsilon = 0;              // layer norm
   double value = 0, delta = 0;    // fill; range (start = value)
   bool upper = false;             // trilu
@@ -103,6 +105,8 @@ class PlanBuilder {
   OpSpec& range(const std::string& name, double start, double delta, uint32_t y);
   OpSpec& trilu(const std::string& name, bool upper, int64_t k, uint32_t x, uint32_t y);
   OpSpec& cast(const std::string& name, uint32_t x, uint32_t y);
+  OpSpec& fakeQuant(const std::string& name, float scale, int32_t zero_point, int32_t qmin,
+                    int32_t qmax, uint32_t x, uint32_t y);
 
   // The FlatBuffer alone, and the whole artifact (plan + weights, checksum filled in).
   std::vector<uint8_t> planBytes() const;

@@ -129,6 +129,26 @@ const OpCase kCases[] = {
        b.clip("clip", 0, 1, x, y).omit_params = true;
      },
      "op 'clip': has no ClipParams"},
+    // --- fake_quant ---
+    {"fake_quant with a zero scale",
+     [](PlanBuilder& b) {
+       auto [x, y] = unaryPlan(b);
+       b.fakeQuant("fq", 0.0f, 0, -128, 127, x, y);
+     },
+     "op 'fq': fake_quant needs a positive finite scale and qmin <= zero_point <= qmax within "
+     "8-bit range"},
+    {"fake_quant with the zero point outside [qmin, qmax]",
+     [](PlanBuilder& b) {
+       auto [x, y] = unaryPlan(b);
+       b.fakeQuant("fq", 0.5f, 200, -128, 127, x, y);
+     },
+     "op 'fq': fake_quant needs a positive finite scale"},
+    {"fake_quant of i64",
+     [](PlanBuilder& b) {
+       auto [x, y] = unaryPlan(b, DType::I64, DType::I64);
+       b.fakeQuant("fq", 0.5f, 0, -128, 127, x, y);
+     },
+     "op 'fq' (fake_quant_f32): input 'x' is i64, the kernel takes f32"},
     // --- where ---
     {"where with f32 condition",
      [](PlanBuilder& b) {

@@ -234,7 +234,7 @@ Status executeOp(const OpDesc& op, const ExecContext& c) {
                    o.outShape().elements(), c.parallel);
       break;
     case OpKernel::SoftmaxF32:
-      softmaxF32(o.in<float>(0), o.inShape(0), op.axis, o.out<float>());
+      softmaxF32(o.in<float>(0), o.inShape(0), op.axis, o.out<float>(), c.parallel);
       break;
     case OpKernel::ReduceSumF32:
     case OpKernel::ReduceMeanF32:

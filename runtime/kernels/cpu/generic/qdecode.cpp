@@ -103,39 +103,24 @@ void gemvPanelPortable(const QPanelSource& s, int64_t p, const float* x, int64_t
   }
 }
 
-struct VariantTable {
-  QDecodeVariant variants[3];
-  size_t count = 0;
-  size_t best = 0;
-
-  VariantTable() {
-    QIsa isas[3];
+const IsaVariants<QDecodeVariant>& table() {
+  static const IsaVariants<QDecodeVariant> instance = [] {
+    IsaVariants<QDecodeVariant> v;
 #ifdef LLMOPT_QKERNELS_X86
-    isas[count] = QIsa::Avx512;
-    variants[count++] = {"avx512", qdecodePanelAvx512, qgemvPanelAvx512, cpuHasAvx512F16c()};
-    isas[count] = QIsa::Avx2;
-    variants[count++] = {"avx2", qdecodePanelAvx2, qgemvPanelAvx2, cpuHasAvx2F16c()};
+    v.add(QIsa::Avx512, {"avx512", qdecodePanelAvx512, qgemvPanelAvx512, cpuHasAvx512F16c()});
+    v.add(QIsa::Avx2, {"avx2", qdecodePanelAvx2, qgemvPanelAvx2, cpuHasAvx2F16c()});
 #endif
-    isas[count] = QIsa::Scalar;
-    variants[count++] = {"portable", decodePanelPortable, gemvPanelPortable, true};
-    while (!variants[best].supported) ++best;
-    for (size_t i = 0; i < count; ++i)
-      if (isas[i] == forcedQIsa() && variants[i].supported) best = i;
-  }
-};
-
-const VariantTable& table() {
-  static const VariantTable instance;
+    v.add(QIsa::Scalar, {"portable", decodePanelPortable, gemvPanelPortable, true});
+    v.choose();
+    return v;
+  }();
   return instance;
 }
 
 }  // namespace
 
-const QDecodeVariant* qdecodeVariants(size_t* count) {
-  *count = table().count;
-  return table().variants;
-}
+const QDecodeVariant* qdecodeVariants(size_t* count) { return table().all(count); }
 
-const QDecodeVariant& bestQDecodeVariant() { return table().variants[table().best]; }
+const QDecodeVariant& bestQDecodeVariant() { return table().best(); }
 
 }  // namespace llmopt::kernels::cpu

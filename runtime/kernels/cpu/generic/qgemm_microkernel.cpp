@@ -21,39 +21,24 @@ void qgemmScalar(int64_t kq, const uint8_t* a, int64_t lda, const int8_t* w,
       }
 }
 
-struct VariantTable {
-  QGemmVariant variants[3];
-  size_t count = 0;
-  size_t best = 0;
-
-  VariantTable() {
-    QIsa isas[3];
+const IsaVariants<QGemmVariant>& table() {
+  static const IsaVariants<QGemmVariant> instance = [] {
+    IsaVariants<QGemmVariant> v;
 #ifdef LLMOPT_QKERNELS_X86
-    isas[count] = QIsa::Avx512;
-    variants[count++] = {"avx512vnni", qgemmAvx512Vnni, cpuHasAvx512Vnni()};
-    isas[count] = QIsa::Avx2;
-    variants[count++] = {"avx2", qgemmAvx2, cpuHasAvx2Fma()};
+    v.add(QIsa::Avx512, {"avx512vnni", qgemmAvx512Vnni, cpuHasAvx512Vnni()});
+    v.add(QIsa::Avx2, {"avx2", qgemmAvx2, cpuHasAvx2Fma()});
 #endif
-    isas[count] = QIsa::Scalar;
-    variants[count++] = {"scalar", qgemmScalar, true};
-    while (!variants[best].supported) ++best;
-    for (size_t i = 0; i < count; ++i)
-      if (isas[i] == forcedQIsa() && variants[i].supported) best = i;
-  }
-};
-
-const VariantTable& table() {
-  static const VariantTable instance;
+    v.add(QIsa::Scalar, {"scalar", qgemmScalar, true});
+    v.choose();
+    return v;
+  }();
   return instance;
 }
 
 }  // namespace
 
-const QGemmVariant* qgemmVariants(size_t* count) {
-  *count = table().count;
-  return table().variants;
-}
+const QGemmVariant* qgemmVariants(size_t* count) { return table().all(count); }
 
-const QGemmVariant& bestQGemmVariant() { return table().variants[table().best]; }
+const QGemmVariant& bestQGemmVariant() { return table().best(); }
 
 }  // namespace llmopt::kernels::cpu

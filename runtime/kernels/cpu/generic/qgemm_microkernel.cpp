@@ -1,6 +1,7 @@
 #include "kernels/cpu/generic/qgemm_microkernel.h"
 
 #include "kernels/cpu/generic/qisa.h"
+#include "kernels/cpu/generic/qw8a8_rows.h"
 #include "kernels/cpu/x86/qgemm_x86.h"
 
 namespace llmopt::kernels::cpu {
@@ -21,14 +22,27 @@ void qgemmScalar(int64_t kq, const uint8_t* a, int64_t lda, const int8_t* w,
       }
 }
 
+// The row work in the library's baseline instruction set.
+void quantizeW8A8RowScalar(const float* x, int64_t k, int64_t padded, uint8_t* u, float* scale) {
+  quantizeW8A8RowImpl(x, k, padded, u, scale);
+}
+void storeW8A8TileScalar(const int32_t* acc, int rows, int64_t cols, const float* row_scales,
+                         const int32_t* colsum, const float* w_scale, const float* bias,
+                         float* y, int64_t ldy) {
+  storeW8A8TileImpl(acc, rows, cols, row_scales, colsum, w_scale, bias, y, ldy);
+}
+
 const IsaVariants<QGemmVariant>& table() {
   static const IsaVariants<QGemmVariant> instance = [] {
     IsaVariants<QGemmVariant> v;
 #ifdef LLMOPT_QKERNELS_X86
-    v.add(QIsa::Avx512, {"avx512vnni", qgemmAvx512Vnni, cpuHasAvx512Vnni()});
-    v.add(QIsa::Avx2, {"avx2", qgemmAvx2, cpuHasAvx2Fma()});
+    v.add(QIsa::Avx512, {"avx512vnni", qgemmAvx512Vnni, quantizeW8A8RowAvx512,
+                         storeW8A8TileAvx512, cpuHasAvx512Vnni()});
+    v.add(QIsa::Avx2,
+          {"avx2", qgemmAvx2, quantizeW8A8RowAvx2, storeW8A8TileAvx2, cpuHasAvx2Fma()});
 #endif
-    v.add(QIsa::Scalar, {"scalar", qgemmScalar, true});
+    v.add(QIsa::Scalar,
+          {"scalar", qgemmScalar, quantizeW8A8RowScalar, storeW8A8TileScalar, true});
     v.choose();
     return v;
   }();

@@ -19,9 +19,19 @@ constexpr int kQGemmAccStride = kQGemmPanels * 16;  // int32s per row of the acc
 using QGemmMicrokernelFn = void (*)(int64_t kq, const uint8_t* a, int64_t lda, const int8_t* w,
                                     int64_t panel_stride, int panels, int rows, int32_t* acc);
 
+// The row work around the microkernel, built for the variant's instruction set (qw8a8_rows.h):
+// quantizing one activation row, and the dequantizing epilogue of one tile.
+using QuantizeW8A8RowFn = void (*)(const float* x, int64_t k, int64_t padded, uint8_t* u,
+                                   float* scale);
+using StoreW8A8TileFn = void (*)(const int32_t* acc, int rows, int64_t cols,
+                                 const float* row_scales, const int32_t* colsum,
+                                 const float* w_scale, const float* bias, float* y, int64_t ldy);
+
 struct QGemmVariant {
   const char* name;  // "avx512vnni", "avx2", "scalar"
   QGemmMicrokernelFn microkernel;
+  QuantizeW8A8RowFn quantize_row;
+  StoreW8A8TileFn store_tile;
   bool supported;  // this CPU can run it
 };
 

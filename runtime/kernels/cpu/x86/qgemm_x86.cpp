@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "kernels/cpu/generic/qgemm_microkernel.h"
+#include "kernels/cpu/generic/qw8a8_rows.h"
 
 #define LLMOPT_VNNI __attribute__((target("avx512f,avx512vl,avx512bw,avx512vnni")))
 #define LLMOPT_AVX2 __attribute__((target("avx2,fma")))
@@ -99,6 +100,30 @@ LLMOPT_AVX2 LLMOPT_INLINE void avx2Panel(int64_t kq, const uint8_t* a, int64_t l
 }
 
 }  // namespace
+
+LLMOPT_VNNI void quantizeW8A8RowAvx512(const float* x, int64_t k, int64_t padded, uint8_t* u,
+                                       float* scale) {
+  quantizeW8A8RowImpl(x, k, padded, u, scale);
+}
+
+LLMOPT_VNNI void storeW8A8TileAvx512(const int32_t* acc, int rows, int64_t cols,
+                                     const float* row_scales, const int32_t* colsum,
+                                     const float* w_scale, const float* bias, float* y,
+                                     int64_t ldy) {
+  storeW8A8TileImpl(acc, rows, cols, row_scales, colsum, w_scale, bias, y, ldy);
+}
+
+LLMOPT_AVX2 void quantizeW8A8RowAvx2(const float* x, int64_t k, int64_t padded, uint8_t* u,
+                                     float* scale) {
+  quantizeW8A8RowImpl(x, k, padded, u, scale);
+}
+
+LLMOPT_AVX2 void storeW8A8TileAvx2(const int32_t* acc, int rows, int64_t cols,
+                                   const float* row_scales, const int32_t* colsum,
+                                   const float* w_scale, const float* bias, float* y,
+                                   int64_t ldy) {
+  storeW8A8TileImpl(acc, rows, cols, row_scales, colsum, w_scale, bias, y, ldy);
+}
 
 LLMOPT_VNNI void qgemmAvx512Vnni(int64_t kq, const uint8_t* a, int64_t lda, const int8_t* w,
                                  int64_t panel_stride, int panels, int rows, int32_t* acc) {

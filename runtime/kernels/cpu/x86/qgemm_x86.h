@@ -15,6 +15,16 @@ void qgemmAvx512Vnni(int64_t kq, const uint8_t* a, int64_t lda, const int8_t* w,
 void qgemmAvx2(int64_t kq, const uint8_t* a, int64_t lda, const int8_t* w, int64_t panel_stride,
                int panels, int rows, int32_t* acc);
 
+// The row work around them (QuantizeW8A8RowFn, StoreW8A8TileFn) built for each ISA.
+void quantizeW8A8RowAvx512(const float* x, int64_t k, int64_t padded, uint8_t* u, float* scale);
+void storeW8A8TileAvx512(const int32_t* acc, int rows, int64_t cols, const float* row_scales,
+                         const int32_t* colsum, const float* w_scale, const float* bias,
+                         float* y, int64_t ldy);
+void quantizeW8A8RowAvx2(const float* x, int64_t k, int64_t padded, uint8_t* u, float* scale);
+void storeW8A8TileAvx2(const int32_t* acc, int rows, int64_t cols, const float* row_scales,
+                       const int32_t* colsum, const float* w_scale, const float* bias, float* y,
+                       int64_t ldy);
+
 // CPU feature checks for the variants above.
 bool cpuHasAvx512Vnni();
 bool cpuHasAvx2Fma();

@@ -28,6 +28,26 @@ def RecognizeLinear : Pass<"llmopt-recognize-linear", "mlir::func::FuncOp"> {
   ];
 }
 
+def FuseActivations : Pass<"llmopt-fuse-activations", "mlir::func::FuncOp"> {
+  let summary = "Fuse decomposed activations (GELU, erf and tanh forms) into one op";
+  let description = [{
+    Exporters write GELU as the arithmetic of its formula; each form becomes one `llmopt.gelu`:
+
+    - `gelu-erf`: `0.5 · x · (1 + erf(x / √2))` (or `x · (1/√2)`) → `gelu {approximate = "none"}`
+    - `gelu-tanh`: `0.5 · x · (1 + tanh(√(2/π) · (x + 0.044715 · x³)))` (x³ as `pow(x, 3)` or
+      `x · x · x`) → `gelu {approximate = "tanh"}`
+
+    Operands of the products and sums match in any order, the outer product in either
+    association; constants within 1e-6 relative. `disable` names fusions to leave alone (for
+    bisecting a numerical difference).
+  }];
+  let dependentDialects = ["llmopt::LLMOptDialect"];
+  let options = [
+    ListOption<"disable", "disable", "std::string",
+               "Fusions to skip: gelu-erf, gelu-tanh">,
+  ];
+}
+
 def LowerOnnxQuant : Pass<"llmopt-lower-onnx-quant", "mlir::func::FuncOp"> {
   let summary = "Rewrite already-quantized ONNX models (ONNX Runtime's tools) into llmopt's quantized ops";
   let description = [{

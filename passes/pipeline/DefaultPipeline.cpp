@@ -6,7 +6,7 @@
 namespace llmopt {
 
 llvm::StringRef defaultPipeline() {
-  return "func.func(canonicalize, llmopt-recognize-linear, canonicalize, cse)";
+  return "func.func(canonicalize, llmopt-recognize-linear, llmopt-fuse-activations, canonicalize, cse)";
 }
 
 void registerAllPipelinePasses() {

@@ -2,6 +2,7 @@
 
 #include "kernels/cpu/generic/qisa.h"
 #include "kernels/cpu/generic/qw8a8_rows.h"
+#include "kernels/cpu/x86/qgemm_amx.h"
 #include "kernels/cpu/x86/qgemm_x86.h"
 
 namespace llmopt::kernels::cpu {
@@ -36,13 +37,15 @@ const IsaVariants<QGemmVariant>& table() {
   static const IsaVariants<QGemmVariant> instance = [] {
     IsaVariants<QGemmVariant> v;
 #ifdef LLMOPT_QKERNELS_X86
-    v.add(QIsa::Avx512, {"avx512vnni", qgemmAvx512Vnni, quantizeW8A8RowAvx512,
+    v.add(QIsa::Amx, {"amx", qgemmAmx, kQGemmAmxMr, quantizeW8A8RowAvx512, storeW8A8TileAvx512,
+                      cpuHasAmxInt8() && cpuHasAvx512Vnni()});
+    v.add(QIsa::Avx512, {"avx512vnni", qgemmAvx512Vnni, kQGemmMr, quantizeW8A8RowAvx512,
                          storeW8A8TileAvx512, cpuHasAvx512Vnni()});
-    v.add(QIsa::Avx2,
-          {"avx2", qgemmAvx2, quantizeW8A8RowAvx2, storeW8A8TileAvx2, cpuHasAvx2Fma()});
+    v.add(QIsa::Avx2, {"avx2", qgemmAvx2, kQGemmMr, quantizeW8A8RowAvx2, storeW8A8TileAvx2,
+                       cpuHasAvx2Fma()});
 #endif
-    v.add(QIsa::Scalar,
-          {"scalar", qgemmScalar, quantizeW8A8RowScalar, storeW8A8TileScalar, true});
+    v.add(QIsa::Scalar, {"scalar", qgemmScalar, kQGemmMr, quantizeW8A8RowScalar,
+                         storeW8A8TileScalar, true});
     v.choose();
     return v;
   }();

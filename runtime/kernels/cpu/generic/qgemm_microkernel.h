@@ -9,13 +9,16 @@
 
 namespace llmopt::kernels::cpu {
 
-constexpr int kQGemmMr = 6;      // activation rows per microkernel call
+constexpr int kQGemmMr = 6;       // activation rows per call of the vector variants
+constexpr int kQGemmAmxMr = 16;   // rows per call of the AMX variant (one tile)
+constexpr int kQGemmMaxMr = 16;   // the most rows any variant takes (and reads)
 constexpr int kQGemmPanels = 4;  // weight panels (16 channels each) per microkernel call
 constexpr int kQGemmAccStride = kQGemmPanels * 16;  // int32s per row of the accumulator tile
 
 // acc[r][16 * i + j] = sum over t < 4 * kq of a[r * lda + t] * P_i[t][j], for r < rows (1 to
-// kQGemmMr), i < panels (1 to kQGemmPanels), j < 16; panel i's kq quads of 64 bytes start at
-// w + i * panel_stride. acc rows are kQGemmAccStride apart. Every variant gives the same result.
+// the variant's mr), i < panels (1 to kQGemmPanels), j < 16; panel i's kq quads of 64 bytes
+// start at w + i * panel_stride. acc rows are kQGemmAccStride apart. A variant may read all mr
+// rows of a (4 * kq bytes each) whatever `rows` is. Every variant gives the same result.
 using QGemmMicrokernelFn = void (*)(int64_t kq, const uint8_t* a, int64_t lda, const int8_t* w,
                                     int64_t panel_stride, int panels, int rows, int32_t* acc);
 
@@ -28,8 +31,9 @@ using StoreW8A8TileFn = void (*)(const int32_t* acc, int rows, int64_t cols,
                                  const float* w_scale, const float* bias, float* y, int64_t ldy);
 
 struct QGemmVariant {
-  const char* name;  // "avx512vnni", "avx2", "scalar"
+  const char* name;  // "amx", "avx512vnni", "avx2", "scalar"
   QGemmMicrokernelFn microkernel;
+  int mr;  // rows per microkernel call
   QuantizeW8A8RowFn quantize_row;
   StoreW8A8TileFn store_tile;
   bool supported;  // this CPU can run it

@@ -12,6 +12,7 @@ QIsa forcedQIsa() {
     if (std::strcmp(name, "scalar") == 0) return QIsa::Scalar;
     if (std::strcmp(name, "avx2") == 0) return QIsa::Avx2;
     if (std::strcmp(name, "avx512vnni") == 0) return QIsa::Avx512;
+    if (std::strcmp(name, "amx") == 0) return QIsa::Amx;
     return QIsa::Best;
   }();
   return isa;

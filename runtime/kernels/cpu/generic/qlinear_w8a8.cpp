@@ -1,27 +1,32 @@
 #include "kernels/cpu/generic/qlinear.h"
 
+#include <cstring>
+
 #include "kernels/cpu/generic/chunks.h"
 #include "kernels/cpu/generic/qpack.h"
 
 namespace llmopt::kernels::cpu {
 namespace {
 
-constexpr int64_t kMc = 72;  // rows per task, a multiple of kQGemmMr
+constexpr int64_t kMcBlocks = 12;  // microkernel row blocks per task
 
 int64_t ceilDiv(int64_t x, int64_t y) { return (x + y - 1) / y; }
 
 // One quantized activation row: 4 * ceil(k / 4) bytes, rounded up to a cache line.
 int64_t rowBytes(int64_t k) { return (ceilDiv(k, 4) * 4 + 63) / 64 * 64; }
 
-// The scratch holds m quantized rows, then m row scales.
+// Quantized rows held: m rounded up to kQGemmMaxMr, for a variant that reads a whole row block.
+int64_t paddedRows(int64_t m) { return ceilDiv(m, kQGemmMaxMr) * kQGemmMaxMr; }
+
+// The scratch holds paddedRows(m) quantized rows, then m row scales.
 float* rowScales(void* scratch, int64_t m, int64_t k) {
-  return reinterpret_cast<float*>(static_cast<uint8_t*>(scratch) + m * rowBytes(k));
+  return reinterpret_cast<float*>(static_cast<uint8_t*>(scratch) + paddedRows(m) * rowBytes(k));
 }
 
 }  // namespace
 
 size_t linearW8A8ScratchBytes(int64_t m, int64_t k, int64_t /*n*/) {
-  return static_cast<size_t>(m * rowBytes(k) + m * static_cast<int64_t>(sizeof(float)));
+  return static_cast<size_t>(paddedRows(m) * rowBytes(k) + m * static_cast<int64_t>(sizeof(float)));
 }
 
 void linearW8A8(const LinearW8A8Args& a, Parallel* parallel) {
@@ -34,8 +39,11 @@ void linearW8A8(const LinearW8A8Args& a, Parallel* parallel) {
     for (int64_t i = begin; i < end; ++i)
       variant.quantize_row(a.x + i * a.k, a.k, kq * 4, u + i * lda, row_scales + i);
   });
+  // Rows past m that a whole-block variant reads: zeros (u = 128), never stored.
+  std::memset(u + a.m * lda, 128, static_cast<size_t>((paddedRows(a.m) - a.m) * lda));
 
   // One task: a block of up to kMc rows against a group of up to kQGemmPanels panels.
+  const int64_t mr = variant.mr, kMc = kMcBlocks * mr;
   const int64_t panels = qPanelCount(a.n);
   const int64_t row_blocks = ceilDiv(a.m, kMc);
   const int64_t panel_groups = ceilDiv(panels, kQGemmPanels);
@@ -46,9 +54,9 @@ void linearW8A8(const LinearW8A8Args& a, Parallel* parallel) {
     const int64_t p1 = panels - p0 < kQGemmPanels ? panels : p0 + kQGemmPanels;
     const int64_t col = p0 * kQPanelWidth;
     const int64_t cols = (a.n < p1 * kQPanelWidth ? a.n : p1 * kQPanelWidth) - col;
-    alignas(64) int32_t acc[kQGemmMr * kQGemmAccStride];
-    for (int64_t i = m0; i < m1; i += kQGemmMr) {
-      const int rows = static_cast<int>(m1 - i < kQGemmMr ? m1 - i : kQGemmMr);
+    alignas(64) int32_t acc[kQGemmMaxMr * kQGemmAccStride];
+    for (int64_t i = m0; i < m1; i += mr) {
+      const int rows = static_cast<int>(m1 - i < mr ? m1 - i : mr);
       variant.microkernel(kq, u + i * lda, lda, a.w + p0 * kq * 64, kq * 64,
                           static_cast<int>(p1 - p0), rows, acc);
       variant.store_tile(acc, rows, cols, row_scales + i, a.w_colsum + col, a.w_scale + col,

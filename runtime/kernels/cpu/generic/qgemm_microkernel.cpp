@@ -58,4 +58,16 @@ const QGemmVariant* qgemmVariants(size_t* count) { return table().all(count); }
 
 const QGemmVariant& bestQGemmVariant() { return table().best(); }
 
+const QGemmVariant& qgemmVariantForRows(int64_t m) {
+  const QGemmVariant& best = bestQGemmVariant();
+  if (2 * m > best.mr) return best;
+  size_t count = 0;
+  const QGemmVariant* all = qgemmVariants(&count);
+  for (size_t i = 0; i + 1 < count; ++i)
+    if (&all[i] == &best)
+      for (size_t j = i + 1; j < count; ++j)
+        if (all[j].supported && all[j].mr < best.mr) return all[j];
+  return best;
+}
+
 }  // namespace llmopt::kernels::cpu

@@ -45,6 +45,11 @@ const QGemmVariant* qgemmVariants(size_t* count);
 // The variant LLMOPT_ISA names when this CPU runs it, else the best this CPU runs.
 const QGemmVariant& bestQGemmVariant();
 
+// The variant for an m-row product: the best one, unless it would compute mostly padding rows
+// (AMX's 16-row tiles for a single token) and a supported variant with fewer rows per call
+// follows it. All variants give the same result.
+const QGemmVariant& qgemmVariantForRows(int64_t m);
+
 }  // namespace llmopt::kernels::cpu
 
 #endif  // LLMOPT_KERNELS_CPU_GENERIC_QGEMM_MICROKERNEL_H

@@ -28,7 +28,7 @@ struct LinearW8A8Args {
   const float* bias = nullptr;        // [n] or null
   float* y = nullptr;                 // [m][n]
   void* scratch = nullptr;  // linearW8A8ScratchBytes(m, k, n) bytes, 64-byte aligned
-  const QGemmVariant* variant = nullptr;  // null: bestQGemmVariant()
+  const QGemmVariant* variant = nullptr;  // null: qgemmVariantForRows(m)
 };
 
 size_t linearW8A8ScratchBytes(int64_t m, int64_t k, int64_t n);

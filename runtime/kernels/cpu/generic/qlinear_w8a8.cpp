@@ -31,7 +31,7 @@ size_t linearW8A8ScratchBytes(int64_t m, int64_t k, int64_t /*n*/) {
 
 void linearW8A8(const LinearW8A8Args& a, Parallel* parallel) {
   if (a.m == 0 || a.n == 0) return;
-  const QGemmVariant& variant = a.variant ? *a.variant : bestQGemmVariant();
+  const QGemmVariant& variant = a.variant ? *a.variant : qgemmVariantForRows(a.m);
   const int64_t kq = ceilDiv(a.k, 4), lda = rowBytes(a.k);
   auto* u = static_cast<uint8_t*>(a.scratch);
   float* row_scales = rowScales(a.scratch, a.m, a.k);

@@ -156,6 +156,29 @@ OpSpec& PlanBuilder::clip(const std::string& name, float min, float max, uint32_
   return o;
 }
 
+OpSpec& PlanBuilder::quantLinear(const std::string& name, plan::QuantFormat format, int64_t n,
+                                 int64_t k, int64_t group_size, bool has_bias,
+                                 std::vector<uint32_t> inputs, uint32_t y) {
+  OpSpec& o = op(name, plan::OpParams::QuantLinearParams, std::move(inputs), y);
+  o.kind = static_cast<int>(format);
+  o.n = n;
+  o.k = k;
+  o.group_size = group_size;
+  o.has_bias = has_bias;
+  return o;
+}
+
+OpSpec& PlanBuilder::quantGather(const std::string& name, plan::QuantFormat format, int64_t rows,
+                                 int64_t dim, int64_t group_size, std::vector<uint32_t> inputs,
+                                 uint32_t y) {
+  OpSpec& o = op(name, plan::OpParams::QuantGatherParams, std::move(inputs), y);
+  o.kind = static_cast<int>(format);
+  o.n = rows;
+  o.k = dim;
+  o.group_size = group_size;
+  return o;
+}
+
 OpSpec& PlanBuilder::fakeQuant(const std::string& name, float scale, int32_t zero_point,
                                int32_t qmin, int32_t qmax, uint32_t x, uint32_t y) {
   OpSpec& o = op(name, plan::OpParams::FakeQuantParams, {x}, y);
@@ -267,6 +290,14 @@ flatbuffers::Offset<void> buildParams(flatbuffers::FlatBufferBuilder& fbb, const
     case P::CopyParams: return plan::CreateCopyParams(fbb).Union();
     case P::ClipParams: return plan::CreateClipParams(fbb, op.min, op.max).Union();
     case P::WhereParams: return plan::CreateWhereParams(fbb).Union();
+    case P::QuantLinearParams:
+      return plan::CreateQuantLinearParams(fbb, static_cast<plan::QuantFormat>(op.kind), op.n,
+                                           op.k, op.group_size, op.has_bias)
+          .Union();
+    case P::QuantGatherParams:
+      return plan::CreateQuantGatherParams(fbb, static_cast<plan::QuantFormat>(op.kind), op.n,
+                                           op.k, op.group_size)
+          .Union();
     case P::FakeQuantParams:
       return plan::CreateFakeQuantParams(fbb, op.scale, op.zero_point, op.qmin, op.qmax).Union();
     case P::ReduceParams:

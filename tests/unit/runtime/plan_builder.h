@@ -40,8 +40,9 @@ struct OpSpec {
   std::string name;
   plan::OpParams params_type = plan::OpParams::NONE;
   bool omit_params = false;  // the union's type set, its table left out
-  int kind = 0;  // BinaryKind, UnaryKind, ReduceKind or WeightLayout
-  int64_t n = 0, k = 0;  // linear; k: trilu
+  int kind = 0;  // BinaryKind, UnaryKind, ReduceKind, WeightLayout or QuantFormat
+  int64_t n = 0, k = 0;  // linear, quantized linear; quantized gather: rows, dim; k: trilu
+  int64_t group_size = 0;  // quantized linear and gather
   bool has_bias = false;
   int32_t axis = 0;
   std::vector<int32_t> perm;
@@ -105,6 +106,12 @@ class PlanBuilder {
   OpSpec& range(const std::string& name, double start, double delta, uint32_t y);
   OpSpec& trilu(const std::string& name, bool upper, int64_t k, uint32_t x, uint32_t y);
   OpSpec& cast(const std::string& name, uint32_t x, uint32_t y);
+  // inputs as the op takes them (plan.fbs: QuantLinearParams, QuantGatherParams).
+  OpSpec& quantLinear(const std::string& name, plan::QuantFormat format, int64_t n, int64_t k,
+                      int64_t group_size, bool has_bias, std::vector<uint32_t> inputs,
+                      uint32_t y);
+  OpSpec& quantGather(const std::string& name, plan::QuantFormat format, int64_t rows,
+                      int64_t dim, int64_t group_size, std::vector<uint32_t> inputs, uint32_t y);
   OpSpec& fakeQuant(const std::string& name, float scale, int32_t zero_point, int32_t qmin,
                     int32_t qmax, uint32_t x, uint32_t y);
 

@@ -129,6 +129,73 @@ const OpCase kCases[] = {
        b.clip("clip", 0, 1, x, y).omit_params = true;
      },
      "op 'clip': has no ClipParams"},
+    // --- quantized linear and gather: packed constants as the compiler writes them ---
+    {"W8A8 linear whose packed weight has one element too few",
+     [](PlanBuilder& b) {
+       // n 20, k 8: 2 panels x 2 quads x 64 bytes.
+       const uint32_t x = b.input("x", dims({3, 8}));
+       const std::vector<int8_t> w(255), zeros(128);
+       const std::vector<int32_t> sums(32);
+       const std::vector<float> scale(32, 1.0f);
+       const uint32_t wt = b.constantBytes("w", DType::I8, {255}, w.data(), w.size());
+       const uint32_t st = b.constantBytes("sums", DType::I32, {32}, sums.data(), 128);
+       const uint32_t sc = b.constant("scale", {32}, scale);
+       const uint32_t y = b.output("y", dims({3, 20}), 0);
+       b.quantLinear("ql", plan::QuantFormat::Int8W8A8, 20, 8, 0, false, {x, wt, st, sc}, y);
+     },
+     "op 'ql' (linear_int8): weight 'w' must be 1-D with 256 elements"},
+    {"int8 linear whose scale is a run-time input",
+     [](PlanBuilder& b) {
+       const uint32_t x = b.input("x", dims({3, 8}));
+       const uint32_t s = b.input("s", dims({16}));
+       const std::vector<int8_t> w(128);
+       const uint32_t wt = b.constantBytes("w", DType::I8, {128}, w.data(), w.size());
+       const uint32_t y = b.output("y", dims({3, 16}), 0);
+       b.quantLinear("ql", plan::QuantFormat::Int8, 16, 8, 0, false, {x, wt, s}, y);
+     },
+     "op 'ql' (linear_int8_weight): scale 's' is not a constant"},
+    {"int4 linear with group size 0",
+     [](PlanBuilder& b) {
+       const uint32_t x = b.input("x", dims({3, 8}));
+       const std::vector<uint8_t> w(64);
+       const uint32_t wt = b.constantBytes("w", DType::U8, {64}, w.data(), w.size());
+       const uint32_t y = b.output("y", dims({3, 16}), 0);
+       b.quantLinear("ql", plan::QuantFormat::Int4, 16, 8, 0, false, {x, wt, wt, wt}, y);
+     },
+     "op 'ql' (linear_int4): group_size = 0 (must be in [1, 2^40])"},
+    {"quantized linear of an unknown format",
+     [](PlanBuilder& b) {
+       const uint32_t x = b.input("x", dims({3, 8}));
+       const uint32_t y = b.output("y", dims({3, 16}), 0);
+       b.quantLinear("ql", static_cast<plan::QuantFormat>(9), 16, 8, 0, false, {x, x}, y);
+     },
+     "op 'ql': unknown quantized format 9", LLMOPT_ERROR_UNSUPPORTED},
+    {"quantized gather in the W8A8 format",
+     [](PlanBuilder& b) {
+       const uint32_t ids = b.input("ids", dims({4}), DType::I64);
+       const uint32_t y = b.output("y", dims({4, 8}), 0);
+       b.quantGather("qg", plan::QuantFormat::Int8W8A8, 10, 8, 0, {ids, ids}, y);
+     },
+     "op 'qg': format 0 is not a table format", LLMOPT_ERROR_UNSUPPORTED},
+    {"int8 gather whose row scales are one short",
+     [](PlanBuilder& b) {
+       const uint32_t ids = b.input("ids", dims({4}), DType::I64);
+       const std::vector<int8_t> table(80);
+       const uint32_t t = b.constantBytes("table", DType::I8, {80}, table.data(), table.size());
+       const uint32_t s = b.constant("scale", {9}, std::vector<float>(9, 1.0f));
+       const uint32_t y = b.output("y", dims({4, 8}), 0);
+       b.quantGather("qg", plan::QuantFormat::Int8, 10, 8, 0, {t, ids, s}, y);
+     },
+     "op 'qg' (gather_int8): scale 'scale' must be 1-D with 10 elements"},
+    {"fp16 gather with f32 indices",
+     [](PlanBuilder& b) {
+       const uint32_t ids = b.input("ids", dims({4}));
+       const std::vector<uint16_t> table(80);
+       const uint32_t t = b.constantBytes("table", DType::F16, {80}, table.data(), 160);
+       const uint32_t y = b.output("y", dims({4, 8}), 0);
+       b.quantGather("qg", plan::QuantFormat::F16, 10, 8, 0, {t, ids}, y);
+     },
+     "op 'qg' (gather_fp16): indices 'ids' is f32, the kernel takes i64 or i32"},
     // --- fake_quant ---
     {"fake_quant with a zero scale",
      [](PlanBuilder& b) {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "dtype.h"
+#include "kernels/cpu/generic/attention.h"
 #include "kernels/cpu/generic/binary.h"
 #include "kernels/cpu/generic/cast.h"
 #include "kernels/cpu/generic/clip.h"
@@ -128,6 +129,25 @@ ReduceOp reduceOp(OpKernel kernel) {
   }
 }
 
+void runAttention(const OpDesc& op, const ExecContext& c) {
+  const Operands o(op, c);
+  const Shape &q = o.inShape(0), &k = o.inShape(1);  // agreeing (op_shapes.cpp)
+  AttentionArgs args;
+  args.q = o.in<float>(0);
+  args.k = o.in<float>(1);
+  args.v = o.in<float>(2);
+  args.y = o.out<float>();
+  args.batch = q.dims[0];
+  args.q_len = q.dims[1];
+  args.heads = q.dims[2];
+  args.dim = q.dims[3];
+  args.kv_len = k.dims[1];
+  args.kv_heads = k.dims[2];
+  args.scale = op.scale;
+  args.causal = op.causal;
+  attentionF32(args, c.parallel);
+}
+
 void runLayerNorm(const OpDesc& op, const ExecContext& c) {
   const Operands o(op, c);
   const Shape& xs = o.inShape(0);
@@ -236,6 +256,7 @@ Status executeOp(const OpDesc& op, const ExecContext& c) {
     case OpKernel::SoftmaxF32:
       softmaxF32(o.in<float>(0), o.inShape(0), op.axis, o.out<float>(), c.parallel);
       break;
+    case OpKernel::AttentionF32: runAttention(op, c); break;
     case OpKernel::ReduceSumF32:
     case OpKernel::ReduceMeanF32:
     case OpKernel::ReduceMaxF32:

@@ -79,7 +79,8 @@ struct OpDesc {
   bool keepdims = false;         // reduce
   bool upper = false;            // trilu
   float min = 0.0f, max = 0.0f;  // clip; fake_quant: qmin, qmax
-  float scale = 0.0f;            // fake_quant
+  float scale = 0.0f;            // fake_quant, attention
+  bool causal = false;           // attention
   int32_t zero_point = 0;        // fake_quant
   float epsilon = 0.0f;          // layer_norm
   double value = 0.0;            // fill; range's start

@@ -7,6 +7,7 @@
 
 #include "checked_math.h"
 #include "dtype.h"
+#include "kernels/cpu/generic/attention.h"
 #include "kernels/cpu/generic/binary.h"
 #include "kernels/cpu/generic/unary.h"
 
@@ -80,6 +81,10 @@ class OpImporter {
       case P::SoftmaxParams: {
         const auto* p = op_in.params_as_SoftmaxParams();
         return p ? importSoftmax(*p) : missing("SoftmaxParams");
+      }
+      case P::AttentionParams: {
+        const auto* p = op_in.params_as_AttentionParams();
+        return p ? importAttention(*p) : missing("AttentionParams");
       }
       case P::TransposeParams: {
         const auto* p = op_in.params_as_TransposeParams();
@@ -344,6 +349,31 @@ class OpImporter {
     LLMOPT_TRY(expectAll(LLMOPT_DTYPE_F32));
     LLMOPT_TRY(expectAxis(p.axis(), in(0).rank));
     op_.axis = p.axis();
+    return LLMOPT_OK;
+  }
+
+  // q [B, Sq, H, D], k and v [B, Sk, Hkv, D] -> y [B, Sq, H, D]; how the dims agree is checked
+  // once they are known (op_shapes.cpp), a static head size above the kernel's limit here.
+  Status importAttention(const plan::AttentionParams& p) {
+    op_.kernel = OpKernel::AttentionF32;
+    op_.scale = p.scale();
+    op_.causal = p.causal();
+    LLMOPT_TRY(expectInputs(3));
+    LLMOPT_TRY(expectAll(LLMOPT_DTYPE_F32));
+    if (!std::isfinite(op_.scale))
+      return LLMOPT_INVALID("op '%s' (%s): scale %g is not finite", op_.name, kernel(),
+                            static_cast<double>(op_.scale));
+    for (size_t j = 0; j < op_.inputs.size(); ++j) LLMOPT_TRY(expectRank(in(j), 4));
+    LLMOPT_TRY(expectRank(out(), 4));
+    for (size_t j = 0; j <= op_.inputs.size(); ++j) {
+      const TensorDesc& t = j < op_.inputs.size() ? in(j) : out();
+      const DimExpr& head = t.dims[3];
+      if (head.isStatic() && head.num / head.den > kernels::cpu::kAttentionMaxDim)
+        return LLMOPT_INVALID("op '%s' (%s): '%s' has head size %" PRId64 ", above the "
+                              "kernel's %" PRId64,
+                              op_.name, kernel(), t.name, head.num / head.den,
+                              kernels::cpu::kAttentionMaxDim);
+    }
     return LLMOPT_OK;
   }
 

@@ -71,6 +71,7 @@ namespace llmopt::rt {
   X(ClipF32, "clip_f32")                                \
   X(FakeQuantF32, "fake_quant_f32")                     \
   X(SoftmaxF32, "softmax_f32")                          \
+  X(AttentionF32, "attention_f32")                      \
   X(ReduceSumF32, "reduce_sum_f32")                     \
   X(ReduceMeanF32, "reduce_mean_f32")                   \
   X(ReduceMaxF32, "reduce_max_f32")                     \

@@ -3,6 +3,7 @@
 #include <cinttypes>
 
 #include "checked_math.h"
+#include "kernels/cpu/generic/attention.h"
 #include "kernels/cpu/generic/broadcast.h"
 #include "kernels/cpu/generic/matmul.h"
 #include "kernels/cpu/generic/reduce.h"
@@ -28,6 +29,7 @@ class ShapeChecker {
       case OpKernel::GatherInt8: case OpKernel::GatherInt4: case OpKernel::GatherF16:
       case OpKernel::GatherBF16: return quantizedGather();
       case OpKernel::MatMulF32: return matmul();
+      case OpKernel::AttentionF32: return attention();
       case OpKernel::Transpose:
         return expectOutput(kernels::cpu::transposedShape(x(0), op_.perm));
       case OpKernel::Copy: return copy();
@@ -129,6 +131,33 @@ class ShapeChecker {
                               kernel(), name(0), formatShape(x(0)).c_str(), name(1),
                               formatShape(x(1)).c_str());
     return expectOutput(expected);
+  }
+
+  // q [B, Sq, H, D], k and v [B, Sk, Hkv, D] with H a multiple of Hkv, y like q (ranks checked at
+  // load).
+  Status attention() {
+    const Shape &q = x(0), &k = x(1), &v = x(2);
+    if (k != v)
+      return LLMOPT_BAD_SHAPE("op '%s' (%s): key '%s' %s and value '%s' %s differ", op_.name,
+                              kernel(), name(1), formatShape(k).c_str(), name(2),
+                              formatShape(v).c_str());
+    if (q.dims[0] != k.dims[0] || q.dims[3] != k.dims[3])
+      return LLMOPT_BAD_SHAPE("op '%s' (%s): query '%s' %s and key '%s' %s differ in batch or "
+                              "head size",
+                              op_.name, kernel(), name(0), formatShape(q).c_str(), name(1),
+                              formatShape(k).c_str());
+    const int64_t heads = q.dims[2], kv_heads = k.dims[2], dim = q.dims[3];
+    if (heads < 1 || kv_heads < 1 || heads % kv_heads != 0)
+      return LLMOPT_BAD_SHAPE("op '%s' (%s): %" PRId64 " query heads ('%s' %s) are not a "
+                              "positive multiple of %" PRId64 " key/value heads ('%s' %s)",
+                              op_.name, kernel(), heads, name(0), formatShape(q).c_str(),
+                              kv_heads, name(1), formatShape(k).c_str());
+    if (dim > kernels::cpu::kAttentionMaxDim)
+      return LLMOPT_BAD_SHAPE("op '%s' (%s): head size %" PRId64 " ('%s' %s) is above the "
+                              "kernel's %" PRId64,
+                              op_.name, kernel(), dim, name(0), formatShape(q).c_str(),
+                              kernels::cpu::kAttentionMaxDim);
+    return expectOutput(q);
   }
 
   Status copy() {

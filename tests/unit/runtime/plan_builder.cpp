@@ -189,6 +189,14 @@ OpSpec& PlanBuilder::fakeQuant(const std::string& name, float scale, int32_t zer
   return o;
 }
 
+OpSpec& PlanBuilder::attention(const std::string& name, float scale, bool causal, uint32_t q,
+                               uint32_t k, uint32_t v, uint32_t y) {
+  OpSpec& o = op(name, plan::OpParams::AttentionParams, {q, k, v}, y);
+  o.scale = scale;
+  o.causal = causal;
+  return o;
+}
+
 OpSpec& PlanBuilder::where(const std::string& name, uint32_t cond, uint32_t x, uint32_t other,
                            uint32_t y) {
   return op(name, plan::OpParams::WhereParams, {cond, x, other}, y);
@@ -300,6 +308,8 @@ flatbuffers::Offset<void> buildParams(flatbuffers::FlatBufferBuilder& fbb, const
           .Union();
     case P::FakeQuantParams:
       return plan::CreateFakeQuantParams(fbb, op.scale, op.zero_point, op.qmin, op.qmax).Union();
+    case P::AttentionParams:
+      return plan::CreateAttentionParams(fbb, op.scale, op.causal).Union();
     case P::ReduceParams:
       return plan::CreateReduceParamsDirect(fbb, static_cast<plan::ReduceKind>(op.kind), &op.axes,
                                             op.keepdims)

@@ -51,7 +51,8 @@ struct OpSpec {
   std::vector<SymIntSpec> starts; // slice
   std::vector<int64_t> steps;     // slice
   float min = 0, max = 0;         // clip
-  float scale = 0;                // fake_quant
+  float scale = 0;                // fake_quant, attention
+  bool causal = false;            // attention
   int32_t zero_point = 0, qmin = 0, qmax = 0;  // fake_quant
   float epsilon = 0;              // layer norm
   double value = 0, delta = 0;    // fill; range (start = value)
@@ -114,6 +115,8 @@ class PlanBuilder {
                       int64_t dim, int64_t group_size, std::vector<uint32_t> inputs, uint32_t y);
   OpSpec& fakeQuant(const std::string& name, float scale, int32_t zero_point, int32_t qmin,
                     int32_t qmax, uint32_t x, uint32_t y);
+  OpSpec& attention(const std::string& name, float scale, bool causal, uint32_t q, uint32_t k,
+                    uint32_t v, uint32_t y);
 
   // The FlatBuffer alone, and the whole artifact (plan + weights, checksum filled in).
   std::vector<uint8_t> planBytes() const;

@@ -2,6 +2,7 @@
 // missing params. Each case builds a small plan with one bad op.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <functional>
 
 #include "api_test_util.h"
@@ -216,6 +217,60 @@ const OpCase kCases[] = {
        b.fakeQuant("fq", 0.5f, 0, -128, 127, x, y);
      },
      "op 'fq' (fake_quant_f32): input 'x' is i64, the kernel takes f32"},
+    // --- attention: q [1, 4, 2, 8], k and v [1, 6, 1, 8] ---
+    {"attention with 2 inputs",
+     [](PlanBuilder& b) {
+       const uint32_t q = b.input("q", dims({1, 4, 2, 8}));
+       const uint32_t k = b.input("k", dims({1, 6, 1, 8}));
+       const uint32_t y = b.output("y", dims({1, 4, 2, 8}), 0);
+       b.op("attn", plan::OpParams::AttentionParams, {q, k}, y);
+     },
+     "op 'attn' (attention_f32): 2 inputs, the kernel takes 3"},
+    {"attention with an i64 value",
+     [](PlanBuilder& b) {
+       const uint32_t q = b.input("q", dims({1, 4, 2, 8}));
+       const uint32_t k = b.input("k", dims({1, 6, 1, 8}));
+       const uint32_t v = b.input("v", dims({1, 6, 1, 8}), DType::I64);
+       const uint32_t y = b.output("y", dims({1, 4, 2, 8}), 0);
+       b.attention("attn", 0.5f, true, q, k, v, y);
+     },
+     "op 'attn' (attention_f32): input 'v' is i64, the kernel takes f32"},
+    {"attention with a rank-3 query",
+     [](PlanBuilder& b) {
+       const uint32_t q = b.input("q", dims({4, 2, 8}));
+       const uint32_t k = b.input("k", dims({1, 6, 1, 8}));
+       const uint32_t v = b.input("v", dims({1, 6, 1, 8}));
+       const uint32_t y = b.output("y", dims({1, 4, 2, 8}), 0);
+       b.attention("attn", 0.5f, false, q, k, v, y);
+     },
+     "op 'attn' (attention_f32): 'q' has rank 3, expected 4"},
+    {"attention with a head size above 256",
+     [](PlanBuilder& b) {
+       const uint32_t q = b.input("q", dims({1, 4, 2, 300}));
+       const uint32_t k = b.input("k", dims({1, 6, 1, 300}));
+       const uint32_t v = b.input("v", dims({1, 6, 1, 300}));
+       const uint32_t y = b.output("y", dims({1, 4, 2, 300}), 0);
+       b.attention("attn", 0.5f, true, q, k, v, y);
+     },
+     "op 'attn' (attention_f32): 'q' has head size 300, above the kernel's 256"},
+    {"attention with a NaN scale",
+     [](PlanBuilder& b) {
+       const uint32_t q = b.input("q", dims({1, 4, 2, 8}));
+       const uint32_t k = b.input("k", dims({1, 6, 1, 8}));
+       const uint32_t v = b.input("v", dims({1, 6, 1, 8}));
+       const uint32_t y = b.output("y", dims({1, 4, 2, 8}), 0);
+       b.attention("attn", NAN, true, q, k, v, y);
+     },
+     "op 'attn' (attention_f32): scale nan is not finite"},
+    {"attention without params",
+     [](PlanBuilder& b) {
+       const uint32_t q = b.input("q", dims({1, 4, 2, 8}));
+       const uint32_t k = b.input("k", dims({1, 6, 1, 8}));
+       const uint32_t v = b.input("v", dims({1, 6, 1, 8}));
+       const uint32_t y = b.output("y", dims({1, 4, 2, 8}), 0);
+       b.attention("attn", 0.5f, true, q, k, v, y).omit_params = true;
+     },
+     "op 'attn': has no AttentionParams"},
     // --- where ---
     {"where with f32 condition",
      [](PlanBuilder& b) {

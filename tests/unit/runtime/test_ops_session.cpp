@@ -367,6 +367,95 @@ TEST(ShapeChecks, ConcatLayerNormExpandWhere) {
   }
 }
 
+// attention_f32 with every dim of q, k, v a symbol: a causal run with grouped kv heads against
+// naive loops; bindings whose shapes the op cannot take are refused before anything runs.
+struct AttentionInputs {
+  std::vector<float> q, k, v;  // the session borrows them
+};
+
+std::unique_ptr<Loaded> loadAttention() {
+  PlanBuilder b;
+  const uint32_t s = b.symbol("s"), t = b.symbol("t"), tv = b.symbol("tv"), hk = b.symbol("hk"),
+                 d = b.symbol("d");
+  const uint32_t q = b.input("q", {dimOf(1), dimOfSymbol(s), dimOf(4), dimOfSymbol(d)});
+  const uint32_t k = b.input("k", {dimOf(1), dimOfSymbol(t), dimOfSymbol(hk), dimOfSymbol(d)});
+  const uint32_t v = b.input("v", {dimOf(1), dimOfSymbol(tv), dimOfSymbol(hk), dimOfSymbol(d)});
+  const uint32_t y = b.output("y", {dimOf(1), dimOfSymbol(s), dimOf(4), dimOfSymbol(d)}, 0);
+  b.attention("attn", 0.25f, true, q, k, v, y);
+  return load(b);
+}
+
+// q [1, sq, 4, dim], k [1, sk, kv_heads, dim], v [1, sv, kv_heads, dim].
+void bindAttention(llmopt_session* session, AttentionInputs* in, int64_t sq, int64_t sk,
+                   int64_t sv, int64_t kv_heads, int64_t dim) {
+  in->q.resize(sq * 4 * dim);
+  in->k.resize(sk * kv_heads * dim);
+  in->v.resize(sv * kv_heads * dim);
+  for (size_t i = 0; i < in->q.size(); ++i) in->q[i] = std::sin(0.7f * i);
+  for (size_t i = 0; i < in->k.size(); ++i) in->k[i] = std::cos(0.3f * i);
+  for (size_t i = 0; i < in->v.size(); ++i) in->v[i] = 0.1f * static_cast<float>(i % 17);
+  EXPECT_EQ(setInput(session, 0, LLMOPT_DTYPE_F32, {1, sq, 4, dim}, in->q), LLMOPT_OK);
+  EXPECT_EQ(setInput(session, 1, LLMOPT_DTYPE_F32, {1, sk, kv_heads, dim}, in->k), LLMOPT_OK);
+  EXPECT_EQ(setInput(session, 2, LLMOPT_DTYPE_F32, {1, sv, kv_heads, dim}, in->v), LLMOPT_OK);
+}
+
+TEST(AttentionSession, CausalGroupedHeads) {
+  auto l = loadAttention();
+  ASSERT_TRUE(l->session);
+  // 3 queries, the last of 6 positions; heads 0, 1 read kv head 0, heads 2, 3 kv head 1.
+  AttentionInputs in;
+  bindAttention(l->session.get(), &in, 3, 6, 6, 2, 8);
+  ASSERT_EQ(llmopt_session_run(l->session.get()), LLMOPT_OK) << llmopt_last_error();
+  std::vector<float> expected(3 * 4 * 8);
+  for (int64_t i = 0; i < 3; ++i)
+    for (int64_t h = 0; h < 4; ++h) {
+      const float* q = &in.q[(i * 4 + h) * 8];
+      std::vector<double> w;
+      double sum = 0;
+      for (int64_t j = 0; j <= i + 3; ++j) {
+        double dot = 0;
+        for (int64_t x = 0; x < 8; ++x) dot += q[x] * in.k[(j * 2 + h / 2) * 8 + x];
+        w.push_back(std::exp(0.25 * dot));
+        sum += w.back();
+      }
+      for (int64_t x = 0; x < 8; ++x) {
+        double acc = 0;
+        for (size_t j = 0; j < w.size(); ++j) acc += w[j] / sum * in.v[(j * 2 + h / 2) * 8 + x];
+        expected[(i * 4 + h) * 8 + x] = static_cast<float>(acc);
+      }
+    }
+  EXPECT_TRUE(close(output<float>(l->session.get(), 0, {1, 3, 4, 8}), expected));
+  const char *kernel = nullptr, *node = nullptr;
+  ASSERT_EQ(llmopt_model_op(l->model.get(), 0, &kernel, &node), LLMOPT_OK);
+  EXPECT_STREQ(kernel, "attention_f32");
+}
+
+TEST(AttentionSession, ShapesThatDoNotFitAreRefusedAtRun) {
+  struct Case {
+    int64_t sq, sk, sv, kv_heads, dim;
+    const char* message;
+  };
+  const Case cases[] = {
+      {3, 6, 6, 3, 8,
+       "op 'attn' (attention_f32): 4 query heads ('q' [1, 3, 4, 8]) are not a positive "
+       "multiple of 3 key/value heads ('k' [1, 6, 3, 8])"},
+      {3, 6, 5, 2, 8,
+       "op 'attn' (attention_f32): key 'k' [1, 6, 2, 8] and value 'v' [1, 5, 2, 8] differ"},
+      {1, 2, 2, 1, 300,
+       "op 'attn' (attention_f32): head size 300 ('q' [1, 1, 4, 300]) is above the kernel's "
+       "256"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.message);
+    auto l = loadAttention();
+    ASSERT_TRUE(l->session);
+    AttentionInputs in;
+    bindAttention(l->session.get(), &in, c.sq, c.sk, c.sv, c.kv_heads, c.dim);
+    EXPECT_TRUE(failsWith(llmopt_session_run(l->session.get()), LLMOPT_ERROR_INVALID_ARTIFACT,
+                          c.message));
+  }
+}
+
 TEST(KernelNames, ShownByModelOp) {
   PlanBuilder b;
   const uint32_t x = b.input("x", {dimOf(2), dimOf(3)});

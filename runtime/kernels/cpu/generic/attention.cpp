@@ -1,0 +1,124 @@
+#include "kernels/cpu/generic/attention.h"
+
+#include <cstring>
+
+#include "kernels/cpu/generic/attention_block.h"
+#include "kernels/cpu/generic/chunks.h"
+#include "kernels/cpu/generic/qisa.h"
+#include "kernels/cpu/x86/attention_x86.h"
+#include "kernels/cpu/x86/qgemm_x86.h"
+#include "kernels/cpu/x86/vmath_x86.h"
+
+namespace llmopt::kernels::cpu {
+namespace {
+
+// --- The scalar reference: plain loops ---
+
+constexpr int64_t kScalarLanes = 16;
+
+struct ScalarKernel : AttentionLoops<kScalarLanes> {
+  static void rows(int64_t rows, const float* a, int64_t row_stride, int64_t x_stride,
+                   const float* b, int64_t n, const float* alpha, float* out) {
+    for (int64_t i = 0; i < rows; ++i) {
+      float acc[kScalarLanes];
+      float* o = out + i * kScalarLanes;
+      for (int64_t t = 0; t < kScalarLanes; ++t) acc[t] = alpha ? o[t] * alpha[t] : 0.0f;
+      const float* ai = a + i * row_stride;
+      for (int64_t x = 0; x < n; ++x) {
+        const float s = ai[x * x_stride];
+        const float* bx = b + x * kScalarLanes;
+        for (int64_t t = 0; t < kScalarLanes; ++t) acc[t] += s * bx[t];
+      }
+      std::memcpy(o, acc, sizeof(acc));
+    }
+  }
+};
+
+void attentionBlockScalar(const AttentionArgs& a, int64_t b, int64_t kv_head, int64_t lane_begin,
+                          VMathFn exp) {
+  attentionBlockImpl<kScalarLanes, ScalarKernel>(a, b, kv_head, lane_begin, exp);
+}
+
+// The exp of the vmath variant called `name`, so that each attention variant uses its own
+// instruction set's exp and the chosen one bestVMathVariant()'s.
+VMathFn vmathExp(const char* name) {
+  size_t count = 0;
+  const VMathVariant* all = vmathVariants(&count);
+  for (size_t i = 0; i < count; ++i)
+    if (std::strcmp(all[i].name, name) == 0) return all[i].exp;
+  return all[count - 1].exp;  // the scalar one, built everywhere
+}
+
+const IsaVariants<AttentionVariant>& table() {
+  static const IsaVariants<AttentionVariant> instance = [] {
+    IsaVariants<AttentionVariant> v;
+#ifdef LLMOPT_QKERNELS_X86
+    v.add(QIsa::Avx512, {"avx512",
+                         {{16, kAttentionMaxDim, attentionBlockAvx512x16},
+                          {32, kAttentionMaxDim, attentionBlockAvx512x32},
+                          {64, kAttentionMaxDimAvx512x64, attentionBlockAvx512x64}},
+                         vmathExp("avx512"),
+                         cpuHasAvx512FFma()});
+    v.add(QIsa::Avx2, {"avx2",
+                       {{kAttentionLanesAvx2, kAttentionMaxDim, attentionBlockAvx2}},
+                       vmathExp("avx2"),
+                       cpuHasAvx2Fma()});
+#endif
+    v.add(QIsa::Scalar, {"scalar",
+                         {{kScalarLanes, kAttentionMaxDim, attentionBlockScalar}},
+                         vmathExp("scalar"),
+                         true});
+    v.choose();
+    return v;
+  }();
+  return instance;
+}
+
+}  // namespace
+
+const AttentionVariant* attentionVariants(size_t* count) { return table().all(count); }
+
+const AttentionVariant& bestAttentionVariant() { return table().best(); }
+
+const AttentionBlock& chooseAttentionBlock(const AttentionVariant& variant,
+                                           const AttentionArgs& a) {
+  // The narrowest block that holds all queries of a kv head, else the widest that takes the head
+  // size; but with causal masking 32 queries until there are many: a wide block's diagonal tiles
+  // cost more than its fewer loads save on short sequences.
+  const int64_t queries = a.q_len * (a.heads / a.kv_heads);
+  const AttentionBlock* chosen = &variant.blocks[0];
+  for (const AttentionBlock& block : variant.blocks) {
+    if (block.lanes == 0 || block.max_dim < a.dim) break;
+    if (chosen->lanes >= queries || (a.causal && queries < 512 && chosen->lanes >= 32)) break;
+    chosen = &block;
+  }
+  return *chosen;
+}
+
+void attentionF32(const AttentionArgs& args, Parallel* parallel) {
+  attentionF32(bestAttentionVariant(), args, parallel);
+}
+
+void attentionF32(const AttentionVariant& variant, const AttentionArgs& args, Parallel* parallel) {
+  if (args.heads == 0 || args.kv_heads == 0) return;  // nothing to choose a block for
+  attentionF32(chooseAttentionBlock(variant, args), variant.exp, args, parallel);
+}
+
+void attentionF32(const AttentionBlock& block, VMathFn exp, const AttentionArgs& a,
+                  Parallel* parallel) {
+  // An empty output: nothing to do, and the data may be NULL.
+  if (a.batch == 0 || a.q_len == 0 || a.heads == 0 || a.dim == 0) return;
+  const int64_t blocks = (a.q_len * (a.heads / a.kv_heads) + block.lanes - 1) / block.lanes;
+  // Tasks by kv head, so that consecutive ones read the same keys and values (from cache); within
+  // a head last block first: with causal masking the last queries see the most keys, and leaving
+  // the cheap blocks for the end evens out the threads' loads.
+  parallelRanges(parallel, a.batch * a.kv_heads * blocks, block.lanes * a.kv_len * a.dim,
+                 [&](int64_t begin, int64_t end) {
+                   for (int64_t task = begin; task < end; ++task) {
+                     const int64_t bh = task / blocks, index = blocks - 1 - task % blocks;
+                     block.run(a, bh / a.kv_heads, bh % a.kv_heads, index * block.lanes, exp);
+                   }
+                 });
+}
+
+}  // namespace llmopt::kernels::cpu

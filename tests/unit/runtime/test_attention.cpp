@@ -1,0 +1,409 @@
+// The fused attention kernel (attention.h), every block of every variant this CPU runs, against a
+// naive double-precision softmax(scale q k^T) v: causal or not, as many queries as keys or fewer
+// (decode), grouped kv heads, head sizes off the vector width, logits large enough to need the
+// online rescaling, queries that see no key; threaded runs equal serial ones bit for bit.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "kernel_test_util.h"
+#include "kernels/cpu/generic/attention.h"
+#include "kernels/cpu/generic/vmath.h"
+
+namespace llmopt::testing {
+namespace {
+
+using kernels::cpu::AttentionArgs;
+using kernels::cpu::AttentionBlock;
+using kernels::cpu::attentionF32;
+using kernels::cpu::AttentionVariant;
+
+// The error of a row of y (its dim values), worst over the rows, measured two ways:
+//   plain:       max |got - ref| / max(1e-6, max |ref|), as the row's size;
+//   conditioned: max |got - ref| / max(1e-6, max_x bound[x]), bound[x] = sum_j w_j (|v_j[x]| +
+//                |v_j[x] - y[x]| a_j), w the softmax weights and a_j = |scale| sum |q k_j|.
+// The bound is what float32 rounding itself leaves in y (up to a few ulp times a factor of about
+// sqrt(dim)): rounding the sums of w v moves y by ulps of sum w |v|, and rounding each logit
+// (the dot product's absolute terms a_j) moves the weights and so y by a_j (v_j - y). Plain
+// error is the tighter test while neither is large; with logits near 80, or a row of dim 1 whose
+// weighted sum cancels, float32 cannot reach 2e-6 plain (an unfused float32 reference does not
+// either), and only the conditioned error stays under kTolerance.
+constexpr double kTolerance = 2e-6;
+
+struct Dims {
+  int64_t batch, q_len, kv_len, heads, kv_heads, dim;
+};
+
+struct Problem {
+  Dims d;
+  float scale;
+  bool causal;
+  std::vector<float> q, k, v;
+
+  AttentionArgs args(float* y) const {
+    AttentionArgs a;
+    a.q = q.data();
+    a.k = k.data();
+    a.v = v.data();
+    a.y = y;
+    a.batch = d.batch;
+    a.q_len = d.q_len;
+    a.kv_len = d.kv_len;
+    a.heads = d.heads;
+    a.kv_heads = d.kv_heads;
+    a.dim = d.dim;
+    a.scale = scale;
+    a.causal = causal;
+    return a;
+  }
+  size_t outputSize() const { return d.batch * d.q_len * d.heads * d.dim; }
+};
+
+// Inputs uniform in [-magnitude, magnitude]; scale 1 / sqrt(dim) unless given.
+Problem makeProblem(Dims d, bool causal, uint32_t seed, float magnitude = 3.0f,
+                    float scale = 0.0f) {
+  Problem p{d, scale != 0.0f ? scale : 1.0f / std::sqrt(static_cast<float>(d.dim)), causal, {}, {},
+            {}};
+  p.q = randomFloats(d.batch * d.q_len * d.heads * d.dim, seed, -magnitude, magnitude);
+  p.k = randomFloats(d.batch * d.kv_len * d.kv_heads * d.dim, seed + 1, -magnitude, magnitude);
+  p.v = randomFloats(d.batch * d.kv_len * d.kv_heads * d.dim, seed + 2, -magnitude, magnitude);
+  return p;
+}
+
+struct Reference {
+  std::vector<double> y, bound;  // the bound: see kTolerance
+};
+
+// In double, query by query; 0 for a query that sees no key.
+Reference reference(const Problem& p) {
+  const Dims& d = p.d;
+  const int64_t group = d.heads / d.kv_heads;
+  Reference r{std::vector<double>(p.outputSize(), 0.0), std::vector<double>(p.outputSize(), 0.0)};
+  std::vector<double> s(d.kv_len), a(d.kv_len);
+  for (int64_t b = 0; b < d.batch; ++b)
+    for (int64_t i = 0; i < d.q_len; ++i)
+      for (int64_t h = 0; h < d.heads; ++h) {
+        const float* q = &p.q[((b * d.q_len + i) * d.heads + h) * d.dim];
+        const int64_t visible =
+            p.causal ? std::min(d.kv_len, std::max<int64_t>(0, i + d.kv_len - d.q_len + 1))
+                     : d.kv_len;
+        if (visible == 0) continue;
+        auto kv = [&](const std::vector<float>& t, int64_t j) {
+          return &t[((b * d.kv_len + j) * d.kv_heads + h / group) * d.dim];
+        };
+        double max = -INFINITY;
+        for (int64_t j = 0; j < visible; ++j) {
+          double dot = 0, abs = 0;
+          for (int64_t x = 0; x < d.dim; ++x) {
+            dot += double(q[x]) * kv(p.k, j)[x];
+            abs += std::fabs(double(q[x]) * kv(p.k, j)[x]);
+          }
+          s[j] = double(p.scale) * dot;
+          a[j] = std::fabs(double(p.scale)) * abs;
+          max = std::max(max, s[j]);
+        }
+        double sum = 0;
+        for (int64_t j = 0; j < visible; ++j) sum += s[j] = std::exp(s[j] - max);
+        double* y = &r.y[((b * d.q_len + i) * d.heads + h) * d.dim];
+        double* bound = &r.bound[((b * d.q_len + i) * d.heads + h) * d.dim];
+        for (int64_t j = 0; j < visible; ++j)
+          for (int64_t x = 0; x < d.dim; ++x) y[x] += s[j] / sum * kv(p.v, j)[x];
+        for (int64_t j = 0; j < visible; ++j)
+          for (int64_t x = 0; x < d.dim; ++x) {
+            const double v = kv(p.v, j)[x];
+            bound[x] += s[j] / sum * (std::fabs(v) + std::fabs(v - y[x]) * a[j]);
+          }
+      }
+  return r;
+}
+
+// The unfused computation in float32 (scores, softmax with libm's exp, then the weighted sum),
+// for comparison only: how close plain float32 gets.
+std::vector<float> unfusedFloat(const Problem& p) {
+  const Dims& d = p.d;
+  const int64_t group = d.heads / d.kv_heads;
+  std::vector<float> y(p.outputSize(), 0.0f), s(d.kv_len);
+  for (int64_t b = 0; b < d.batch; ++b)
+    for (int64_t i = 0; i < d.q_len; ++i)
+      for (int64_t h = 0; h < d.heads; ++h) {
+        const float* q = &p.q[((b * d.q_len + i) * d.heads + h) * d.dim];
+        const int64_t visible =
+            p.causal ? std::min(d.kv_len, std::max<int64_t>(0, i + d.kv_len - d.q_len + 1))
+                     : d.kv_len;
+        auto kv = [&](const std::vector<float>& t, int64_t j) {
+          return &t[((b * d.kv_len + j) * d.kv_heads + h / group) * d.dim];
+        };
+        float max = -INFINITY, sum = 0.0f;
+        for (int64_t j = 0; j < visible; ++j) {
+          float dot = 0.0f;
+          for (int64_t x = 0; x < d.dim; ++x) dot += q[x] * kv(p.k, j)[x];
+          max = std::max(max, s[j] = p.scale * dot);
+        }
+        for (int64_t j = 0; j < visible; ++j) sum += s[j] = std::exp(s[j] - max);
+        float* out = &y[((b * d.q_len + i) * d.heads + h) * d.dim];
+        for (int64_t j = 0; j < visible; ++j)
+          for (int64_t x = 0; x < d.dim; ++x) out[x] += s[j] / sum * kv(p.v, j)[x];
+      }
+  return y;
+}
+
+struct Errors {
+  double plain = 0, conditioned = 0;
+  void add(const Errors& e) {
+    plain = std::max(plain, e.plain);
+    conditioned = std::max(conditioned, e.conditioned);
+  }
+};
+
+Errors rowErrors(const std::vector<float>& got, const Reference& ref, int64_t dim) {
+  Errors worst;
+  for (size_t row = 0; row * dim < ref.y.size(); ++row) {
+    double err = 0, size = 0, bound = 0;
+    for (int64_t x = 0; x < dim; ++x) {
+      const size_t at = row * dim + x;
+      const double g = got[at];
+      err = std::isnan(g) ? INFINITY : std::max(err, std::fabs(g - ref.y[at]));
+      size = std::max(size, std::fabs(ref.y[at]));
+      bound = std::max(bound, ref.bound[at]);
+    }
+    worst.add({err / std::max(1e-6, size), err / std::max(1e-6, bound)});
+  }
+  return worst;
+}
+
+std::vector<AttentionVariant> supportedVariants() {
+  size_t count = 0;
+  const AttentionVariant* all = kernels::cpu::attentionVariants(&count);
+  std::vector<AttentionVariant> out;
+  for (size_t i = 0; i < count; ++i)
+    if (all[i].supported) out.push_back(all[i]);
+  return out;
+}
+
+// One block width of a supported variant, e.g. "avx512/32".
+struct Kernel {
+  std::string name;
+  AttentionBlock block;
+  kernels::cpu::VMathFn exp;
+  void run(const AttentionArgs& a, kernels::Parallel* parallel = nullptr) const {
+    attentionF32(block, exp, a, parallel);
+  }
+};
+
+std::vector<Kernel> supportedKernels() {
+  std::vector<Kernel> out;
+  for (const AttentionVariant& variant : supportedVariants())
+    for (const AttentionBlock& block : variant.blocks)
+      if (block.lanes > 0)
+        out.push_back(
+            {std::string(variant.name) + "/" + std::to_string(block.lanes), block, variant.exp});
+  return out;
+}
+
+std::string describe(const Problem& p) {
+  const Dims& d = p.d;
+  char text[160];
+  std::snprintf(text, sizeof text, "B %lld Sq %lld Sk %lld H %lld Hkv %lld D %lld scale %g%s",
+                static_cast<long long>(d.batch), static_cast<long long>(d.q_len),
+                static_cast<long long>(d.kv_len), static_cast<long long>(d.heads),
+                static_cast<long long>(d.kv_heads), static_cast<long long>(d.dim),
+                static_cast<double>(p.scale), p.causal ? " causal" : "");
+  return text;
+}
+
+struct GroupErrors {
+  Errors fused, unfused_float;  // the kernel's variants; unfusedFloat()
+  void add(const GroupErrors& e) {
+    fused.add(e.fused);
+    unfused_float.add(e.unfused_float);
+  }
+};
+
+// The worst errors of any variant on p, expecting each within kTolerance (conditioned).
+GroupErrors checkVariants(const Problem& p) {
+  const Reference ref = reference(p);
+  GroupErrors worst;
+  worst.unfused_float = rowErrors(unfusedFloat(p), ref, p.d.dim);
+  for (const Kernel& kernel : supportedKernels()) {
+    if (kernel.block.max_dim < p.d.dim) continue;
+    std::vector<float> y(p.outputSize(), NAN);
+    kernel.run(p.args(y.data()));
+    const Errors e = rowErrors(y, ref, p.d.dim);
+    EXPECT_LE(e.conditioned, kTolerance) << kernel.name << ": " << describe(p);
+    worst.fused.add(e);
+  }
+  return worst;
+}
+
+void report(const char* group, const GroupErrors& worst) {
+  std::printf(
+      "[ attention ] %s: max row error %.3g conditioned, %.3g plain (unfused float32: "
+      "%.3g, %.3g)\n",
+      group, worst.fused.conditioned, worst.fused.plain, worst.unfused_float.conditioned,
+      worst.unfused_float.plain);
+}
+
+const int64_t kDims[] = {1, 7, 32, 64, 80, 128};
+const int64_t kLengths[] = {1, 15, 16, 17, 63, 64, 65, 300};
+
+TEST(AttentionKernel, SelfAttentionEveryLengthAndHeadSize) {
+  GroupErrors worst;
+  uint32_t seed = 1;
+  for (const bool causal : {false, true})
+    for (const int64_t dim : kDims)
+      for (const int64_t s : kLengths)
+        worst.add(checkVariants(makeProblem({2, s, s, 2, 2, dim}, causal, seed += 3)));
+  report("self attention (B 2, H = Hkv = 2)", worst);
+}
+
+TEST(AttentionKernel, GroupedKvHeads) {
+  GroupErrors worst;
+  uint32_t seed = 100;
+  for (const auto& [heads, kv_heads] : {std::pair<int64_t, int64_t>{4, 2}, {8, 1}})
+    for (const bool causal : {false, true})
+      for (const int64_t dim : kDims)
+        for (const int64_t s : {int64_t(1), int64_t(17), int64_t(65), int64_t(130)})
+          worst.add(checkVariants(makeProblem({2, s, s, heads, kv_heads, dim}, causal, seed += 3)));
+  report("grouped kv heads (H 4 / Hkv 2, H 8 / Hkv 1)", worst);
+}
+
+TEST(AttentionKernel, FewerQueriesThanKeys) {
+  GroupErrors worst;
+  uint32_t seed = 200;
+  for (const auto& [q_len, kv_len] : {std::pair<int64_t, int64_t>{1, 17}, {5, 40}})
+    for (const auto& [heads, kv_heads] : {std::pair<int64_t, int64_t>{2, 2}, {4, 2}, {8, 1}})
+      for (const bool causal : {false, true})
+        for (const int64_t dim : kDims)
+          worst.add(checkVariants(
+              makeProblem({2, q_len, kv_len, heads, kv_heads, dim}, causal, seed += 3)));
+  report("fewer queries than keys (1 / 17, 5 / 40)", worst);
+}
+
+// Logits of magnitude ~80, and keys that grow along the sequence so that later tiles raise the
+// running max by a lot: the rescaling factors underflow to 0 and the exps never overflow.
+TEST(AttentionKernel, LargeLogitsRescaleOnline) {
+  GroupErrors worst;
+  uint32_t seed = 300;
+  for (const bool causal : {false, true})
+    for (const int64_t dim : {int64_t(7), int64_t(32), int64_t(64), int64_t(128)})
+      for (const int64_t s : {int64_t(65), int64_t(200)}) {
+        // |q . k| ~ 3 sqrt(dim) for uniform [-3, 3] values: scale it to ~80.
+        Problem p = makeProblem({2, s, s, 4, 2, dim}, causal, seed += 3, 3.0f,
+                                80.0f / (3.0f * std::sqrt(static_cast<float>(dim))));
+        for (size_t j = 0; j < p.k.size(); ++j) {
+          const int64_t position = static_cast<int64_t>(j) / (p.d.kv_heads * dim) % s;
+          p.k[j] *= 0.5f + static_cast<float>(position) / s;
+        }
+        worst.add(checkVariants(p));
+      }
+  report("large logits (~80)", worst);
+}
+
+// The largest head size, on the blocks that take it.
+TEST(AttentionKernel, LargestHeadSize) {
+  GroupErrors worst;
+  for (const bool causal : {false, true})
+    worst.add(checkVariants(
+        makeProblem({2, 70, 70, 4, 2, kernels::cpu::kAttentionMaxDim}, causal, 700 + causal)));
+  report("head size 256", worst);
+}
+
+// Causal with more queries than keys: the first q_len - kv_len queries see nothing and get 0,
+// exactly; no keys at all likewise.
+TEST(AttentionKernel, QueriesThatSeeNoKeyGiveZero) {
+  for (const Kernel& kernel : supportedKernels()) {
+    SCOPED_TRACE(kernel.name);
+    for (const int64_t dim : {int64_t(7), int64_t(64)}) {
+      const Problem p = makeProblem({2, 40, 17, 4, 2, dim}, true, 400 + dim);
+      std::vector<float> y(p.outputSize(), NAN);
+      kernel.run(p.args(y.data()));
+      EXPECT_LE(rowErrors(y, reference(p), dim).conditioned, kTolerance);
+      for (int64_t b = 0; b < 2; ++b)
+        for (int64_t i = 0; i < 40 - 17; ++i)
+          for (int64_t x = 0; x < 4 * dim; ++x)
+            ASSERT_EQ(y[(b * 40 + i) * 4 * dim + x], 0.0f) << "b " << b << " row " << i;
+    }
+    const Problem none = makeProblem({2, 3, 0, 2, 1, 8}, false, 450);
+    std::vector<float> y(none.outputSize(), NAN);
+    kernel.run(none.args(y.data()));
+    EXPECT_EQ(y, std::vector<float>(y.size(), 0.0f));
+  }
+}
+
+TEST(AttentionKernel, ThreadedEqualsSerialBitForBit) {
+  ThreadPoolForTests pool(3);
+  for (const Kernel& kernel : supportedKernels()) {
+    SCOPED_TRACE(kernel.name);
+    for (const bool causal : {false, true})
+      for (const Dims& d :
+           {Dims{2, 300, 300, 4, 2, 64}, Dims{2, 1, 300, 8, 1, 80}, Dims{1, 65, 130, 3, 3, 7}}) {
+        const Problem p = makeProblem(d, causal, 500);
+        std::vector<float> serial(p.outputSize()), threaded(p.outputSize());
+        kernel.run(p.args(serial.data()));
+        kernel.run(p.args(threaded.data()), &pool);
+        EXPECT_EQ(std::memcmp(serial.data(), threaded.data(), serial.size() * sizeof(float)), 0)
+            << describe(p);
+      }
+  }
+}
+
+TEST(AttentionKernel, ChosenVariantUsesTheChosenExp) {
+  const AttentionVariant& best = kernels::cpu::bestAttentionVariant();
+  EXPECT_TRUE(best.supported);
+  EXPECT_STREQ(best.name, kernels::cpu::bestVMathVariant().name);
+  EXPECT_EQ(best.exp, kernels::cpu::bestVMathVariant().exp);
+}
+
+// The variant runs the block chooseAttentionBlock names: narrow blocks for few queries (decode)
+// and short causal sequences, the widest for long ones.
+TEST(AttentionKernel, VariantRunsTheChosenBlock) {
+  for (const AttentionVariant& variant : supportedVariants()) {
+    SCOPED_TRACE(variant.name);
+    for (const bool causal : {false, true})
+      for (const Dims& d : {Dims{1, 1, 100, 8, 8, 16}, Dims{1, 1, 100, 8, 2, 16},
+                            Dims{1, 30, 30, 2, 2, 16}, Dims{1, 200, 200, 2, 1, 16},
+                            Dims{1, 600, 600, 1, 1, 16}, Dims{1, 600, 600, 1, 1, 200}}) {
+        const Problem p = makeProblem(d, causal, 600);
+        const AttentionBlock& block = kernels::cpu::chooseAttentionBlock(variant, p.args(nullptr));
+        EXPECT_LE(d.dim, block.max_dim);
+        const int64_t queries = d.q_len * (d.heads / d.kv_heads);
+        int64_t narrowest = 0, widest = 0;  // widest: of those that take d.dim
+        for (const AttentionBlock& b : variant.blocks)
+          if (b.lanes > 0) {
+            narrowest = narrowest ? narrowest : b.lanes;
+            if (b.max_dim >= d.dim) widest = b.lanes;
+          }
+        if (queries <= narrowest) {
+          EXPECT_EQ(block.lanes, narrowest);
+        }
+        if (queries >= 512) {
+          EXPECT_EQ(block.lanes, widest);
+        }
+        std::vector<float> chosen(p.outputSize()), direct(p.outputSize());
+        attentionF32(variant, p.args(chosen.data()));
+        attentionF32(block, variant.exp, p.args(direct.data()));
+        EXPECT_EQ(std::memcmp(chosen.data(), direct.data(), chosen.size() * sizeof(float)), 0);
+      }
+  }
+}
+
+TEST(AttentionKernel, EmptyTensorsAreNotTouched) {
+  AttentionArgs a;  // all pointers null
+  a.batch = 2;
+  a.q_len = 0;
+  a.kv_len = 5;
+  a.heads = a.kv_heads = 1;
+  a.dim = 4;
+  attentionF32(a);
+  a.q_len = 5;
+  a.dim = 0;
+  attentionF32(a);
+}
+
+}  // namespace
+}  // namespace llmopt::testing

@@ -13,12 +13,20 @@
 #include "ir/LLMOptOps.h.inc"
 
 #include <cstdint>
+#include <optional>
+#include <string>
 
 namespace llmopt {
 
 /// What `fake_quantize` computes for one value (the folder and the tests share it; the runtime
 /// kernel does the same arithmetic).
 float fakeQuantizeValue(float x, float scale, int64_t zeroPoint, int64_t qmin, int64_t qmax);
+
+/// Why `llmopt.attention` cannot take these query, key and value types, or nothing when it can
+/// (the verifier's shape rules, for patterns that must decide before creating the op).
+std::optional<std::string> attentionShapeError(mlir::RankedTensorType query,
+                                               mlir::RankedTensorType key,
+                                               mlir::RankedTensorType value);
 
 }  // namespace llmopt
 

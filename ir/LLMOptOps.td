@@ -397,6 +397,30 @@ def LLMOpt_QuantizedGatherOp : LLMOpt_Op<"quantized_gather",
 }
 
 //===----------------------------------------------------------------------===//
+// Fused blocks
+//===----------------------------------------------------------------------===//
+
+def LLMOpt_AttentionOp : LLMOpt_Op<"attention",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "scaled dot-product attention with the heads in place: softmax(scale·q·kᵀ) · v";
+  let description = [{
+    `query` is [B, Sq, H, D], `key` and `value` [B, Sk, Hkv, D] (H a multiple of Hkv: head h
+    reads key/value head h / (H / Hkv)); the result is [B, Sq, H, D]:
+
+        y[b, i, h] = Σ_j softmax_j(scale · q[b, i, h] · k[b, j, h']) v[b, j, h']
+
+    over j ≤ i + (Sk − Sq) when `causal`, over every j otherwise. The layout is the one the
+    Q/K/V projections produce after their head-split reshape, so the head transposes of the
+    unfused graph disappear; the CPU kernel is flash-style (no [Sq, Sk] buffer).
+  }];
+  let arguments = (ins F32Tensor:$query, F32Tensor:$key, F32Tensor:$value, F32Attr:$scale,
+                       BoolAttr:$causal);
+  let results = (outs F32Tensor:$result);
+  let assemblyFormat = "$query `,` $key `,` $value attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // ONNX quantization (already-quantized models)
 //===----------------------------------------------------------------------===//
 //

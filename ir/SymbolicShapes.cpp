@@ -209,6 +209,7 @@ class Rules {
           return out;
         })
         .Case([&](MatMulOp m) { return matmul(m.getLhs(), m.getRhs()); })
+        .Case([&](AttentionOp a) { return get(a.getQuery()); })
         .Case([&](MatMulIntegerOp m) { return matmul(m.getA(), m.getB()); })
         .Case<AddOp, SubOp, MulOp, DivOp, PowOp, MinOp, MaxOp, EqualOp, LessOp, GreaterOp,
               LessEqualOp, GreaterEqualOp, AndOp, OrOp, XorOp>(

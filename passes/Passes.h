@@ -7,6 +7,8 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 
+#include <string>
+
 namespace llmopt {
 
 #define GEN_PASS_DECL
@@ -15,9 +17,13 @@ namespace llmopt {
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
 
-/// The pipeline `llmopt compile` runs when no --config is given: MLIR textual pipeline syntax,
-/// nested under builtin.module (as `parsePassPipeline(text, modulePassManager)` takes it).
-llvm::StringRef defaultPipeline();
+/// The fusions the default pipeline runs, by the names `--disable-fusion` takes.
+llvm::ArrayRef<llvm::StringRef> fusionNames();
+
+/// The pipeline `llmopt compile` runs when no --config is given, without the fusions named in
+/// `disabledFusions` (names from fusionNames()): MLIR textual pipeline syntax, nested under
+/// builtin.module (as `parsePassPipeline(text, modulePassManager)` takes it).
+std::string defaultPipeline(llvm::ArrayRef<std::string> disabledFusions = {});
 
 /// Every pass a pipeline may name: llmopt's own plus the MLIR passes we document (canonicalize,
 /// cse). Call once per process before parsing pipelines.

@@ -48,6 +48,20 @@ def FuseActivations : Pass<"llmopt-fuse-activations", "mlir::func::FuncOp"> {
   ];
 }
 
+def FuseAttention : Pass<"llmopt-fuse-attention", "mlir::func::FuncOp"> {
+  let summary = "Fuse scaled dot-product attention (scale, causal mask, softmax) into one op";
+  let description = [{
+    Matches `matmul(softmax(mask(scale(matmul(qᵀ, kᵀ)))), vᵀ)` with the heads split by
+    transposes of [B, S, H, D] tensors, and replaces it by `llmopt.attention(q, k, v)` (heads in
+    place, flash-style kernel, no [S, S] scores). The scale is a Div or Mul by a scalar constant
+    (or absent); the mask is absent, or causal: a constant lower-triangular boolean buffer
+    sliced from its origin to [seq, seq] that keeps the scores (`where(keep, s, fill)`) or drops
+    them (`where(not keep, fill, s)`), with fill −inf or a float at most −1e30 (exporters use
+    the most negative float). Anything else is left unfused.
+  }];
+  let dependentDialects = ["llmopt::LLMOptDialect"];
+}
+
 def LowerOnnxQuant : Pass<"llmopt-lower-onnx-quant", "mlir::func::FuncOp"> {
   let summary = "Rewrite already-quantized ONNX models (ONNX Runtime's tools) into llmopt's quantized ops";
   let description = [{

@@ -481,6 +481,12 @@ FailureOr<flatbuffers::Offset<fb::Op>> PlanBuilder::lowerOp(Operation* op) {
                          .Union();
             return success();
           })
+          .Case([&](AttentionOp a) {
+            paramsType = fb::OpParams::AttentionParams;
+            params = fb::CreateAttentionParams(fbb, a.getScale().convertToFloat(), a.getCausal())
+                         .Union();
+            return success();
+          })
           .Case([&](FakeQuantizeOp f) {
             paramsType = fb::OpParams::FakeQuantParams;
             params = fb::CreateFakeQuantParams(fbb, f.getScale().convertToFloat(),

@@ -5,8 +5,23 @@
 
 namespace llmopt {
 
-llvm::StringRef defaultPipeline() {
-  return "func.func(canonicalize, llmopt-recognize-linear, llmopt-fuse-activations, canonicalize, cse)";
+llvm::ArrayRef<llvm::StringRef> fusionNames() {
+  static const llvm::StringRef names[] = {"gelu-erf", "gelu-tanh", "attention"};
+  return names;
+}
+
+std::string defaultPipeline(llvm::ArrayRef<std::string> disabledFusions) {
+  auto disabled = [&](llvm::StringRef name) {
+    return llvm::is_contained(disabledFusions, name.str());
+  };
+  std::string activations = "llmopt-fuse-activations";
+  std::string off;
+  for (llvm::StringRef name : {"gelu-erf", "gelu-tanh"})
+    if (disabled(name)) off += (off.empty() ? "" : ",") + name.str();
+  if (!off.empty()) activations += "{disable=" + off + "}";
+  std::string text = "func.func(canonicalize, llmopt-recognize-linear, " + activations + ", ";
+  if (!disabled("attention")) text += "llmopt-fuse-attention, ";
+  return text + "canonicalize, cse)";
 }
 
 void registerAllPipelinePasses() {

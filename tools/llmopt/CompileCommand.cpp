@@ -31,6 +31,7 @@ struct CompileOptions {
   int64_t calibWindows = 16;
   double smooth = -1.0;  // < 0: no SmoothQuant
   std::string report;
+  std::vector<std::string> disableFusion;
 };
 
 /// The llmopt-quantize pass the CLI's --quant options ask for, in pipeline syntax.
@@ -111,6 +112,9 @@ int runCompile(const CompileOptions& options) {
   // --quant runs llmopt-quantize after the rest, so that the report compares the quantized
   // weights with the fp32 ones they replaced (after recognition, scaling and smoothing).
   mlir::PassManager quantizePm(&context, mlir::OpPassManager::Nesting::Implicit);
+  if (!options.config.empty() && !options.disableFusion.empty())
+    return fail("--disable-fusion applies to the default pipeline; in a pipeline file, leave the "
+                "fusion pass out or set its options");
   if (!options.config.empty()) {
     PipelineError error;
     if (!loadPipelineFile(options.config, pm, error)) {
@@ -118,8 +122,15 @@ int runCompile(const CompileOptions& options) {
       llvm::errs() << error.format() << "\n";
       return 1;
     }
-  } else if (mlir::failed(mlir::parsePassPipeline(defaultPipeline(), pm))) {
-    return fail("internal: the default pipeline does not parse");
+  } else {
+    for (const std::string& name : options.disableFusion)
+      if (!llvm::is_contained(fusionNames(), name)) {
+        std::string known;
+        for (llvm::StringRef f : fusionNames()) known += (known.empty() ? "" : ", ") + f.str();
+        return fail("--disable-fusion: unknown fusion '" + name + "' (known: " + known + ")");
+      }
+    if (mlir::failed(mlir::parsePassPipeline(defaultPipeline(options.disableFusion), pm)))
+      return fail("internal: the default pipeline does not parse");
   }
   if (options.smooth >= 0.0) {
     if (options.quant.empty() || options.calib.empty())
@@ -224,6 +235,9 @@ std::function<int()> addCompileCommand(CLI::App& app) {
   cmd->add_option("--smooth", options->smooth,
                   "SmoothQuant migration strength alpha in [0, 1] (needs --quant and --calib)")
       ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--disable-fusion", options->disableFusion,
+                  "Leave one fusion of the default pipeline out (repeatable): gelu-erf, "
+                  "gelu-tanh, attention; for bisecting a numerical difference");
   cmd->add_option("--report", options->report,
                   "Write the per-layer report (precision, bytes, error) as JSON to this file");
   cmd->add_option("--threads", options->threads, "Compiler threads (default: one per core)")

@@ -1,0 +1,59 @@
+//===- FusedOps.cpp - verifiers and types of the fused-block ops ----------===//
+#include "ir/LLMOptOps.h"
+#include "ir/ShapeInference.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace llmopt;
+
+namespace {
+
+/// Two dims that may be dynamic agree unless both are static and differ.
+bool compatible(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+}  // namespace
+
+LogicalResult AttentionOp::inferReturnTypes(MLIRContext*, std::optional<Location>,
+                                            ValueRange operands, DictionaryAttr,
+                                            RegionRange, SmallVectorImpl<Type>& results) {
+  if (operands.empty()) return failure();
+  results.push_back(operands[0].getType());
+  return success();
+}
+
+std::optional<std::string> llmopt::attentionShapeError(RankedTensorType q, RankedTensorType k,
+                                                      RankedTensorType v) {
+  if (q.getRank() != 4 || k.getRank() != 4 || v.getRank() != 4)
+    return std::string("query, key and value must be [B, S, heads, D]");
+  for (int d = 0; d < 4; ++d)
+    if (!compatible(k.getDimSize(d), v.getDimSize(d)))
+      return "key " + formatShape(k.getShape()) + " and value " + formatShape(v.getShape()) +
+             " differ";
+  if (!compatible(q.getDimSize(0), k.getDimSize(0)))
+    return std::string("query and key batch sizes differ");
+  int64_t d = q.getDimSize(3);
+  if (ShapedType::isDynamic(d) || d < 1 || d > 256 || !compatible(d, k.getDimSize(3)))
+    return "head size must be static, the same for query and key, and at most 256; got " +
+           formatShape(q.getShape()) + " and " + formatShape(k.getShape());
+  int64_t heads = q.getDimSize(2), kvHeads = k.getDimSize(2);
+  if (ShapedType::isDynamic(heads) || ShapedType::isDynamic(kvHeads) || kvHeads < 1 ||
+      heads % kvHeads != 0)
+    return "query heads " + formatShape(q.getShape()) +
+           " must be a static multiple of the key/value heads " + formatShape(k.getShape());
+  return std::nullopt;
+}
+
+LogicalResult AttentionOp::verify() {
+  if (std::optional<std::string> error =
+          attentionShapeError(getQuery().getType().cast<RankedTensorType>(),
+                              getKey().getType().cast<RankedTensorType>(),
+                              getValue().getType().cast<RankedTensorType>()))
+    return emitOpError() << *error;
+  if (!std::isfinite(getScale().convertToFloat())) return emitOpError("scale must be finite");
+  return success();
+}

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Fused and unfused compiles of the same model give the same outputs.
+
+For each transformer fixture (tests/fixtures/transformers/<model>, its case<K>/inputs) and, when
+../shared is present, charlm-gpt (input_window0.npy): ``llmopt compile`` with the default
+pipeline and with every fusion disabled (``--disable-fusion NAME`` for each name the CLI lists),
+``llmopt run`` both on the same inputs, and for every output
+
+    rel = max |fused - unfused| / max(1e-30, max |unfused|)
+
+must be at most 1e-5 (fp32). Also checks which ops are left: the fused artifacts of charlm-gpt
+and of the GPT-2 fixture have ``attention_f32`` ops and no softmax, erf, tanh or pow op
+(``llmopt inspect``), and no fused artifact has more ops than its unfused twin.
+
+Prints one line per check and ``N passed, M failed``; exits 1 if any failed.
+
+Usage::
+
+    .venv/bin/python tests/e2e/fusion_equivalence.py [LLMOPT_BIN] [FIXTURES_DIR] [--model-dir DIR]
+"""
+
+import argparse
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FUSIONS = ("gelu-erf", "gelu-tanh", "attention")
+TOL = 1e-5
+# Models whose every block fuses (no standalone softmax / erf / tanh / pow left). Not yet: BERT
+# (its additive padding mask) and Llama (RoPE, grouped-query heads, decomposed RMSNorm).
+FULLY_FUSED = ("charlm-gpt", "gpt2")
+UNFUSED_KERNELS = ("softmax_f32", "erf_f32", "tanh_f32", "pow_f32")
+
+
+def safe_name(name):
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name)
+
+
+def kernel_counts(llmopt, artifact):
+    out = subprocess.run([llmopt, "inspect", artifact], capture_output=True, text=True, check=True)
+    counts, in_ops = {}, False
+    for line in out.stdout.splitlines():
+        if line.startswith("ops:"):
+            in_ops = True
+            continue
+        if in_ops:
+            m = re.match(r"^\s+([a-z0-9_]+)\s+(\d+)$", line)
+            if not m:
+                break
+            counts[m.group(1)] = int(m.group(2))
+    return counts
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("llmopt", nargs="?",
+                        default=os.path.join(REPO, "build", "tools", "llmopt", "llmopt"))
+    parser.add_argument("fixtures", nargs="?", default=os.path.join(REPO, "tests", "fixtures"))
+    parser.add_argument("--model-dir",
+                        default=os.path.join(os.path.dirname(REPO), "shared", "eval", "charlm-gpt"))
+    args = parser.parse_args()
+
+    models = []  # (label, onnx, [ {input name: npy path} ])
+    for name in ("gpt2", "bert", "llama"):
+        d = os.path.join(args.fixtures, "transformers", name)
+        cases = [{os.path.basename(p)[:-4]: p for p in glob.glob(os.path.join(c, "inputs", "*.npy"))}
+                 for c in sorted(glob.glob(os.path.join(d, "case*")))]
+        models.append((name, os.path.join(d, "model.onnx"), cases))
+    charlm = os.path.join(args.model_dir, "model.onnx")
+    if os.path.isfile(charlm):
+        models.append(("charlm-gpt", charlm,
+                       [{"input_ids": os.path.join(args.model_dir, "input_window0.npy")}]))
+
+    work = tempfile.mkdtemp(prefix="llmopt-fusion-")
+    passed = failed = 0
+
+    def check(ok, text):
+        nonlocal passed, failed
+        print(("PASS " if ok else "FAIL ") + text)
+        passed, failed = passed + ok, failed + (not ok)
+        return ok
+
+    try:
+        for label, onnx_path, cases in models:
+            artifacts = {}
+            for variant, flags in (("fused", []),
+                                   ("unfused", sum((["--disable-fusion", f] for f in FUSIONS), []))):
+                artifact = os.path.join(work, f"{label}-{variant}.llmo")
+                r = subprocess.run([args.llmopt, "compile", onnx_path, "-o", artifact, *flags],
+                                   capture_output=True, text=True)
+                if check(r.returncode == 0, f"{label}: compile {variant} {r.stderr.strip()[-200:]}"):
+                    artifacts[variant] = artifact
+            if len(artifacts) != 2:
+                continue
+            fused = kernel_counts(args.llmopt, artifacts["fused"])
+            unfused = kernel_counts(args.llmopt, artifacts["unfused"])
+            if label in FULLY_FUSED:
+                check(fused.get("attention_f32", 0) > 0,
+                      f"{label}: attention fused ({fused.get('attention_f32', 0)} attention_f32)")
+                left = {k: fused[k] for k in UNFUSED_KERNELS if fused.get(k)}
+                check(not left, f"{label}: no standalone softmax/erf/tanh/pow left {left or ''}")
+            check(sum(fused.values()) <= sum(unfused.values()),
+                  f"{label}: {sum(fused.values())} ops fused, {sum(unfused.values())} unfused")
+            for i, inputs in enumerate(cases):
+                outs = {}
+                for variant, artifact in artifacts.items():
+                    out_dir = os.path.join(work, f"{label}-{variant}-{i}")
+                    command = [args.llmopt, "run", artifact, "--output-dir", out_dir]
+                    for name, path in sorted(inputs.items()):
+                        command += ["--input", f"{name}={path}"]
+                    r = subprocess.run(command, capture_output=True, text=True)
+                    if check(r.returncode == 0, f"{label} case {i}: run {variant} "
+                             f"{r.stderr.strip()[-200:]}"):
+                        outs[variant] = out_dir
+                if len(outs) != 2:
+                    continue
+                for path in sorted(glob.glob(os.path.join(outs["unfused"], "*.npy"))):
+                    name = os.path.basename(path)
+                    a = np.load(os.path.join(outs["fused"], name)).astype(np.float64)
+                    b = np.load(path).astype(np.float64)
+                    rel = float(np.abs(a - b).max() / max(1e-30, float(np.abs(b).max())))
+                    check(a.shape == b.shape and rel <= TOL,
+                          f"{label} case {i} {name[:-4]}: max |fused - unfused| / max|unfused| "
+                          f"{rel:.2e} <= {TOL:g}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -57,3 +57,30 @@ LogicalResult AttentionOp::verify() {
   if (!std::isfinite(getScale().convertToFloat())) return emitOpError("scale must be finite");
   return success();
 }
+
+LogicalResult RmsNormOp::inferReturnTypes(MLIRContext*, std::optional<Location>,
+                                          ValueRange operands, DictionaryAttr, RegionRange,
+                                          SmallVectorImpl<Type>& results) {
+  if (operands.empty()) return failure();
+  results.push_back(operands[0].getType());
+  return success();
+}
+
+LogicalResult RmsNormOp::verify() {
+  auto input = getInput().getType().cast<RankedTensorType>();
+  auto scale = getScale().getType().cast<RankedTensorType>();
+  int64_t axis = static_cast<int64_t>(getAxis());
+  if (axis < 0 || axis >= input.getRank())
+    return emitOpError() << "axis " << axis << " is outside the input's rank " << input.getRank();
+  if (scale.getRank() != input.getRank() - axis)
+    return emitOpError() << "scale " << formatShape(scale.getShape())
+                         << " must have the shape of the input's dims from axis " << axis;
+  for (int64_t d = 0; d < scale.getRank(); ++d)
+    if (!compatible(scale.getDimSize(d), input.getDimSize(axis + d)))
+      return emitOpError() << "scale " << formatShape(scale.getShape()) << " does not match "
+                           << formatShape(input.getShape()) << " from axis " << axis;
+  float epsilon = getEpsilon().convertToFloat();
+  if (!(epsilon >= 0.0f) || !std::isfinite(epsilon))
+    return emitOpError() << "epsilon must be finite and non-negative, got " << epsilon;
+  return success();
+}

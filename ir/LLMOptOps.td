@@ -420,6 +420,18 @@ def LLMOpt_AttentionOp : LLMOpt_Op<"attention",
   let hasVerifier = 1;
 }
 
+def LLMOpt_RmsNormOp : LLMOpt_Op<"rms_norm",
+    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "x / sqrt(mean(x²) + epsilon) · scale over the dims [axis, rank) (RMSNorm)";
+  let description = [{
+    `scale` has the shape of x's normalised dims (Llama's RMSNorm weight).
+  }];
+  let arguments = (ins F32Tensor:$input, F32Tensor:$scale, I64Attr:$axis, F32Attr:$epsilon);
+  let results = (outs F32Tensor:$result);
+  let assemblyFormat = "$input `,` $scale attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // ONNX quantization (already-quantized models)
 //===----------------------------------------------------------------------===//

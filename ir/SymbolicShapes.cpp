@@ -219,7 +219,7 @@ class Rules {
         })
         .Case<ReluOp, TanhOp, SigmoidOp, GeluOp, SoftmaxOp, NegOp, AbsOp, ExpOp, LogOp, SqrtOp,
               ReciprocalOp, ErfOp, CosOp, SinOp, NotOp, ClipOp, CastOp, TriluOp, LayerNormOp,
-              FakeQuantizeOp, QuantizeLinearOp, DequantizeLinearOp>(
+              FakeQuantizeOp, QuantizeLinearOp, DequantizeLinearOp, RmsNormOp>(
             [&](Operation* u) { return get(u->getOperand(0)); })
         .Case<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp>(
             [&](Operation* r) { return reduce(r); })

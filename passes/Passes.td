@@ -62,6 +62,20 @@ def FuseAttention : Pass<"llmopt-fuse-attention", "mlir::func::FuncOp"> {
   let dependentDialects = ["llmopt::LLMOptDialect"];
 }
 
+def FuseNorms : Pass<"llmopt-fuse-norms", "mlir::func::FuncOp"> {
+  let summary = "Fuse RMSNorm written out as arithmetic into llmopt.rms_norm";
+  let description = [{
+    `x · (1 / sqrt(reduce_mean(x², last axis, keepdims) + eps))` (x² as `pow(x, 2)` or
+    `x · x`; the reciprocal as `div(1, ·)` or `reciprocal`), optionally times a constant weight
+    vector, becomes `rms_norm(x, weight)` (a weight of ones when there is none): one pass over
+    the row instead of six ops. `disable` names fusions to leave alone (`rms-norm`).
+  }];
+  let dependentDialects = ["llmopt::LLMOptDialect"];
+  let options = [
+    ListOption<"disable", "disable", "std::string", "Fusions to skip: rms-norm">,
+  ];
+}
+
 def LowerOnnxQuant : Pass<"llmopt-lower-onnx-quant", "mlir::func::FuncOp"> {
   let summary = "Rewrite already-quantized ONNX models (ONNX Runtime's tools) into llmopt's quantized ops";
   let description = [{
@@ -128,8 +142,9 @@ def Quantize : Pass<"llmopt-quantize", "mlir::func::FuncOp"> {
 def Smooth : Pass<"llmopt-smooth", "mlir::ModuleOp"> {
   let summary = "SmoothQuant: move activation outliers into the weights before int8 quantization";
   let description = [{
-    For each normalisation whose output feeds only linear layers (a `layer_norm`, or a `mul` by
-    a constant vector such as RMSNorm's weight), divides input channel j by
+    For each normalisation whose output feeds only linear layers (a `layer_norm`, an
+    `rms_norm`, or a `mul` by a constant vector such as an unfused RMSNorm's weight), divides
+    input channel j by
 
         s_j = max|x_j|^alpha / max|W_:,j|^(1 - alpha)
 

@@ -481,6 +481,13 @@ FailureOr<flatbuffers::Offset<fb::Op>> PlanBuilder::lowerOp(Operation* op) {
                          .Union();
             return success();
           })
+          .Case([&](RmsNormOp norm) {
+            paramsType = fb::OpParams::RMSNormParams;
+            params = fb::CreateRMSNormParams(fbb, static_cast<int32_t>(norm.getAxis()),
+                                             norm.getEpsilon().convertToFloat())
+                         .Union();
+            return success();
+          })
           .Case([&](AttentionOp a) {
             paramsType = fb::OpParams::AttentionParams;
             params = fb::CreateAttentionParams(fbb, a.getScale().convertToFloat(), a.getCausal())

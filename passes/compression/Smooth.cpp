@@ -61,7 +61,7 @@ struct SmoothPass : public llmopt::impl::SmoothBase<SmoothPass> {
 
     SmallVector<Operation*> norms;
     module.walk([&](Operation* op) {
-      if (isa<LayerNormOp, MulOp>(op)) norms.push_back(op);
+      if (isa<LayerNormOp, RmsNormOp, MulOp>(op)) norms.push_back(op);
     });
     for (Operation* norm : norms) smooth(norm, stats, factors);
 
@@ -84,6 +84,8 @@ struct SmoothPass : public llmopt::impl::SmoothBase<SmoothPass> {
     if (auto layerNorm = dyn_cast<LayerNormOp>(norm)) {
       scaleOperand = layerNorm.getScale();
       biasOperand = layerNorm.getBias();
+    } else if (auto rmsNorm = dyn_cast<RmsNormOp>(norm)) {
+      scaleOperand = rmsNorm.getScale();
     } else {
       auto mul = cast<MulOp>(norm);
       scaleOperand = readVector(mul.getRhs(), k) ? mul.getRhs() : mul.getLhs();

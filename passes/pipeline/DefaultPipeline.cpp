@@ -6,7 +6,7 @@
 namespace llmopt {
 
 llvm::ArrayRef<llvm::StringRef> fusionNames() {
-  static const llvm::StringRef names[] = {"gelu-erf", "gelu-tanh", "attention"};
+  static const llvm::StringRef names[] = {"gelu-erf", "gelu-tanh", "attention", "rms-norm"};
   return names;
 }
 
@@ -21,6 +21,7 @@ std::string defaultPipeline(llvm::ArrayRef<std::string> disabledFusions) {
   if (!off.empty()) activations += "{disable=" + off + "}";
   std::string text = "func.func(canonicalize, llmopt-recognize-linear, " + activations + ", ";
   if (!disabled("attention")) text += "llmopt-fuse-attention, ";
+  if (!disabled("rms-norm")) text += "llmopt-fuse-norms, ";
   return text + "canonicalize, cse)";
 }
 

@@ -265,6 +265,12 @@ Status executeOp(const OpDesc& op, const ExecContext& c) {
                 o.out<float>(), c.scratch, c.parallel);
       break;
     case OpKernel::LayerNormF32: runLayerNorm(op, c); break;
+    case OpKernel::RmsNormF32: {
+      const Shape& xs = o.inShape(0);
+      rmsNormF32(o.in<float>(0), o.in<float>(1), dimProduct(xs, 0, op.axis),
+                 dimProduct(xs, op.axis, xs.rank), op.epsilon, o.out<float>(), c.parallel);
+      break;
+    }
     case OpKernel::Transpose:
       transpose(o.in(0), o.inShape(0), op.perm, o.outElemSize(), o.out());
       break;

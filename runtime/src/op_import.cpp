@@ -110,6 +110,10 @@ class OpImporter {
         const auto* p = op_in.params_as_LayerNormParams();
         return p ? importLayerNorm(*p) : missing("LayerNormParams");
       }
+      case P::RMSNormParams: {
+        const auto* p = op_in.params_as_RMSNormParams();
+        return p ? importRmsNorm(*p) : missing("RMSNormParams");
+      }
       case P::QuantLinearParams: {
         const auto* p = op_in.params_as_QuantLinearParams();
         return p ? importQuantLinear(*p) : missing("QuantLinearParams");
@@ -408,12 +412,22 @@ class OpImporter {
   Status importLayerNorm(const plan::LayerNormParams& p) {
     op_.kernel = OpKernel::LayerNormF32;
     op_.has_bias = p.has_bias();
-    op_.epsilon = p.epsilon();
+    return importNorm(p.axis(), p.epsilon());
+  }
+
+  Status importRmsNorm(const plan::RMSNormParams& p) {
+    op_.kernel = OpKernel::RmsNormF32;
+    return importNorm(p.axis(), p.epsilon());
+  }
+
+  // layer_norm and rms_norm: [x, scale] or [x, scale, bias] (has_bias), all F32.
+  Status importNorm(int32_t axis, float epsilon) {
+    op_.epsilon = epsilon;
     LLMOPT_TRY(expectInputs(op_.has_bias ? 3 : 2));
     LLMOPT_TRY(expectAll(LLMOPT_DTYPE_F32));
     const int rank = in(0).rank;
-    LLMOPT_TRY(expectAxis(p.axis(), rank));
-    op_.axis = p.axis();
+    LLMOPT_TRY(expectAxis(axis, rank));
+    op_.axis = axis;
     if (!(op_.epsilon >= 0.0f))
       return LLMOPT_INVALID("op '%s' (%s): epsilon %g is negative or NaN", op_.name, kernel(),
                             static_cast<double>(op_.epsilon));

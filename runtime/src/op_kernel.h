@@ -77,6 +77,7 @@ namespace llmopt::rt {
   X(ReduceMaxF32, "reduce_max_f32")                     \
   X(ReduceMinF32, "reduce_min_f32")                     \
   X(LayerNormF32, "layer_norm_f32")                     \
+  X(RmsNormF32, "rms_norm_f32")                         \
   /* any dtype */                                       \
   X(Transpose, "transpose")                             \
   X(Copy, "copy")                                       \

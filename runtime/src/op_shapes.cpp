@@ -39,7 +39,8 @@ class ShapeChecker {
       case OpKernel::ReduceMaxF32:
       case OpKernel::ReduceMinF32:
         return expectOutput(kernels::cpu::reducedShape(x(0), op_.reduce_axes, op_.keepdims));
-      case OpKernel::LayerNormF32: return layerNorm();
+      case OpKernel::LayerNormF32:
+      case OpKernel::RmsNormF32: return layerNorm();
       case OpKernel::Gather: return gather();
       case OpKernel::Concat: return concat();
       case OpKernel::Slice: return slice();

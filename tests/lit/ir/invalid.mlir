@@ -305,3 +305,27 @@ func.func @quantized_gather_int8_weight(%t: tensor<4x2xi8>, %i: tensor<3xi64>, %
   %y = llmopt.quantized_gather %t, %i scale %s {mode = "int8-weight", group_size = 0 : i64} : (tensor<4x2xi8>, tensor<3xi64>, tensor<4xf32>) -> tensor<3x2xf32>
   return %y : tensor<3x2xf32>
 }
+
+// -----
+
+func.func @rms_norm_scale(%x: tensor<?x64xf32>, %g: tensor<32xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{'llmopt.rms_norm' op scale [32] does not match [?, 64] from axis 1}}
+  %0 = llmopt.rms_norm %x, %g {axis = 1 : i64, epsilon = 1.0e-5 : f32} : (tensor<?x64xf32>, tensor<32xf32>) -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @rms_norm_epsilon(%x: tensor<?x64xf32>, %g: tensor<64xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{'llmopt.rms_norm' op epsilon must be finite and non-negative, got -1.000000e+00}}
+  %0 = llmopt.rms_norm %x, %g {axis = 1 : i64, epsilon = -1.0 : f32} : (tensor<?x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @attention_heads(%q: tensor<1x4x3x8xf32>, %k: tensor<1x4x2x8xf32>) -> tensor<1x4x3x8xf32> {
+  // expected-error @+1 {{'llmopt.attention' op query heads [1, 4, 3, 8] must be a static multiple of the key/value heads [1, 4, 2, 8]}}
+  %0 = llmopt.attention %q, %k, %k {causal = true, scale = 0.5 : f32} : (tensor<1x4x3x8xf32>, tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>) -> tensor<1x4x3x8xf32>
+  return %0 : tensor<1x4x3x8xf32>
+}

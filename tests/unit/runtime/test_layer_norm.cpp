@@ -9,6 +9,7 @@ namespace llmopt::testing {
 namespace {
 
 using kernels::cpu::layerNormF32;
+using kernels::cpu::rmsNormF32;
 
 std::vector<float> naiveLayerNorm(const std::vector<float>& x, const std::vector<float>& scale,
                                   const std::vector<float>* bias, int64_t rows, int64_t cols,
@@ -55,6 +56,40 @@ TEST(LayerNormKernel, LargeOffsetStaysAccurate) {
   std::vector<float> scale(cols, 1.0f), y(cols);
   layerNormF32(x.data(), scale.data(), nullptr, 1, cols, 1e-5f, y.data());
   EXPECT_TRUE(allClose(y, naiveLayerNorm(x, scale, nullptr, 1, cols, 1e-5), 1e-4f));
+}
+
+// RMS normalisation against double arithmetic: y = scale * x / sqrt(mean(x^2) + eps).
+TEST(RmsNormKernel, MatchesDoubleReferenceSerialAndThreaded) {
+  ThreadPoolForTests pool(3);
+  const std::pair<int64_t, int64_t> shapes[] = {{1, 1}, {3, 7}, {5, 64}, {300, 257}};
+  uint32_t seed = 11;
+  for (const auto& [rows, cols] : shapes) {
+    SCOPED_TRACE(::testing::Message() << rows << "x" << cols);
+    auto x = randomFloats(rows * cols, seed++, -3.0f, 5.0f);
+    auto scale = randomFloats(cols, seed++, 0.5f, 1.5f);
+    std::vector<float> expected(x.size()), serial(x.size()), threaded(x.size());
+    for (int64_t r = 0; r < rows; ++r) {
+      double squares = 0;
+      for (int64_t c = 0; c < cols; ++c) squares += double(x[r * cols + c]) * x[r * cols + c];
+      const double inv = 1.0 / std::sqrt(squares / double(cols) + 1e-6);
+      for (int64_t c = 0; c < cols; ++c)
+        expected[r * cols + c] = static_cast<float>(scale[c] * (x[r * cols + c] * inv));
+    }
+    rmsNormF32(x.data(), scale.data(), rows, cols, 1e-6f, serial.data());
+    rmsNormF32(x.data(), scale.data(), rows, cols, 1e-6f, threaded.data(), &pool);
+    EXPECT_TRUE(allClose(serial, expected, 2e-6f));
+    EXPECT_EQ(serial, threaded);
+  }
+}
+
+// A row of zeros gives zeros (epsilon keeps the root finite); in place works.
+TEST(RmsNormKernel, ZeroRowAndInPlace) {
+  std::vector<float> x = {0, 0, 0, 3, 4, 0}, scale = {1, 1, 1};
+  rmsNormF32(x.data(), scale.data(), 2, 3, 1e-5f, x.data());
+  EXPECT_EQ(x[0], 0.0f);
+  EXPECT_EQ(x[2], 0.0f);
+  // Row 2: mean of squares 25/3, so 3 -> 3 / sqrt(25/3 + 1e-5).
+  EXPECT_NEAR(x[3], 3.0 / std::sqrt(25.0 / 3 + 1e-5), 1e-6);
 }
 
 }  // namespace

@@ -39,7 +39,23 @@ void normaliseRow(const float* x, const float* scale, const float* bias, int64_t
   }
 }
 
+void rmsNormaliseRow(const float* x, const float* scale, int64_t n, float epsilon, float* y) {
+  const double squares = sumOf(n, [&](int64_t i) { return double(x[i]) * double(x[i]); });
+  const float mean = static_cast<float>(squares / static_cast<double>(n));
+  const float inv = 1.0f / std::sqrt(mean + epsilon);
+  for (int64_t i = 0; i < n; ++i) y[i] = scale[i] * (x[i] * inv);
+}
+
 }  // namespace
+
+void rmsNormF32(const float* x, const float* scale, int64_t rows, int64_t cols, float epsilon,
+                float* y, Parallel* parallel) {
+  if (rows <= 0 || cols <= 0) return;
+  parallelRanges(parallel, rows, cols, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r)
+      rmsNormaliseRow(x + r * cols, scale, cols, epsilon, y + r * cols);
+  });
+}
 
 void layerNormF32(const float* x, const float* scale, const float* bias, int64_t rows,
                   int64_t cols, float epsilon, float* y, Parallel* parallel) {

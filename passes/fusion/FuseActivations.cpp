@@ -13,6 +13,7 @@
 #include "ir/ConstantFolding.h"
 #include "ir/LLMOptOps.h"
 #include "passes/Passes.h"
+#include "passes/fusion/FusionMatchers.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -31,11 +32,8 @@ namespace {
 
 /// `value` is a one-element f32 constant within 1e-6 relative of `expected`.
 bool isScalar(Value value, double expected) {
-  auto constant = value.getDefiningOp<ConstantOp>();
-  if (!constant) return false;
-  std::optional<std::vector<float>> values = getFloatValues(constant.getValue());
-  if (!values || values->size() != 1) return false;
-  return std::fabs((*values)[0] - expected) <= 1e-6 * std::fabs(expected);
+  std::optional<float> v = scalarConstant(value);
+  return v && std::fabs(*v - expected) <= 1e-6 * std::fabs(expected);
 }
 
 /// The operand of the commutative op `op` that is not `known`, when the other one is.

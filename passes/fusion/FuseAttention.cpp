@@ -16,6 +16,7 @@
 #include "ir/ConstantFolding.h"
 #include "ir/LLMOptOps.h"
 #include "passes/Passes.h"
+#include "passes/fusion/FusionMatchers.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -33,15 +34,6 @@ using namespace llmopt;
 namespace {
 
 RankedTensorType rankedType(Value value) { return value.getType().cast<RankedTensorType>(); }
-
-/// The one-element f32 constant `value` holds, if it is one.
-std::optional<float> scalarConstant(Value value) {
-  auto constant = value.getDefiningOp<ConstantOp>();
-  if (!constant) return std::nullopt;
-  std::optional<std::vector<float>> values = getFloatValues(constant.getValue());
-  if (!values || values->size() != 1) return std::nullopt;
-  return (*values)[0];
-}
 
 /// The input of `transpose(input, perm)` when `value` is one, else null.
 Value transposedFrom(Value value, ArrayRef<int64_t> perm) {

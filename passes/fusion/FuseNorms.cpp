@@ -11,6 +11,7 @@
 #include "ir/ConstantFolding.h"
 #include "ir/LLMOptOps.h"
 #include "passes/Passes.h"
+#include "passes/fusion/FusionMatchers.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -28,14 +29,6 @@ using namespace llmopt;
 namespace {
 
 RankedTensorType rankedType(Value value) { return value.getType().cast<RankedTensorType>(); }
-
-std::optional<float> scalarConstant(Value value) {
-  auto constant = value.getDefiningOp<ConstantOp>();
-  if (!constant) return std::nullopt;
-  std::optional<std::vector<float>> values = getFloatValues(constant.getValue());
-  if (!values || values->size() != 1) return std::nullopt;
-  return (*values)[0];
-}
 
 /// x² as pow(x, 2) or x · x.
 bool isSquareOf(Value v, Value x) {

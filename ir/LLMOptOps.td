@@ -141,6 +141,7 @@ class LLMOpt_UnaryOp<string mnemonic, string what, Type tensor = LLMOpt_FloatTen
 def LLMOpt_ReluOp : LLMOpt_UnaryOp<"relu", "max(x, 0)"> { let hasFolder = 1; }
 def LLMOpt_TanhOp : LLMOpt_UnaryOp<"tanh", "hyperbolic tangent">;
 def LLMOpt_SigmoidOp : LLMOpt_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
+def LLMOpt_SiluOp : LLMOpt_UnaryOp<"silu", "x · sigmoid(x) (SiLU, swish)">;
 def LLMOpt_NegOp : LLMOpt_UnaryOp<"neg", "-x", LLMOpt_NumericTensor>;
 def LLMOpt_AbsOp : LLMOpt_UnaryOp<"abs", "|x|", LLMOpt_NumericTensor>;
 def LLMOpt_ExpOp : LLMOpt_UnaryOp<"exp", "e^x">;

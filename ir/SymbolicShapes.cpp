@@ -217,7 +217,7 @@ class Rules {
         .Case([&](WhereOp w) {
           return broadcast(broadcast(get(w.getCondition()), get(w.getLhs())), get(w.getRhs()));
         })
-        .Case<ReluOp, TanhOp, SigmoidOp, GeluOp, SoftmaxOp, NegOp, AbsOp, ExpOp, LogOp, SqrtOp,
+        .Case<ReluOp, TanhOp, SigmoidOp, SiluOp, GeluOp, SoftmaxOp, NegOp, AbsOp, ExpOp, LogOp, SqrtOp,
               ReciprocalOp, ErfOp, CosOp, SinOp, NotOp, ClipOp, CastOp, TriluOp, LayerNormOp,
               FakeQuantizeOp, QuantizeLinearOp, DequantizeLinearOp, RmsNormOp>(
             [&](Operation* u) { return get(u->getOperand(0)); })

@@ -29,7 +29,7 @@ def RecognizeLinear : Pass<"llmopt-recognize-linear", "mlir::func::FuncOp"> {
 }
 
 def FuseActivations : Pass<"llmopt-fuse-activations", "mlir::func::FuncOp"> {
-  let summary = "Fuse decomposed activations (GELU, erf and tanh forms) into one op";
+  let summary = "Fuse decomposed activations (GELU in erf and tanh forms, SiLU) into one op";
   let description = [{
     Exporters write GELU as the arithmetic of its formula; each form becomes one `llmopt.gelu`:
 
@@ -38,13 +38,15 @@ def FuseActivations : Pass<"llmopt-fuse-activations", "mlir::func::FuncOp"> {
       `x · x · x`) → `gelu {approximate = "tanh"}`
 
     Operands of the products and sums match in any order, the outer product in either
-    association; constants within 1e-6 relative. `disable` names fusions to leave alone (for
-    bisecting a numerical difference).
+    association; constants within 1e-6 relative.
+    - `silu`: `x · sigmoid(x)` → `silu` (Llama's SwiGLU gate).
+
+    `disable` names fusions to leave alone (for bisecting a numerical difference).
   }];
   let dependentDialects = ["llmopt::LLMOptDialect"];
   let options = [
     ListOption<"disable", "disable", "std::string",
-               "Fusions to skip: gelu-erf, gelu-tanh">,
+               "Fusions to skip: gelu-erf, gelu-tanh, silu">,
   ];
 }
 

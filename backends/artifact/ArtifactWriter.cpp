@@ -108,6 +108,7 @@ fb::UnaryKind unaryKind(Operation* op) {
       .Case([](ReluOp) { return fb::UnaryKind::Relu; })
       .Case([](TanhOp) { return fb::UnaryKind::Tanh; })
       .Case([](SigmoidOp) { return fb::UnaryKind::Sigmoid; })
+      .Case([](SiluOp) { return fb::UnaryKind::Silu; })
       .Case([](GeluOp gelu) {
         return gelu.getApproximate() == "tanh" ? fb::UnaryKind::GeluTanh : fb::UnaryKind::Gelu;
       })
@@ -468,7 +469,7 @@ FailureOr<flatbuffers::Offset<fb::Op>> PlanBuilder::lowerOp(Operation* op) {
             params = fb::CreateBinaryParams(fbb, binaryKind(binary)).Union();
             return success();
           })
-          .Case<ReluOp, TanhOp, SigmoidOp, GeluOp, NegOp, AbsOp, ExpOp, LogOp, SqrtOp,
+          .Case<ReluOp, TanhOp, SigmoidOp, SiluOp, GeluOp, NegOp, AbsOp, ExpOp, LogOp, SqrtOp,
                 ReciprocalOp, ErfOp, CosOp, SinOp, NotOp>([&](Operation* unary) {
             paramsType = fb::OpParams::UnaryParams;
             params = fb::CreateUnaryParams(fbb, unaryKind(unary)).Union();

@@ -1,4 +1,4 @@
-//===- FuseActivations.cpp - decomposed GELU → llmopt.gelu ---------------===//
+//===- FuseActivations.cpp - decomposed GELU and SiLU → one op -------------===//
 //
 // Exporters write GELU as the arithmetic of its formula. Each form becomes one llmopt.gelu, one
 // pass over the tensor instead of five to eight:
@@ -7,7 +7,7 @@
 //   gelu-tanh  0.5 · x · (1 + tanh(√(2/π) · (x + 0.044715 · x³)))   (x³ as pow(x, 3))
 //
 // The products and sums match in any operand order and either association of the outer
-// product; constants match within 1e-6 relative.
+// product; constants match within 1e-6 relative. silu: x · sigmoid(x) → llmopt.silu.
 //
 //===----------------------------------------------------------------------===//
 #include "ir/ConstantFolding.h"
@@ -121,19 +121,36 @@ struct FuseGelu : public OpRewritePattern<MulOp> {
   bool erfForm, tanhForm;
 };
 
+/// x · sigmoid(x) (either order) -> silu(x).
+struct FuseSilu : public OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(MulOp mul, PatternRewriter& rewriter) const override {
+    for (auto [x, s] : {std::pair{mul.getLhs(), mul.getRhs()},
+                        std::pair{mul.getRhs(), mul.getLhs()}}) {
+      auto sigmoid = s.getDefiningOp<SigmoidOp>();
+      if (!sigmoid || sigmoid.getInput() != x || x.getType() != mul.getType()) continue;
+      rewriter.replaceOpWithNewOp<SiluOp>(mul, mul.getType(), x);
+      return success();
+    }
+    return rewriter.notifyMatchFailure(mul, "not x · sigmoid(x)");
+  }
+};
+
 struct FuseActivationsPass : public llmopt::impl::FuseActivationsBase<FuseActivationsPass> {
   using FuseActivationsBase::FuseActivationsBase;
 
   void runOnOperation() override {
     for (const std::string& name : disable)
-      if (name != "gelu-erf" && name != "gelu-tanh") {
+      if (name != "gelu-erf" && name != "gelu-tanh" && name != "silu") {
         getOperation().emitError() << "llmopt-fuse-activations: unknown fusion '" << name
-                                   << "' in disable (expected gelu-erf or gelu-tanh)";
+                                   << "' in disable (expected gelu-erf, gelu-tanh or silu)";
         return signalPassFailure();
       }
     auto disabled = [&](StringRef name) { return llvm::is_contained(disable, name.str()); };
     RewritePatternSet patterns(&getContext());
     patterns.add<FuseGelu>(&getContext(), !disabled("gelu-erf"), !disabled("gelu-tanh"));
+    if (!disabled("silu")) patterns.add<FuseSilu>(&getContext());
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

@@ -6,7 +6,7 @@
 namespace llmopt {
 
 llvm::ArrayRef<llvm::StringRef> fusionNames() {
-  static const llvm::StringRef names[] = {"gelu-erf", "gelu-tanh", "attention", "rms-norm"};
+  static const llvm::StringRef names[] = {"gelu-erf", "gelu-tanh", "silu", "attention", "rms-norm"};
   return names;
 }
 
@@ -16,7 +16,7 @@ std::string defaultPipeline(llvm::ArrayRef<std::string> disabledFusions) {
   };
   std::string activations = "llmopt-fuse-activations";
   std::string off;
-  for (llvm::StringRef name : {"gelu-erf", "gelu-tanh"})
+  for (llvm::StringRef name : {"gelu-erf", "gelu-tanh", "silu"})
     if (disabled(name)) off += (off.empty() ? "" : ",") + name.str();
   if (!off.empty()) activations += "{disable=" + off + "}";
   std::string text = "func.func(canonicalize, llmopt-recognize-linear, " + activations + ", ";

@@ -242,7 +242,7 @@ Status executeOp(const OpDesc& op, const ExecContext& c) {
     case OpKernel::ExpF32: case OpKernel::LogF32: case OpKernel::SqrtF32:
     case OpKernel::ReciprocalF32: case OpKernel::ErfF32: case OpKernel::CosF32:
     case OpKernel::SinF32: case OpKernel::AbsF32: case OpKernel::NegI64:
-    case OpKernel::AbsI64: case OpKernel::NotBool:
+    case OpKernel::AbsI64: case OpKernel::NotBool: case OpKernel::SiluF32:
       runUnary(op, c);
       break;
     case OpKernel::ClipF32:

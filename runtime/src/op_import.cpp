@@ -46,7 +46,7 @@ constexpr OpKernel kUnaryF32[] = {
     OpKernel::ReluF32, OpKernel::GeluF32,       OpKernel::GeluTanhF32, OpKernel::TanhF32,
     OpKernel::SigmoidF32, OpKernel::NegF32,     OpKernel::ExpF32,      OpKernel::LogF32,
     OpKernel::SqrtF32, OpKernel::ReciprocalF32, OpKernel::ErfF32,      OpKernel::CosF32,
-    OpKernel::SinF32,  OpKernel::AbsF32,        OpKernel::NotBool};
+    OpKernel::SinF32,  OpKernel::AbsF32,        OpKernel::NotBool,     OpKernel::SiluF32};
 static_assert(sizeof kBinaryF32 / sizeof *kBinaryF32 == size_t(plan::BinaryKind::MAX) + 1 &&
                   sizeof kBinaryI64 / sizeof *kBinaryI64 == size_t(plan::BinaryKind::MAX) + 1 &&
                   sizeof kUnaryF32 / sizeof *kUnaryF32 == size_t(plan::UnaryKind::MAX) + 1,

@@ -68,6 +68,7 @@ namespace llmopt::rt {
   X(NegI64, "neg_i64")                                  \
   X(AbsI64, "abs_i64")                                  \
   X(NotBool, "not_bool")                                \
+  X(SiluF32, "silu_f32")                                \
   X(ClipF32, "clip_f32")                                \
   X(FakeQuantF32, "fake_quant_f32")                     \
   X(SoftmaxF32, "softmax_f32")                          \

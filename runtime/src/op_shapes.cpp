@@ -70,7 +70,7 @@ class ShapeChecker {
       case OpKernel::ExpF32: case OpKernel::LogF32: case OpKernel::SqrtF32:
       case OpKernel::ReciprocalF32: case OpKernel::ErfF32: case OpKernel::CosF32:
       case OpKernel::SinF32: case OpKernel::AbsF32: case OpKernel::NegI64:
-      case OpKernel::AbsI64: case OpKernel::NotBool:
+      case OpKernel::AbsI64: case OpKernel::NotBool: case OpKernel::SiluF32:
         return expectOutput(x(0));
     }
     return fail(LLMOPT_ERROR_UNSUPPORTED, "op '%s': no shape rule for kernel %s", op_.name,

@@ -31,7 +31,7 @@ import tempfile
 import numpy as np
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FUSIONS = ("gelu-erf", "gelu-tanh", "attention", "rms-norm")
+FUSIONS = ("gelu-erf", "gelu-tanh", "silu", "attention", "rms-norm")
 TOL = 1e-5
 # Models whose every block fuses (no standalone softmax / erf / tanh / pow left). Not yet: BERT
 # (its additive padding mask) and Llama (RoPE, grouped-query heads, decomposed RMSNorm).

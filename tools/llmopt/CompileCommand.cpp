@@ -237,7 +237,7 @@ std::function<int()> addCompileCommand(CLI::App& app) {
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--disable-fusion", options->disableFusion,
                   "Leave one fusion of the default pipeline out (repeatable): gelu-erf, "
-                  "gelu-tanh, attention, rms-norm; for bisecting a numerical difference");
+                  "gelu-tanh, silu, attention, rms-norm; for bisecting a numerical difference");
   cmd->add_option("--report", options->report,
                   "Write the per-layer report (precision, bytes, error) as JSON to this file");
   cmd->add_option("--threads", options->threads, "Compiler threads (default: one per core)")

@@ -31,6 +31,7 @@ double reference(UnaryOp op, double x) {
     case UnaryOp::Sin: return std::sin(x);
     case UnaryOp::Abs: return std::fabs(x);
     case UnaryOp::Not: break;
+    case UnaryOp::Silu: return x / (1 + std::exp(-x));
   }
   return 0;
 }
@@ -39,7 +40,7 @@ TEST(UnaryKernel, MatchesFormulas) {
   for (UnaryOp op : {UnaryOp::Relu, UnaryOp::Gelu, UnaryOp::GeluTanh, UnaryOp::Tanh,
                      UnaryOp::Sigmoid, UnaryOp::Neg, UnaryOp::Exp, UnaryOp::Log, UnaryOp::Sqrt,
                      UnaryOp::Reciprocal, UnaryOp::Erf, UnaryOp::Cos, UnaryOp::Sin,
-                     UnaryOp::Abs}) {
+                     UnaryOp::Abs, UnaryOp::Silu}) {
     SCOPED_TRACE(static_cast<int>(op));
     for (size_t n : {0, 1, 7, 64, 1001}) {
       auto x = randomFloats(n, 7 + n, -6.0f, 6.0f);

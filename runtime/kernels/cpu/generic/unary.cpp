@@ -41,6 +41,21 @@ void applyArray(VMathFn fn, const float* x, float* y, int64_t n, Parallel* paral
                  [&](int64_t begin, int64_t end) { fn(x + begin, y + begin, end - begin); });
 }
 
+// x * sigmoid(x), the sigmoid of each block computed into a buffer first: y may alias x, and the
+// products are those of the unfused sigmoid and mul ops, bit for bit.
+void applySilu(const float* x, float* y, int64_t n, Parallel* parallel) {
+  const VMathFn sigmoid = bestVMathVariant().sigmoid;
+  parallelRanges(parallel, n, 1, [&](int64_t begin, int64_t end) {
+    constexpr int64_t kBlock = 256;
+    float s[kBlock];
+    for (int64_t i = begin; i < end; i += kBlock) {
+      const int64_t len = end - i < kBlock ? end - i : kBlock;
+      sigmoid(x + i, s, len);
+      for (int64_t j = 0; j < len; ++j) y[i + j] = x[i + j] * s[j];
+    }
+  });
+}
+
 }  // namespace
 
 void unaryF32(UnaryOp op, const float* x, float* y, int64_t n, Parallel* p) {
@@ -60,6 +75,7 @@ void unaryF32(UnaryOp op, const float* x, float* y, int64_t n, Parallel* p) {
     case UnaryOp::Sin: return apply<SinFn>(x, y, n, p);
     case UnaryOp::Abs: return apply<AbsFn>(x, y, n, p);
     case UnaryOp::Not: return;
+    case UnaryOp::Silu: return applySilu(x, y, n, p);
   }
 }
 

@@ -24,6 +24,7 @@ enum class UnaryOp {
   Sin,
   Abs,
   Not,  // bool only
+  Silu,  // x * sigmoid(x)
 };
 
 // y[i] = op(x[i]) for n elements; y may alias x. Not is not an f32 op (does nothing).

@@ -2,7 +2,7 @@
 // RUN: llmopt-opt %s -split-input-file --llmopt-fuse-activations=disable=gelu-erf | FileCheck %s --check-prefix=NOERF
 // RUN: not llmopt-opt %s -split-input-file --llmopt-fuse-activations=disable=gelu 2>&1 | FileCheck %s --check-prefix=BADNAME
 
-// BADNAME: llmopt-fuse-activations: unknown fusion 'gelu' in disable (expected gelu-erf or gelu-tanh)
+// BADNAME: llmopt-fuse-activations: unknown fusion 'gelu' in disable (expected gelu-erf, gelu-tanh or silu)
 
 // The erf form as torch exports it (charlm-gpt): Div, Erf, Add, Mul(x, ·), Mul(·, 0.5).
 // CHECK-LABEL: func.func @gelu_erf
@@ -88,4 +88,31 @@ func.func @not_gelu(%x: tensor<4xf32>, %z: tensor<4xf32>) -> (tensor<4xf32>, ten
   %m2 = llmopt.mul %z, %a2 : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
   %y2 = llmopt.mul %m2, %half : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
   return %y, %y2 : tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+// SiLU, as Llama's MLP exports it (Sigmoid then Mul), in both operand orders.
+// CHECK-LABEL: func.func @silu
+// CHECK: %[[A:.*]] = llmopt.silu %arg0 : tensor<?x8xf32>
+// CHECK: %[[B:.*]] = llmopt.silu %arg1 : tensor<?x8xf32>
+// CHECK: return %[[A]], %[[B]]
+func.func @silu(%x: tensor<?x8xf32>, %z: tensor<?x8xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>) {
+  %s = llmopt.sigmoid %x : tensor<?x8xf32>
+  %a = llmopt.mul %x, %s : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  %t = llmopt.sigmoid %z : tensor<?x8xf32>
+  %b = llmopt.mul %t, %z : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %a, %b : tensor<?x8xf32>, tensor<?x8xf32>
+}
+
+// -----
+
+// x · sigmoid(y) with y ≠ x is a gate, not SiLU.
+// CHECK-LABEL: func.func @gate_not_silu
+// CHECK-NOT: llmopt.silu
+// CHECK: return
+func.func @gate_not_silu(%x: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xf32> {
+  %s = llmopt.sigmoid %y : tensor<4xf32>
+  %a = llmopt.mul %x, %s : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return %a : tensor<4xf32>
 }

@@ -22,6 +22,10 @@ namespace llmopt {
 /// kernel does the same arithmetic).
 float fakeQuantizeValue(float x, float scale, int64_t zeroPoint, int64_t qmin, int64_t qmax);
 
+/// A quantization scale or zero point that applies to the whole tensor: a scalar or a
+/// one-element 1-D tensor (ONNX allows both).
+bool isPerTensorQuantParam(mlir::RankedTensorType type);
+
 /// Why `llmopt.attention` cannot take these query, key and value types, or nothing when it can
 /// (the verifier's shape rules, for patterns that must decide before creating the op).
 std::optional<std::string> attentionShapeError(mlir::RankedTensorType query,

@@ -22,8 +22,7 @@ LogicalResult verifyQuantParameters(Operation* op, RankedTensorType storedType, 
   if (axis < 0 || (rank > 0 && axis >= rank) || (rank == 0 && axis != 0))
     return op->emitOpError() << "axis " << axis << " is outside the input's rank " << rank;
   auto scaleType = rankedType(scale);
-  bool perTensor = scaleType.getRank() == 0 ||
-                   (scaleType.getRank() == 1 && scaleType.getDimSize(0) == 1);
+  bool perTensor = isPerTensorQuantParam(scaleType);
   if (!perTensor) {
     if (scaleType.getRank() != 1)
       return op->emitOpError() << "scale must be a scalar or 1-D, got " << scaleType;
@@ -35,9 +34,8 @@ LogicalResult verifyQuantParameters(Operation* op, RankedTensorType storedType, 
   }
   if (zeroPoint) {
     auto zeroType = rankedType(zeroPoint);
-    bool zeroPerTensor = zeroType.getRank() == 0 ||
-                         (zeroType.getRank() == 1 && zeroType.getDimSize(0) == 1);
-    if (zeroType.getShape() != scaleType.getShape() && !(perTensor && zeroPerTensor))
+    if (zeroType.getShape() != scaleType.getShape() &&
+        !(perTensor && isPerTensorQuantParam(zeroType)))
       return op->emitOpError() << "zero point " << zeroType << " must have the scale's shape "
                                << formatShape(scaleType.getShape());
     if (zeroType.getElementType() != storedType.getElementType())
@@ -49,6 +47,10 @@ LogicalResult verifyQuantParameters(Operation* op, RankedTensorType storedType, 
 }
 
 }  // namespace
+
+bool llmopt::isPerTensorQuantParam(RankedTensorType type) {
+  return type.getRank() == 0 || (type.getRank() == 1 && type.getDimSize(0) == 1);
+}
 
 LogicalResult DequantizeLinearOp::verify() {
   if (rankedType(getInput()).getShape() != rankedType(getResult()).getShape())

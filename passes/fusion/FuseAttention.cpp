@@ -56,14 +56,13 @@ bool isLowerTriangularConstant(Value value) {
   if (rows != cols) return false;
   std::optional<std::vector<char>> bytes = getExpandedRawBytes(constant.getValue());
   if (!bytes) return false;
-  const int64_t count = rows * cols;
   // One byte per element (ONNX tensors), or bits packed eight to a byte (MLIR's dense i1).
+  const int64_t count = rows * cols, size = static_cast<int64_t>(bytes->size());
+  const bool packed = size < count;
+  if (packed && size * 8 < count) return false;
   auto at = [&](int64_t i) -> bool {
-    if (static_cast<int64_t>(bytes->size()) >= count) return (*bytes)[i] != 0;
-    return ((*bytes)[i / 8] >> (i % 8)) & 1;
+    return packed ? ((*bytes)[i / 8] >> (i % 8)) & 1 : (*bytes)[i] != 0;
   };
-  if (static_cast<int64_t>(bytes->size()) < count && static_cast<int64_t>(bytes->size()) * 8 < count)
-    return false;
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t j = 0; j < cols; ++j)
       if (at(i * cols + j) != (j <= i)) return false;

@@ -127,23 +127,29 @@ struct Int8Weight {
 /// (symmetric quantization, the tools' default for weights); otherwise it is requantized.
 Int8Weight toInt8Weight(const std::vector<int64_t>& q, bool kn, int64_t n, int64_t k,
                         const QuantParams& params) {
+  auto channel = [&](int64_t r) -> size_t { return params.perTensor() ? 0 : r; };
+  auto centered = [&](int64_t r, int64_t j) {  // q[r][j] - zero_point, with W seen as [N, K]
+    return q[kn ? j * n + r : r * k + j] - params.zeroPoint[channel(r)];
+  };
   Int8Weight w{n, k, std::vector<char>(n * k), std::vector<float>(n), true};
-  std::vector<float> dequantized(n * k);
-  for (int64_t r = 0; r < n; ++r) {
-    size_t c = params.perTensor() ? 0 : r;
-    w.scale[r] = params.scale[c];
-    for (int64_t j = 0; j < k; ++j) {
-      int64_t v = q[kn ? j * n + r : r * k + j] - params.zeroPoint[c];
-      if (v < -128 || v > 127) w.exact = false;
-      w.q[r * k + j] = static_cast<char>(static_cast<int8_t>(v));
-      dequantized[r * k + j] = static_cast<float>(v) * params.scale[c];
+  for (int64_t r = 0; r < n && w.exact; ++r)
+    for (int64_t j = 0; j < k && w.exact; ++j)
+      w.exact = centered(r, j) >= -128 && centered(r, j) <= 127;
+  if (w.exact) {
+    for (int64_t r = 0; r < n; ++r) {
+      w.scale[r] = params.scale[channel(r)];
+      for (int64_t j = 0; j < k; ++j)
+        w.q[r * k + j] = static_cast<char>(static_cast<int8_t>(centered(r, j)));
     }
+    return w;
   }
-  if (!w.exact) {
-    QuantizedMatrix m = quantizeMatrix(dequantized, n, k, QuantMode::Int8, 0);
-    w.q = std::move(m.data);
-    w.scale = std::move(m.scale);
-  }
+  std::vector<float> dequantized(n * k);
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t j = 0; j < k; ++j)
+      dequantized[r * k + j] = static_cast<float>(centered(r, j)) * params.scale[channel(r)];
+  QuantizedMatrix m = quantizeMatrix(dequantized, n, k, QuantMode::Int8, 0);
+  w.q = std::move(m.data);
+  w.scale = std::move(m.scale);
   return w;
 }
 

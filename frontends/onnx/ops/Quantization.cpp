@@ -37,10 +37,7 @@ std::optional<int64_t> quantAxis(NodeContext& node, int64_t rank) {
   }
   int64_t axis = node.intAttr("axis").value_or(1);
   // A per-tensor scale ignores the axis (ONNX's default of 1 is out of range for a vector).
-  auto scaleType = rankedType(node.input(1));
-  bool perTensor = scaleType.getRank() == 0 ||
-                   (scaleType.getRank() == 1 && scaleType.getDimSize(0) == 1);
-  if (rank == 0 || perTensor) return 0;
+  if (rank == 0 || isPerTensorQuantParam(rankedType(node.input(1)))) return 0;
   if (axis < -rank || axis >= rank) {
     (void)node.error("axis " + std::to_string(axis) + " is out of range for rank " +
                      std::to_string(rank));

@@ -4,8 +4,6 @@
 #include <cpuid.h>
 #include <immintrin.h>
 
-#include <cstring>
-
 #if defined(__linux__)
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -87,17 +85,14 @@ LLMOPT_AMX void qgemmAmx(int64_t kq, const uint8_t* a, int64_t lda, const int8_t
     _tile_loadd(6, a + blocks * 64, lda);
     LLMOPT_AMX_PANELS(6, 7, w + blocks * 16 * 64);
   }
-  // Whole tiles out (16 rows), then the rows asked for into acc.
-  alignas(64) int32_t sums[kQGemmAmxMr * kQGemmAccStride];
+  // Whole tiles (16 rows) straight into acc, which has room for mr rows.
+  (void)rows;
   const int64_t stride = kQGemmAccStride * static_cast<int64_t>(sizeof(int32_t));
-  _tile_stored(0, sums, stride);
-  if (panels > 1) _tile_stored(1, sums + 16, stride);
-  if (panels > 2) _tile_stored(2, sums + 32, stride);
-  if (panels > 3) _tile_stored(3, sums + 48, stride);
+  _tile_stored(0, acc, stride);
+  if (panels > 1) _tile_stored(1, acc + 16, stride);
+  if (panels > 2) _tile_stored(2, acc + 32, stride);
+  if (panels > 3) _tile_stored(3, acc + 48, stride);
   _tile_release();
-  for (int r = 0; r < rows; ++r)
-    std::memcpy(acc + r * kQGemmAccStride, sums + r * kQGemmAccStride,
-                static_cast<size_t>(panels) * 16 * sizeof(int32_t));
 }
 
 #undef LLMOPT_AMX_PANELS

@@ -10,8 +10,8 @@
 #ifdef LLMOPT_QKERNELS_X86
 namespace llmopt::kernels::cpu {
 
-// Like every QGemmMicrokernelFn, but it always reads kQGemmAmxMr rows of `a` (rows past `rows`
-// must be readable; their sums are not stored) and takes up to kQGemmAmxMr rows.
+// Like every QGemmMicrokernelFn, but it always reads kQGemmAmxMr rows of `a` and writes
+// kQGemmAmxMr rows of acc (rows past `rows` must be readable in a and writable in acc).
 void qgemmAmx(int64_t kq, const uint8_t* a, int64_t lda, const int8_t* w, int64_t panel_stride,
               int panels, int rows, int32_t* acc);
 

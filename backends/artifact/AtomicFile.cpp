@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <random>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,11 +24,15 @@ void removeTempAndReraise(int signal) {
   std::raise(signal);
 }
 
+// Installs the handlers and publishes the name *before* the file exists: a signal that
+// arrives between the file's creation and its registration would otherwise leave it behind
+// (it did, in CI). Unlinking a name that was never created is harmless.
 void trackTemp(const std::string& path) {
   if (path.size() >= sizeof pendingTempPath) return;
+  hasPendingTemp = 0;
   std::memcpy(pendingTempPath, path.c_str(), path.size() + 1);
-  hasPendingTemp = 1;
   for (int signal : {SIGINT, SIGTERM, SIGHUP}) std::signal(signal, removeTempAndReraise);
+  hasPendingTemp = 1;
 }
 
 void untrackTemp() { hasPendingTemp = 0; }
@@ -42,19 +47,25 @@ AtomicFile::~AtomicFile() {
 }
 
 bool AtomicFile::open(std::string& error) {
-  std::string pattern = finalPath + ".tmp-XXXXXX";
-  fd = mkstemp(pattern.data());
-  if (fd < 0) {
-    error = "cannot create '" + finalPath + "': " + std::strerror(errno);
-    return false;
+  // mkstemp's way (O_CREAT | O_EXCL on a fresh random name), spelled out so that the name is
+  // known, and tracked for the signal handler, before the file is created.
+  std::random_device entropy;
+  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  // An artifact is an ordinary file: 0666 minus the umask, which open() applies.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::string candidate = finalPath + ".tmp-";
+    for (int i = 0; i < 6; ++i) candidate += kAlphabet[entropy() % (sizeof kAlphabet - 1)];
+    trackTemp(candidate);  // an interrupted compile (Ctrl-C, kill) removes it too
+    fd = ::open(candidate.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd >= 0) {
+      tempPath = candidate;
+      return true;
+    }
+    untrackTemp();
+    if (errno != EEXIST) break;
   }
-  tempPath = pattern;
-  trackTemp(tempPath);  // an interrupted compile (Ctrl-C, kill) removes it too
-  // mkstemp makes the file 0600; an artifact is an ordinary file (0666 minus the umask).
-  mode_t mask = umask(0);
-  umask(mask);
-  fchmod(fd, 0666 & ~mask);
-  return true;
+  error = "cannot create '" + finalPath + "': " + std::strerror(errno);
+  return false;
 }
 
 bool AtomicFile::write(const void* data, size_t size, std::string& error) {

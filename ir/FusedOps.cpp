@@ -55,6 +55,28 @@ LogicalResult AttentionOp::verify() {
                               getValue().getType().cast<RankedTensorType>()))
     return emitOpError() << *error;
   if (!std::isfinite(getScale().convertToFloat())) return emitOpError("scale must be finite");
+  auto q = getQuery().getType().cast<RankedTensorType>();
+  auto k = getKey().getType().cast<RankedTensorType>();
+  if (!getRopeCos() != !getRopeSin()) return emitOpError("rope takes both cos and sin");
+  if (getRopeCos()) {
+    int64_t d = q.getDimSize(3);
+    if (d % 2 != 0) return emitOpError() << "rope needs an even head size, not " << d;
+    for (Value table : {getRopeCos(), getRopeSin()}) {
+      auto type = table.getType().cast<RankedTensorType>();
+      if (type.getRank() != 2 || !compatible(type.getDimSize(0), k.getDimSize(1)) ||
+          !compatible(type.getDimSize(1), d))
+        return emitOpError() << "rope tables must be [Sk, D] = " << formatShape({k.getDimSize(1), d})
+                             << ", not " << formatShape(type.getShape());
+    }
+  }
+  if (Value bias = getKeyBias()) {
+    auto type = bias.getType().cast<RankedTensorType>();
+    if (type.getRank() != 2 || !compatible(type.getDimSize(1), k.getDimSize(1)) ||
+        (type.getDimSize(0) != 1 && !compatible(type.getDimSize(0), q.getDimSize(0))))
+      return emitOpError() << "key_bias must be [B or 1, Sk], not "
+                           << formatShape(type.getShape()) << " for keys "
+                           << formatShape(k.getShape());
+  }
   return success();
 }
 

@@ -402,22 +402,32 @@ def LLMOpt_QuantizedGatherOp : LLMOpt_Op<"quantized_gather",
 //===----------------------------------------------------------------------===//
 
 def LLMOpt_AttentionOp : LLMOpt_Op<"attention",
-    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
-  let summary = "scaled dot-product attention with the heads in place: softmax(scale·q·kᵀ) · v";
+    [Pure, AttrSizedOperandSegments, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "scaled dot-product attention with the heads in place: softmax(scale·q·kᵀ + bias) · v";
   let description = [{
     `query` is [B, Sq, H, D], `key` and `value` [B, Sk, Hkv, D] (H a multiple of Hkv: head h
-    reads key/value head h / (H / Hkv)); the result is [B, Sq, H, D]:
+    reads key/value head h / (H / Hkv), grouped-query attention); the result is [B, Sq, H, D]:
 
-        y[b, i, h] = Σ_j softmax_j(scale · q[b, i, h] · k[b, j, h']) v[b, j, h']
+        y[b, i, h] = Σ_j softmax_j(scale · q'[b, i, h] · k'[b, j, h'] + key_bias[b, j]) v[b, j, h']
 
     over j ≤ i + (Sk − Sq) when `causal`, over every j otherwise. The layout is the one the
     Q/K/V projections produce after their head-split reshape, so the head transposes of the
     unfused graph disappear; the CPU kernel is flash-style (no [Sq, Sk] buffer).
+
+    With `rope(cos, sin)` (both [Sk, D]) q and k are first rotated (rotary embedding, the
+    "rotate half" form of Llama/NeoX): x' = x · cos[p] + rotate_half(x) · sin[p], rotate_half(x) =
+    concat(−x[D/2:], x[:D/2]), p the position of the row (query i sits at i + Sk − Sq). Without it
+    q' = q, k' = k. The optional `key_bias` [B or 1, Sk] is added to every query's scores (a
+    padding mask: 0 where a key counts, a large negative number where it does not).
   }];
-  let arguments = (ins F32Tensor:$query, F32Tensor:$key, F32Tensor:$value, F32Attr:$scale,
-                       BoolAttr:$causal);
+  let arguments = (ins F32Tensor:$query, F32Tensor:$key, F32Tensor:$value,
+                       Optional<F32Tensor>:$rope_cos, Optional<F32Tensor>:$rope_sin,
+                       Optional<F32Tensor>:$key_bias, F32Attr:$scale, BoolAttr:$causal);
   let results = (outs F32Tensor:$result);
-  let assemblyFormat = "$query `,` $key `,` $value attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`rope` `(` $rope_cos^ `,` $rope_sin `)`)?
+    (`key_bias` `(` $key_bias^ `)`)? attr-dict `:` functional-type(operands, results)
+  }];
   let hasVerifier = 1;
 }
 

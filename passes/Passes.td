@@ -51,15 +51,18 @@ def FuseActivations : Pass<"llmopt-fuse-activations", "mlir::func::FuncOp"> {
 }
 
 def FuseAttention : Pass<"llmopt-fuse-attention", "mlir::func::FuncOp"> {
-  let summary = "Fuse scaled dot-product attention (scale, causal mask, softmax) into one op";
+  let summary = "Fuse scaled dot-product attention (scale, masks, RoPE, GQA repeat, softmax) into one op";
   let description = [{
-    Matches `matmul(softmax(mask(scale(matmul(qᵀ, kᵀ)))), vᵀ)` with the heads split by
+    Matches `matmul(softmax(masks(scale(matmul(q, kᵀ)))), v)` with the heads split by
     transposes of [B, S, H, D] tensors, and replaces it by `llmopt.attention(q, k, v)` (heads in
     place, flash-style kernel, no [S, S] scores). The scale is a Div or Mul by a scalar constant
-    (or absent); the mask is absent, or causal: a constant lower-triangular boolean buffer
-    sliced from its origin to [seq, seq] that keeps the scores (`where(keep, s, fill)`) or drops
-    them (`where(not keep, fill, s)`), with fill −inf or a float at most −1e30 (exporters use
-    the most negative float). Anything else is left unfused.
+    (or absent). Masks, any number in any order: causal ones however the exporter built them
+    (`where(keep, s, fill)`, `where(drop, fill, s)` with fill at most −1e30, or `s + M`), when
+    the mask depends on constants and symbols only and evaluates to the causal pattern at every
+    probed sequence length; and per-key additive masks [B or 1, 1, 1, Sk] (padding), which
+    become `key_bias`. Rotate-half RoPE applied to q and k with the same tables and the
+    grouped-query repeat (reshape/expand/reshape) of k and v are absorbed too. Anything else is
+    left unfused.
   }];
   let dependentDialects = ["llmopt::LLMOptDialect"];
 }

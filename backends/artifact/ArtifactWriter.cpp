@@ -491,7 +491,9 @@ FailureOr<flatbuffers::Offset<fb::Op>> PlanBuilder::lowerOp(Operation* op) {
           })
           .Case([&](AttentionOp a) {
             paramsType = fb::OpParams::AttentionParams;
-            params = fb::CreateAttentionParams(fbb, a.getScale().convertToFloat(), a.getCausal())
+            params = fb::CreateAttentionParams(fbb, a.getScale().convertToFloat(), a.getCausal(),
+                                               static_cast<bool>(a.getRopeCos()),
+                                               static_cast<bool>(a.getKeyBias()))
                          .Union();
             return success();
           })

@@ -145,6 +145,24 @@ void runAttention(const OpDesc& op, const ExecContext& c) {
   args.kv_heads = k.dims[2];
   args.scale = op.scale;
   args.causal = op.causal;
+  size_t next = 3;
+  if (op.rope) {
+    // q and k rotated into scratch (opScratchBytes), then attention as usual.
+    const float *cos = o.in<float>(next), *sin = o.in<float>(next + 1);
+    float* q_rot = c.scratch;
+    float* k_rot = q_rot + q.elements();
+    ropeRotateHalfF32(args.q, cos, sin, args.batch, args.q_len, args.heads, args.dim,
+                      args.kv_len - args.q_len, q_rot, c.parallel);
+    ropeRotateHalfF32(args.k, cos, sin, args.batch, args.kv_len, args.kv_heads, args.dim, 0,
+                      k_rot, c.parallel);
+    args.q = q_rot;
+    args.k = k_rot;
+    next += 2;
+  }
+  if (op.key_bias) {
+    args.key_bias = o.in<float>(next);
+    args.key_bias_batch_stride = o.inShape(next).dims[0] == 1 ? 0 : args.kv_len;
+  }
   attentionF32(args, c.parallel);
 }
 
@@ -211,6 +229,10 @@ uint64_t opScratchBytes(const OpDesc& op, const Shape* shapes) {
     case OpKernel::ReduceMaxF32:
     case OpKernel::ReduceMinF32:
       return reduceScratchBytes(reduceOp(op.kernel), shapes[op.inputs[0]], op.reduce_axes);
+    case OpKernel::AttentionF32:  // rotated copies of q and k
+      return op.rope ? (shapes[op.inputs[0]].elements() + shapes[op.inputs[1]].elements()) *
+                           sizeof(float)
+                     : 0;
     default:
       return 0;
   }

@@ -81,6 +81,8 @@ struct OpDesc {
   float min = 0.0f, max = 0.0f;  // clip; fake_quant: qmin, qmax
   float scale = 0.0f;            // fake_quant, attention
   bool causal = false;           // attention
+  bool rope = false;             // attention: inputs 3, 4 are the cos, sin tables
+  bool key_bias = false;         // attention: the last input is a per-key bias
   int32_t zero_point = 0;        // fake_quant
   float epsilon = 0.0f;          // layer_norm
   double value = 0.0;            // fill; range's start

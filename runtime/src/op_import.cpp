@@ -362,15 +362,18 @@ class OpImporter {
     op_.kernel = OpKernel::AttentionF32;
     op_.scale = p.scale();
     op_.causal = p.causal();
-    LLMOPT_TRY(expectInputs(3));
+    op_.rope = p.rope();
+    op_.key_bias = p.key_bias();
+    LLMOPT_TRY(expectInputs(3 + (op_.rope ? 2 : 0) + (op_.key_bias ? 1 : 0)));
     LLMOPT_TRY(expectAll(LLMOPT_DTYPE_F32));
     if (!std::isfinite(op_.scale))
       return LLMOPT_INVALID("op '%s' (%s): scale %g is not finite", op_.name, kernel(),
                             static_cast<double>(op_.scale));
-    for (size_t j = 0; j < op_.inputs.size(); ++j) LLMOPT_TRY(expectRank(in(j), 4));
+    for (size_t j = 0; j < 3; ++j) LLMOPT_TRY(expectRank(in(j), 4));
+    for (size_t j = 3; j < op_.inputs.size(); ++j) LLMOPT_TRY(expectRank(in(j), 2));
     LLMOPT_TRY(expectRank(out(), 4));
-    for (size_t j = 0; j <= op_.inputs.size(); ++j) {
-      const TensorDesc& t = j < op_.inputs.size() ? in(j) : out();
+    for (size_t j = 0; j <= 3; ++j) {
+      const TensorDesc& t = j < 3 ? in(j) : out();
       const DimExpr& head = t.dims[3];
       if (head.isStatic() && head.num / head.den > kernels::cpu::kAttentionMaxDim)
         return LLMOPT_INVALID("op '%s' (%s): '%s' has head size %" PRId64 ", above the "

@@ -158,6 +158,28 @@ class ShapeChecker {
                               "kernel's %" PRId64,
                               op_.name, kernel(), dim, name(0), formatShape(q).c_str(),
                               kernels::cpu::kAttentionMaxDim);
+    size_t next = 3;
+    if (op_.rope) {
+      if (dim % 2 != 0)
+        return LLMOPT_BAD_SHAPE("op '%s' (%s): rotary embedding needs an even head size, not "
+                                "%" PRId64 " ('%s' %s)",
+                                op_.name, kernel(), dim, name(0), formatShape(q).c_str());
+      for (size_t j = next; j < next + 2; ++j)
+        if (x(j) != Shape{k.dims[1], dim})
+          return LLMOPT_BAD_SHAPE("op '%s' (%s): rotary table '%s' is %s, expected [%" PRId64
+                                  ", %" PRId64 "] (key positions, head size)",
+                                  op_.name, kernel(), name(j), formatShape(x(j)).c_str(),
+                                  k.dims[1], dim);
+      next += 2;
+    }
+    if (op_.key_bias) {
+      const Shape& bias = x(next);
+      if (bias.dims[1] != k.dims[1] || (bias.dims[0] != 1 && bias.dims[0] != q.dims[0]))
+        return LLMOPT_BAD_SHAPE("op '%s' (%s): key bias '%s' is %s, expected [%" PRId64
+                                " or 1, %" PRId64 "] (batch, key positions)",
+                                op_.name, kernel(), name(next), formatShape(bias).c_str(),
+                                q.dims[0], k.dims[1]);
+    }
     return expectOutput(q);
   }
 

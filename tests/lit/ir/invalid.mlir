@@ -329,3 +329,19 @@ func.func @attention_heads(%q: tensor<1x4x3x8xf32>, %k: tensor<1x4x2x8xf32>) -> 
   %0 = llmopt.attention %q, %k, %k {causal = true, scale = 0.5 : f32} : (tensor<1x4x3x8xf32>, tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>) -> tensor<1x4x3x8xf32>
   return %0 : tensor<1x4x3x8xf32>
 }
+
+// -----
+
+func.func @attention_rope_table(%q: tensor<1x4x2x8xf32>, %cos: tensor<4x6xf32>) -> tensor<1x4x2x8xf32> {
+  // expected-error @+1 {{'llmopt.attention' op rope tables must be [Sk, D] = [4, 8], not [4, 6]}}
+  %0 = llmopt.attention %q, %q, %q rope(%cos, %cos) {causal = true, scale = 0.5 : f32} : (tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>, tensor<4x6xf32>, tensor<4x6xf32>) -> tensor<1x4x2x8xf32>
+  return %0 : tensor<1x4x2x8xf32>
+}
+
+// -----
+
+func.func @attention_key_bias(%q: tensor<2x4x2x8xf32>, %bias: tensor<2x3xf32>) -> tensor<2x4x2x8xf32> {
+  // expected-error @+1 {{'llmopt.attention' op key_bias must be [B or 1, Sk], not [2, 3] for keys [2, 4, 2, 8]}}
+  %0 = llmopt.attention %q, %q, %q key_bias(%bias) {causal = false, scale = 0.5 : f32} : (tensor<2x4x2x8xf32>, tensor<2x4x2x8xf32>, tensor<2x4x2x8xf32>, tensor<2x3xf32>) -> tensor<2x4x2x8xf32>
+  return %0 : tensor<2x4x2x8xf32>
+}

@@ -309,7 +309,7 @@ flatbuffers::Offset<void> buildParams(flatbuffers::FlatBufferBuilder& fbb, const
     case P::FakeQuantParams:
       return plan::CreateFakeQuantParams(fbb, op.scale, op.zero_point, op.qmin, op.qmax).Union();
     case P::AttentionParams:
-      return plan::CreateAttentionParams(fbb, op.scale, op.causal).Union();
+      return plan::CreateAttentionParams(fbb, op.scale, op.causal, op.rope, op.key_bias).Union();
     case P::ReduceParams:
       return plan::CreateReduceParamsDirect(fbb, static_cast<plan::ReduceKind>(op.kind), &op.axes,
                                             op.keepdims)

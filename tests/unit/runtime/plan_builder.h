@@ -53,6 +53,8 @@ struct OpSpec {
   float min = 0, max = 0;         // clip
   float scale = 0;                // fake_quant, attention
   bool causal = false;            // attention
+  bool rope = false;              // attention: inputs 3, 4 are cos, sin
+  bool key_bias = false;          // attention: the last input is a per-key bias
   int32_t zero_point = 0, qmin = 0, qmax = 0;  // fake_quant
   float epsilon = 0;              // layer norm
   double value = 0, delta = 0;    // fill; range (start = value)

@@ -44,6 +44,7 @@ struct Problem {
   float scale;
   bool causal;
   std::vector<float> q, k, v;
+  std::vector<float> key_bias;  // [batch or 1][kv_len], or empty
 
   AttentionArgs args(float* y) const {
     AttentionArgs a;
@@ -59,6 +60,10 @@ struct Problem {
     a.dim = d.dim;
     a.scale = scale;
     a.causal = causal;
+    if (!key_bias.empty()) {
+      a.key_bias = key_bias.data();
+      a.key_bias_batch_stride = static_cast<int64_t>(key_bias.size()) == d.kv_len ? 0 : d.kv_len;
+    }
     return a;
   }
   size_t outputSize() const { return d.batch * d.q_len * d.heads * d.dim; }
@@ -73,6 +78,11 @@ Problem makeProblem(Dims d, bool causal, uint32_t seed, float magnitude = 3.0f,
   p.k = randomFloats(d.batch * d.kv_len * d.kv_heads * d.dim, seed + 1, -magnitude, magnitude);
   p.v = randomFloats(d.batch * d.kv_len * d.kv_heads * d.dim, seed + 2, -magnitude, magnitude);
   return p;
+}
+
+// Where batch b's key biases start (one row shared by every batch, or one row each).
+int64_t keyBiasRow(const Problem& p, int64_t b) {
+  return static_cast<int64_t>(p.key_bias.size()) == p.d.kv_len ? 0 : b * p.d.kv_len;
 }
 
 struct Reference {
@@ -104,6 +114,7 @@ Reference reference(const Problem& p) {
             abs += std::fabs(double(q[x]) * kv(p.k, j)[x]);
           }
           s[j] = double(p.scale) * dot;
+          if (!p.key_bias.empty()) s[j] += p.key_bias[keyBiasRow(p, b) + j];
           a[j] = std::fabs(double(p.scale)) * abs;
           max = std::max(max, s[j]);
         }
@@ -142,7 +153,9 @@ std::vector<float> unfusedFloat(const Problem& p) {
         for (int64_t j = 0; j < visible; ++j) {
           float dot = 0.0f;
           for (int64_t x = 0; x < d.dim; ++x) dot += q[x] * kv(p.k, j)[x];
-          max = std::max(max, s[j] = p.scale * dot);
+          s[j] = p.scale * dot;
+          if (!p.key_bias.empty()) s[j] += p.key_bias[keyBiasRow(p, b) + j];
+          max = std::max(max, s[j]);
         }
         for (int64_t j = 0; j < visible; ++j) sum += s[j] = std::exp(s[j] - max);
         float* out = &y[((b * d.q_len + i) * d.heads + h) * d.dim];
@@ -403,6 +416,46 @@ TEST(AttentionKernel, EmptyTensorsAreNotTouched) {
   a.q_len = 5;
   a.dim = 0;
   attentionF32(a);
+}
+
+// A per-key bias (a padding mask: some keys at -1e9, the others with small biases), one row per
+// batch or one row for all.
+TEST(AttentionKernel, KeyBias) {
+  GroupErrors worst;
+  uint32_t seed = 500;
+  for (const bool shared : {false, true})
+    for (const bool causal : {false, true})
+      for (const int64_t dim : {int64_t(7), int64_t(64)})
+        for (const int64_t s : {int64_t(1), int64_t(17), int64_t(130)}) {
+          Problem p = makeProblem({2, s, s, 4, 2, dim}, causal, seed += 3);
+          p.key_bias = randomFloats((shared ? 1 : 2) * s, seed + 7, -2.0f, 2.0f);
+          for (size_t j = 0; j < p.key_bias.size(); ++j)
+            if (j % 5 == 3) p.key_bias[j] = -1e9f;  // padding
+          worst.add(checkVariants(p));
+        }
+  report("key bias (padding mask)", worst);
+}
+
+// Rotary embedding against the formula in double, with a position offset (queries that are the
+// last rows of a longer sequence).
+TEST(AttentionKernel, RopeRotateHalf) {
+  const int64_t batch = 2, len = 5, heads = 3, dim = 8, offset = 4, positions = offset + len;
+  const std::vector<float> x = randomFloats(batch * len * heads * dim, 11, -3.0f, 3.0f);
+  const std::vector<float> cos = randomFloats(positions * dim, 12, -1.0f, 1.0f);
+  const std::vector<float> sin = randomFloats(positions * dim, 13, -1.0f, 1.0f);
+  std::vector<float> y(x.size(), NAN);
+  kernels::cpu::ropeRotateHalfF32(x.data(), cos.data(), sin.data(), batch, len, heads, dim, offset, y.data());
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t i = 0; i < len; ++i)
+      for (int64_t h = 0; h < heads; ++h)
+        for (int64_t d = 0; d < dim; ++d) {
+          const float* row = &x[((b * len + i) * heads + h) * dim];
+          const int64_t p = offset + i;
+          const double rotated = d < dim / 2 ? -double(row[d + dim / 2]) : row[d - dim / 2];
+          const double expected = row[d] * double(cos[p * dim + d]) + rotated * sin[p * dim + d];
+          EXPECT_NEAR(y[((b * len + i) * heads + h) * dim + d], expected, 1e-5)
+              << "b " << b << " i " << i << " h " << h << " d " << d;
+        }
 }
 
 }  // namespace

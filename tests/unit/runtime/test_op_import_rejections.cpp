@@ -262,6 +262,27 @@ const OpCase kCases[] = {
        b.attention("attn", NAN, true, q, k, v, y);
      },
      "op 'attn' (attention_f32): scale nan is not finite"},
+    {"attention with rope but no tables",
+     [](PlanBuilder& b) {
+       const uint32_t q = b.input("q", dims({1, 4, 2, 8}));
+       const uint32_t k = b.input("k", dims({1, 6, 1, 8}));
+       const uint32_t v = b.input("v", dims({1, 6, 1, 8}));
+       const uint32_t y = b.output("y", dims({1, 4, 2, 8}), 0);
+       b.attention("attn", 0.5f, true, q, k, v, y).rope = true;
+     },
+     "op 'attn' (attention_f32): 3 inputs, the kernel takes 5"},
+    {"attention with a rank-3 key bias",
+     [](PlanBuilder& b) {
+       const uint32_t q = b.input("q", dims({1, 4, 2, 8}));
+       const uint32_t k = b.input("k", dims({1, 6, 1, 8}));
+       const uint32_t v = b.input("v", dims({1, 6, 1, 8}));
+       const uint32_t bias = b.input("bias", dims({1, 1, 6}));
+       const uint32_t y = b.output("y", dims({1, 4, 2, 8}), 0);
+       OpSpec& o = b.op("attn", plan::OpParams::AttentionParams, {q, k, v, bias}, y);
+       o.scale = 0.5f;
+       o.key_bias = true;
+     },
+     "op 'attn' (attention_f32): 'bias' has rank 3, expected 2"},
     {"attention without params",
      [](PlanBuilder& b) {
        const uint32_t q = b.input("q", dims({1, 4, 2, 8}));

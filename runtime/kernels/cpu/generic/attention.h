@@ -24,6 +24,8 @@ constexpr int64_t kAttentionMaxDim = 256;
 // over j <= i + (kv_len - q_len) when causal (the queries are the last q_len of kv_len
 // positions), over every j otherwise. A query that sees no key (causal with q_len > kv_len, its
 // first q_len - kv_len rows; or kv_len = 0) gets y = 0, not the 0/0 of the formula.
+// With key_bias, key_bias[b * key_bias_batch_stride + j] is added to every query's score of key
+// j (after the scale): a padding mask.
 struct AttentionArgs {
   const float* q = nullptr;
   const float* k = nullptr;
@@ -32,7 +34,19 @@ struct AttentionArgs {
   int64_t batch = 0, q_len = 0, kv_len = 0, heads = 0, kv_heads = 0, dim = 0;
   float scale = 1.0f;
   bool causal = false;
+  const float* key_bias = nullptr;     // [batch or 1][kv_len], or null
+  int64_t key_bias_batch_stride = 0;   // kv_len, or 0 when one row serves every batch
 };
+
+// Rotary embedding, rotate-half form (Llama, GPT-NeoX), of x [batch, len, heads, dim] (dim even)
+// with tables cos, sin [>= position_offset + len, dim]: row i of x sits at position
+// position_offset + i and
+//   y[.., i, h, d] = x[d] cos[p][d] + r[d] sin[p][d],  r = (-x[d + dim/2] for d < dim/2,
+//                                                          x[d - dim/2] otherwise)
+// computed as the unfused graph does (two products, then their sum). y may not alias x.
+void ropeRotateHalfF32(const float* x, const float* cos, const float* sin, int64_t batch,
+                       int64_t len, int64_t heads, int64_t dim, int64_t position_offset, float* y,
+                       Parallel* parallel = nullptr);
 
 // One task: the queries lane_begin .. lane_begin + lanes - 1 (those that exist) of kv head
 // `kv_head` in batch `b`, a query being a (row i, head h of the group) pair numbered

@@ -121,11 +121,15 @@ __attribute__((always_inline)) inline void attentionBlockImpl(const AttentionArg
   const int64_t kv_stride = a.kv_heads * dim;
   const float* k = a.k + (b * a.kv_len * a.kv_heads + kv_head) * dim;
   const float* v = a.v + (b * a.kv_len * a.kv_heads + kv_head) * dim;
+  const float* key_bias = a.key_bias ? a.key_bias + b * a.key_bias_batch_stride : nullptr;
   std::fill(m, m + Lanes, -std::numeric_limits<float>::infinity());
   std::fill(l, l + Lanes, 0.0f);
   for (int64_t j0 = 0; j0 < end; j0 += kKeys) {
     const int64_t keys = std::min(kKeys, end - j0);
     Kernel::rows(keys, k + j0 * kv_stride, kv_stride, 1, qt, dim, nullptr, st);
+    if (key_bias)
+      for (int64_t c = 0; c < keys; ++c)
+        for (int64_t t = 0; t < Lanes; ++t) st[c * Lanes + t] += key_bias[j0 + c];
     const bool diagonal = j0 + keys - 1 > last[0];  // some query sees only part of the tile
     if (diagonal)
       for (int64_t t = 0; t < Lanes; ++t)

@@ -68,16 +68,24 @@ def FuseAttention : Pass<"llmopt-fuse-attention", "mlir::func::FuncOp"> {
 }
 
 def FuseNorms : Pass<"llmopt-fuse-norms", "mlir::func::FuncOp"> {
-  let summary = "Fuse RMSNorm written out as arithmetic into llmopt.rms_norm";
+  let summary = "Fuse RMSNorm and LayerNorm written out as arithmetic into rms_norm / layer_norm";
   let description = [{
-    `x · (1 / sqrt(reduce_mean(x², last axis, keepdims) + eps))` (x² as `pow(x, 2)` or
-    `x · x`; the reciprocal as `div(1, ·)` or `reciprocal`), optionally times a constant weight
-    vector, becomes `rms_norm(x, weight)` (a weight of ones when there is none): one pass over
-    the row instead of six ops. `disable` names fusions to leave alone (`rms-norm`).
+    - `rms-norm`: `x · (1 / sqrt(reduce_mean(x², last axis, keepdims) + eps))` (x² as
+      `pow(x, 2)` or `x · x`; the reciprocal as `div(1, ·)` or `reciprocal`), optionally times a
+      constant weight vector, becomes `rms_norm(x, weight)` (a weight of ones when there is
+      none): one pass over the row instead of six ops.
+    - `layer-norm`: with `mean = reduce_mean(x)` and `var = reduce_mean((x - mean)²)` over the
+      same trailing dims [axis, rank) (keepdims), `(x - mean) / sqrt(var + eps)` (or
+      `· 1/sqrt(·)` as above), optionally `· gamma` then `+ beta`, becomes
+      `layer_norm(x, gamma, beta)`; so does keras' `x · a + (beta - mean · a)` with
+      `a = 1/sqrt(var + eps)` (optionally `· gamma`). eps is a scalar constant; gamma and beta
+      have the normalised dims' shape (leading 1s allowed); no gamma is a scale of ones.
+
+    Operands match in any order. `disable` names fusions to leave alone.
   }];
   let dependentDialects = ["llmopt::LLMOptDialect"];
   let options = [
-    ListOption<"disable", "disable", "std::string", "Fusions to skip: rms-norm">,
+    ListOption<"disable", "disable", "std::string", "Fusions to skip: rms-norm, layer-norm">,
   ];
 }
 

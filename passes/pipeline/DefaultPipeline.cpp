@@ -6,7 +6,8 @@
 namespace llmopt {
 
 llvm::ArrayRef<llvm::StringRef> fusionNames() {
-  static const llvm::StringRef names[] = {"gelu-erf", "gelu-tanh", "silu", "attention", "rms-norm"};
+  static const llvm::StringRef names[] = {"gelu-erf",  "gelu-tanh", "silu",
+                                          "attention", "rms-norm",  "layer-norm"};
   return names;
 }
 
@@ -14,14 +15,18 @@ std::string defaultPipeline(llvm::ArrayRef<std::string> disabledFusions) {
   auto disabled = [&](llvm::StringRef name) {
     return llvm::is_contained(disabledFusions, name.str());
   };
-  std::string activations = "llmopt-fuse-activations";
-  std::string off;
-  for (llvm::StringRef name : {"gelu-erf", "gelu-tanh", "silu"})
-    if (disabled(name)) off += (off.empty() ? "" : ",") + name.str();
-  if (!off.empty()) activations += "{disable=" + off + "}";
-  std::string text = "func.func(canonicalize, llmopt-recognize-linear, " + activations + ", ";
+  // `pass`, with `{disable=a,b}` for those of its patterns that are disabled.
+  auto withDisabled = [&](std::string pass, std::initializer_list<llvm::StringRef> names) {
+    std::string off;
+    for (llvm::StringRef name : names)
+      if (disabled(name)) off += (off.empty() ? "" : ",") + name.str();
+    return off.empty() ? pass : pass + "{disable=" + off + "}";
+  };
+  std::string text = "func.func(canonicalize, llmopt-recognize-linear, " +
+                     withDisabled("llmopt-fuse-activations", {"gelu-erf", "gelu-tanh", "silu"}) +
+                     ", ";
   if (!disabled("attention")) text += "llmopt-fuse-attention, ";
-  if (!disabled("rms-norm")) text += "llmopt-fuse-norms, ";
+  text += withDisabled("llmopt-fuse-norms", {"rms-norm", "layer-norm"}) + ", ";
   return text + "canonicalize, cse)";
 }
 

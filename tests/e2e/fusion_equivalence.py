@@ -12,6 +12,12 @@ must be at most 1e-5 (fp32). Also checks which ops are left: the fused artifacts
 and of the GPT-2 fixture have ``attention_f32`` ops and no softmax, erf, tanh or pow op
 (``llmopt inspect``), and no fused artifact has more ops than its unfused twin.
 
+The decomposed-LayerNorm fixtures (tests/fixtures/decomposed_layernorm/<model>, LayerNorm written
+out as ReduceMean/Sub/Pow or Mul/Sqrt/Div or Reciprocal ops) go through the same comparison, and
+besides: the fused IR (``llmopt compile --emit mlir -o -``) has an ``llmopt.layer_norm`` and no
+``llmopt.reduce_mean`` left, and both compiles' outputs are within 1e-5 (same measure) of ONNX
+Runtime's reference outputs (``case<K>/outputs``).
+
 Prints one line per check and ``N passed, M failed``; exits 1 if any failed.
 
 Usage::
@@ -31,7 +37,7 @@ import tempfile
 import numpy as np
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FUSIONS = ("gelu-erf", "gelu-tanh", "silu", "attention", "rms-norm")
+FUSIONS = ("gelu-erf", "gelu-tanh", "silu", "attention", "rms-norm", "layer-norm")
 TOL = 1e-5
 # Models whose every block fuses (no standalone softmax / erf / tanh / pow left). Not yet: BERT
 # (its additive padding mask) and Llama (RoPE, grouped-query heads, decomposed RMSNorm).
@@ -41,6 +47,14 @@ UNFUSED_KERNELS = ("softmax_f32", "erf_f32", "tanh_f32", "pow_f32")
 
 def safe_name(name):
     return re.sub(r"[^A-Za-z0-9._-]", "_", name)
+
+
+def max_rel(a, b):
+    """max |a - b| / max |b| in float64, inf when the shapes differ."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        return float("inf")
+    return float(np.abs(a - b).max() / max(1e-30, float(np.abs(b).max())))
 
 
 def kernel_counts(llmopt, artifact):
@@ -66,19 +80,6 @@ def main():
     parser.add_argument("--model-dir",
                         default=os.path.join(os.path.dirname(REPO), "shared", "eval", "charlm-gpt"))
     args = parser.parse_args()
-
-    models = []  # (label, onnx, [ {input name: npy path} ])
-    for name in ("gpt2", "bert", "llama"):
-        d = os.path.join(args.fixtures, "transformers", name)
-        cases = [{os.path.basename(p)[:-4]: p for p in glob.glob(os.path.join(c, "inputs", "*.npy"))}
-                 for c in sorted(glob.glob(os.path.join(d, "case*")))]
-        models.append((name, os.path.join(d, "model.onnx"), cases))
-    charlm = os.path.join(args.model_dir, "model.onnx")
-    if os.path.isfile(charlm):
-        models.append(("charlm-gpt", charlm,
-                       [{"input_ids": os.path.join(args.model_dir, "input_window0.npy")}]))
-
-    work = tempfile.mkdtemp(prefix="llmopt-fusion-")
     passed = failed = 0
 
     def check(ok, text):
@@ -87,12 +88,33 @@ def main():
         passed, failed = passed + ok, failed + (not ok)
         return ok
 
+    def cases_of(d, what="inputs"):
+        return [{os.path.basename(p)[:-4]: p for p in glob.glob(os.path.join(c, what, "*.npy"))}
+                for c in sorted(glob.glob(os.path.join(d, "case*")))]
+
+    models = []  # (label, onnx, [ {input name: npy path} ])
+    for name in ("gpt2", "bert", "llama"):
+        d = os.path.join(args.fixtures, "transformers", name)
+        models.append((name, os.path.join(d, "model.onnx"), cases_of(d)))
+    # label -> [ {output file name: ONNX Runtime's npy} ] per case, checked against both compiles.
+    references = {}
+    for d in sorted(glob.glob(os.path.join(args.fixtures, "decomposed_layernorm", "*", ""))):
+        label = "decomposed_layernorm/" + os.path.basename(os.path.dirname(d))
+        models.append((label, os.path.join(d, "model.onnx"), cases_of(d)))
+        references[label] = cases_of(d, "outputs")
+    check(len(references) == 2, f"decomposed_layernorm fixtures: {len(references)} of 2 found")
+    charlm = os.path.join(args.model_dir, "model.onnx")
+    if os.path.isfile(charlm):
+        models.append(("charlm-gpt", charlm,
+                       [{"input_ids": os.path.join(args.model_dir, "input_window0.npy")}]))
+
+    work = tempfile.mkdtemp(prefix="llmopt-fusion-")
     try:
         for label, onnx_path, cases in models:
             artifacts = {}
             for variant, flags in (("fused", []),
                                    ("unfused", sum((["--disable-fusion", f] for f in FUSIONS), []))):
-                artifact = os.path.join(work, f"{label}-{variant}.llmo")
+                artifact = os.path.join(work, f"{safe_name(label)}-{variant}.llmo")
                 r = subprocess.run([args.llmopt, "compile", onnx_path, "-o", artifact, *flags],
                                    capture_output=True, text=True)
                 if check(r.returncode == 0, f"{label}: compile {variant} {r.stderr.strip()[-200:]}"):
@@ -108,10 +130,18 @@ def main():
                 check(not left, f"{label}: no standalone softmax/erf/tanh/pow left {left or ''}")
             check(sum(fused.values()) <= sum(unfused.values()),
                   f"{label}: {sum(fused.values())} ops fused, {sum(unfused.values())} unfused")
+            if label in references:
+                r = subprocess.run([args.llmopt, "compile", onnx_path, "--emit", "mlir", "-o", "-"],
+                                   capture_output=True, text=True)
+                check(r.returncode == 0 and "llmopt.layer_norm" in r.stdout
+                      and "llmopt.reduce_mean" not in r.stdout,
+                      f"{label}: fused IR has a layer_norm and no reduce_mean "
+                      f"({r.stdout.count('llmopt.layer_norm')} layer_norm, "
+                      f"{r.stdout.count('llmopt.reduce_mean')} reduce_mean)")
             for i, inputs in enumerate(cases):
                 outs = {}
                 for variant, artifact in artifacts.items():
-                    out_dir = os.path.join(work, f"{label}-{variant}-{i}")
+                    out_dir = os.path.join(work, f"{safe_name(label)}-{variant}-{i}")
                     command = [args.llmopt, "run", artifact, "--output-dir", out_dir]
                     for name, path in sorted(inputs.items()):
                         command += ["--input", f"{name}={path}"]
@@ -123,12 +153,17 @@ def main():
                     continue
                 for path in sorted(glob.glob(os.path.join(outs["unfused"], "*.npy"))):
                     name = os.path.basename(path)
-                    a = np.load(os.path.join(outs["fused"], name)).astype(np.float64)
-                    b = np.load(path).astype(np.float64)
-                    rel = float(np.abs(a - b).max() / max(1e-30, float(np.abs(b).max())))
-                    check(a.shape == b.shape and rel <= TOL,
+                    rel = max_rel(np.load(os.path.join(outs["fused"], name)), np.load(path))
+                    check(rel <= TOL,
                           f"{label} case {i} {name[:-4]}: max |fused - unfused| / max|unfused| "
                           f"{rel:.2e} <= {TOL:g}")
+                for name, ref_path in sorted(references[label][i].items() if label in references
+                                             else []):
+                    ref = np.load(ref_path)
+                    for variant, out_dir in sorted(outs.items()):
+                        rel = max_rel(np.load(os.path.join(out_dir, name + ".npy")), ref)
+                        check(rel <= TOL, f"{label} case {i} {name}: max |{variant} - ORT| / "
+                              f"max|ORT| {rel:.2e} <= {TOL:g}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"{passed} passed, {failed} failed")

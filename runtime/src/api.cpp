@@ -222,6 +222,11 @@ llmopt_status llmopt_session_set_input(llmopt_session* session, size_t index, ll
   });
 }
 
+llmopt_status llmopt_session_plan(llmopt_session* session) {
+  if (!session) return nullArgument("llmopt_session_plan", "session");
+  return guarded("llmopt_session_plan", [&] { return session->session.plan(); });
+}
+
 llmopt_status llmopt_session_run(llmopt_session* session) {
   if (!session) return nullArgument("llmopt_session_run", "session");
   return guarded("llmopt_session_run", [&] { return session->session.run(); });

@@ -161,8 +161,9 @@ Status Session::checkInputDims() const {
 }
 
 // Shapes, per-op shape checks and the arena layout for the current symbol values.
-Status Session::planMemory() {
+Status Session::planLayout() {
   planned_ = false;
+  arena_bound_ = false;
   for (size_t t = 0; t < desc_.tensors.size(); ++t) {
     const TensorDesc& tensor = desc_.tensors[t];
     LLMOPT_TRY(resolveShape(tensor, desc_, symbols_.data(), &shapes_[t]));
@@ -182,24 +183,37 @@ Status Session::planMemory() {
     if (slot >= 0) slot_bytes[slot] = std::max(slot_bytes[slot], tensor_bytes_[t]);
   }
   LLMOPT_TRY(layoutArena(slot_bytes, scratch_bytes_, &layout_));
-  LLMOPT_TRY(arena_.reserve(std::max<uint64_t>(layout_.total_bytes, kArenaAlignment)));
-  for (size_t t = 0; t < desc_.tensors.size(); ++t) {
-    const int32_t slot = desc_.tensors[t].slot;
-    if (slot >= 0) data_[t] = arena_.data() + layout_.slot_offsets[slot];
-  }
   planned_symbols_ = symbols_;
   planned_ = true;
   return LLMOPT_OK;
 }
 
-Status Session::run() {
-  outputs_valid_ = false;
+// Allocates the arena for layout_ and points the intermediate tensors into it.
+Status Session::bindArena() {
+  LLMOPT_TRY(arena_.reserve(std::max<uint64_t>(layout_.total_bytes, kArenaAlignment)));
+  for (size_t t = 0; t < desc_.tensors.size(); ++t) {
+    const int32_t slot = desc_.tensors[t].slot;
+    if (slot >= 0) data_[t] = arena_.data() + layout_.slot_offsets[slot];
+  }
+  arena_bound_ = true;
+  return LLMOPT_OK;
+}
+
+Status Session::plan() {
   for (size_t i = 0; i < inputs_.size(); ++i)
     if (!inputs_[i].set)
       return fail(LLMOPT_ERROR_STATE, "input '%s' is not set",
                   desc_.tensors[desc_.inputs[i]].name);
   LLMOPT_TRY(bindSymbols());
-  if (!planned_ || symbols_ != planned_symbols_) LLMOPT_TRY(planMemory());
+  if (planned_ && symbols_ == planned_symbols_) return LLMOPT_OK;
+  outputs_valid_ = false;  // a new layout changes the outputs' shapes and places
+  return planLayout();
+}
+
+Status Session::run() {
+  outputs_valid_ = false;
+  LLMOPT_TRY(plan());
+  if (!arena_bound_) LLMOPT_TRY(bindArena());
   for (size_t i = 0; i < inputs_.size(); ++i)
     data_[desc_.inputs[i]] = const_cast<void*>(inputs_[i].data);  // kernels only read inputs
 

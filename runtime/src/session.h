@@ -19,6 +19,8 @@ class Session {
 
   Status setInput(size_t index, llmopt_dtype dtype, int32_t rank, const int64_t* dims,
                   const void* data, size_t size_bytes);
+  // Resolves shapes and sizes the arena for the bound inputs, without running or allocating.
+  Status plan();
   Status run();
   Status output(size_t index, llmopt_tensor* out) const;
   uint64_t arenaBytes() const { return layout_.total_bytes; }
@@ -34,7 +36,8 @@ class Session {
   Status checkSymbolAgainstOtherInputs(size_t index, int dim, int64_t value) const;
   Status bindSymbols();
   Status checkInputDims() const;
-  Status planMemory();
+  Status planLayout();
+  Status bindArena();
 
   const ModelDesc& desc_;
   ThreadPool pool_;
@@ -44,6 +47,7 @@ class Session {
   std::vector<int64_t> symbols_;          // symbol values for this run
   std::vector<int64_t> planned_symbols_;  // the values shapes_ and layout_ were made for
   bool planned_ = false;
+  bool arena_bound_ = false;  // the arena is allocated for layout_ and data_ points into it
   std::vector<Shape> shapes_;           // per tensor
   std::vector<uint64_t> tensor_bytes_;  // per tensor
   std::vector<void*> data_;             // per tensor

@@ -4,6 +4,7 @@
 // median, p10, p90 (and min, mean) in milliseconds. Only the runtime C API is used here.
 //===----------------------------------------------------------------------===//
 #include "tools/llmopt/Commands.h"
+#include "tools/llmopt/InputShapes.h"
 #include "tools/llmopt/Metrics.h"
 #include "tools/llmopt/RuntimeHandles.h"
 
@@ -12,11 +13,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <map>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
+
+#include <sys/resource.h>
 
 namespace llmopt {
 namespace {
@@ -31,27 +33,12 @@ struct BenchOptions {
 };
 
 
-std::string shapeText(const std::vector<int64_t>& dims) {
-  std::string text = "[";
-  for (size_t i = 0; i < dims.size(); ++i) text += (i ? ", " : "") + std::to_string(dims[i]);
-  return text + "]";
-}
-
-/// "1x128" -> {1, 128}: decimal dims >= 1, separated by 'x'. False on anything else.
-bool parseDims(const std::string& text, std::vector<int64_t>& dims) {
-  dims.clear();
-  size_t start = 0;
-  while (true) {
-    size_t end = text.find('x', start);
-    std::string part = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (part.empty() || part.size() > 12 || part.find_first_not_of("0123456789") != std::string::npos) return false;
-    int64_t dim = std::stoll(part);
-    if (dim < 1) return false;
-    dims.push_back(dim);
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return dims.size() <= LLMOPT_MAX_RANK;
+/// The most memory this process has had resident so far, in bytes (Linux counts ru_maxrss in
+/// KiB); 0 when unknown.
+uint64_t peakRssBytes() {
+  struct rusage usage;
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  return static_cast<uint64_t>(usage.ru_maxrss) * 1024;
 }
 
 /// Fills `data` with values from a fixed-seed generator: integers in [0, 256) ([0, 128) for
@@ -98,52 +85,22 @@ struct BoundInput {
 };
 
 int runBench(const BenchOptions& options) {
+  // The program alone (its shared libraries: tens of MB) before the model adds to it.
+  uint64_t rssBeforeLoad = peakRssBytes();
   llmopt_model* rawModel = nullptr;
   if (llmopt_model_load_file(options.model.c_str(), nullptr, &rawModel) != LLMOPT_OK)
     return fail(llmopt_last_error());
   ModelPtr model(rawModel);
 
-  size_t numInputs = llmopt_model_num_inputs(model.get());
-  std::vector<llmopt_tensor_info> infos(numInputs);
-  std::map<std::string, size_t> inputIndex;
-  std::string known;
-  for (size_t i = 0; i < numInputs; ++i) {
-    llmopt_model_input_info(model.get(), i, &infos[i]);
-    inputIndex[infos[i].name] = i;
-    known += (i ? ", " : "") + std::string(infos[i].name);
-  }
-
+  std::vector<InputShape> shapes;
+  std::string error;
+  if (!resolveInputShapes(model.get(), options.shapes, shapes, error)) return fail(error);
+  size_t numInputs = shapes.size();
   std::vector<BoundInput> inputs(numInputs);
-  std::vector<bool> given(numInputs, false);
-  for (const std::string& spec : options.shapes) {
-    size_t eq = spec.rfind('=');
-    std::vector<int64_t> dims;
-    if (eq == std::string::npos || eq == 0 || !parseDims(spec.substr(eq + 1), dims))
-      return fail("--shape '" + spec + "' must be NAME=DIMxDIM... with dims >= 1 (e.g. input_ids=1x128)");
-    std::string name = spec.substr(0, eq);
-    auto it = inputIndex.find(name);
-    if (it == inputIndex.end())
-      return fail("the model has no input '" + name + "' (inputs: " + (known.empty() ? "none" : known) + ")");
-    if (given[it->second]) return fail("input '" + name + "' is given twice");
-    given[it->second] = true;
-    inputs[it->second].dims = dims;
-  }
   for (size_t i = 0; i < numInputs; ++i) {
-    const llmopt_tensor_info& info = infos[i];
-    inputs[i].name = info.name;
-    inputs[i].dtype = info.dtype;
-    if (given[i]) continue;
-    // A fully static input needs no --shape.
-    bool fixed = true;
-    std::string example;
-    for (int d = 0; d < info.rank; ++d) {
-      fixed = fixed && info.dims[d] >= 0;
-      example += (d ? "x" : "") + std::to_string(info.dims[d] >= 0 ? info.dims[d] : 1);
-    }
-    if (!fixed)
-      return fail("missing --shape for input '" + std::string(info.name) + "' " + formatTensorShape(info) + " (e.g. --shape " +
-                  info.name + "=" + example + ")");
-    inputs[i].dims.assign(info.dims, info.dims + info.rank);
+    inputs[i].name = shapes[i].info.name;
+    inputs[i].dtype = shapes[i].info.dtype;
+    inputs[i].dims = shapes[i].dims;
   }
 
   // Random data, fixed seed, inputs in model order.
@@ -191,6 +148,10 @@ int runBench(const BenchOptions& options) {
   for (double t : times) mean += t / static_cast<double>(times.size());
   double min = sorted.front();
   uint64_t arena = llmopt_session_arena_bytes(session.get());
+  // Peak RSS ~ the program + weights (mapped, all read by a run) + arena; the rest is the inputs
+  // and the threads' stacks.
+  uint64_t weights = llmopt_model_weight_bytes(model.get());
+  uint64_t peakRss = peakRssBytes();
 
   if (options.json) {
     std::string text = "{\"model\": " + metrics::jsonString(options.model) + ", \"inputs\": [";
@@ -206,7 +167,9 @@ int runBench(const BenchOptions& options) {
             ", \"median_ms\": " + metrics::jsonNumber(median) + ", \"p10_ms\": " + metrics::jsonNumber(p10) +
             ", \"p90_ms\": " + metrics::jsonNumber(p90) + ", \"min_ms\": " + metrics::jsonNumber(min) +
             ", \"mean_ms\": " + metrics::jsonNumber(mean) + ", \"arena_bytes\": " + std::to_string(arena) +
-            ", \"times_ms\": [";
+            ", \"weight_bytes\": " + std::to_string(weights) +
+            ", \"peak_rss_bytes\": " + std::to_string(peakRss) +
+            ", \"rss_before_load_bytes\": " + std::to_string(rssBeforeLoad) + ", \"times_ms\": [";
     for (size_t i = 0; i < times.size(); ++i) text += (i ? ", " : "") + metrics::jsonNumber(times[i]);
     text += "]}";
     std::printf("%s\n", text.c_str());
@@ -223,7 +186,11 @@ int runBench(const BenchOptions& options) {
   std::printf("median:      %.3f ms\n", median);
   std::printf("p10 / p90:   %.3f / %.3f ms\n", p10, p90);
   std::printf("min / mean:  %.3f / %.3f ms\n", min, mean);
+  std::printf("weights:     %llu bytes\n", static_cast<unsigned long long>(weights));
   std::printf("arena:       %llu bytes\n", static_cast<unsigned long long>(arena));
+  std::printf("peak rss:    %llu bytes (weights + arena = %llu bytes; %llu bytes before loading the model)\n",
+              static_cast<unsigned long long>(peakRss), static_cast<unsigned long long>(weights + arena),
+              static_cast<unsigned long long>(rssBeforeLoad));
   return 0;
 }
 

@@ -6,6 +6,7 @@
 #include "tools/llmopt/Commands.h"
 #include "tools/llmopt/Calibration.h"
 #include "tools/llmopt/Diagnostics.h"
+#include "tools/llmopt/OpCounts.h"
 #include "tools/llmopt/QuantReport.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -161,6 +162,8 @@ int runCompile(const CompileOptions& options) {
     if (mlir::failed(lowerPm.run(module)))
       return diagnostics.errorCount() ? 1 : fail("lowering the ONNX quantization ops failed");
   }
+  // What the pipeline does to the model, in ops of each kind (printed once the output is written).
+  OpCounts opsBefore = countOps(module);
 
   CalibrationStats calibration;
   if (!options.calib.empty()) {
@@ -184,20 +187,29 @@ int runCompile(const CompileOptions& options) {
       return diagnostics.errorCount() ? 1 : fail("pass pipeline failed");
   }
 
+  OpCounts opsAfter = countOps(module);
+
+  std::vector<LayerReport> layers;
   if (!weightsBefore.empty()) {
-    std::vector<LayerReport> layers =
-        buildReport(module, weightsBefore, options.calib.empty() ? nullptr : &calibration);
+    layers = buildReport(module, weightsBefore, options.calib.empty() ? nullptr : &calibration);
     bool quantized = llvm::any_of(layers, [](const LayerReport& l) { return l.precision != "fp32"; });
     if (quantized) printReport(layers, llvm::errs());
-    std::string error;
-    if (!options.report.empty() && !writeReportJson(layers, options.report, error))
-      return fail(error);
   }
-  if (options.emit == "mlir") return printModule(module, options.output);
+  std::string error;
+  if (!options.report.empty() &&
+      !writeReportJson(layers, options.report, error,
+                       llvm::json::Object{{"op_counts", opCountsJson(opsBefore, opsAfter)}}))
+    return fail(error);
+  if (options.emit == "mlir") {
+    if (int status = printModule(module, options.output)) return status;
+    llvm::errs() << "llmopt: " << formatOpCountChange(opsBefore, opsAfter) << "\n";
+    return 0;
+  }
 
   std::string output = options.output.empty() ? defaultOutputPath(options.input) : options.output;
   ArtifactStats stats;
   if (mlir::failed(writeArtifact(module, output, &stats))) return 1;
+  llvm::errs() << "llmopt: " << formatOpCountChange(opsBefore, opsAfter) << "\n";
   llvm::errs() << "llmopt: " << options.input << " -> " << output << ": " << stats.numOps
                << " ops, weights " << humanBytes(stats.weightBytes) << ", file "
                << humanBytes(stats.fileBytes) << "\n";
@@ -237,9 +249,11 @@ std::function<int()> addCompileCommand(CLI::App& app) {
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--disable-fusion", options->disableFusion,
                   "Leave one fusion of the default pipeline out (repeatable): gelu-erf, "
-                  "gelu-tanh, silu, attention, rms-norm; for bisecting a numerical difference");
+                  "gelu-tanh, silu, attention, rms-norm, layer-norm; for bisecting a numerical "
+                  "difference");
   cmd->add_option("--report", options->report,
-                  "Write the per-layer report (precision, bytes, error) as JSON to this file");
+                  "Write the report as JSON to this file: per layer (precision, bytes, error) "
+                  "and the op counts after import and after the pipeline");
   cmd->add_option("--threads", options->threads, "Compiler threads (default: one per core)")
       ->check(CLI::Range(0u, 1024u));
   return [options] { return runCompile(*options); };

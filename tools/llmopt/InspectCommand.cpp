@@ -1,12 +1,16 @@
 //===- InspectCommand.cpp - llmopt inspect --------------------------------===//
 #include "tools/llmopt/Commands.h"
+#include "tools/llmopt/InputShapes.h"
 #include "tools/llmopt/RuntimeHandles.h"
 
 #include "llmopt/runtime.h"
 
 #include <cstdio>
+#include <cstdint>
+#include <cstdlib>
 #include <algorithm>
 #include <map>
+#include <memory>
 
 #include "llvm/ADT/StringRef.h"
 #include <sys/stat.h>
@@ -19,10 +23,61 @@ void printTensorInfo(const llmopt_tensor_info& info) {
               formatTensorShape(info).c_str());
 }
 
-int inspect(const std::string& path) {
-  llmopt_model* model = nullptr;
-  if (llmopt_model_load_file(path.c_str(), nullptr, &model) != LLMOPT_OK)
+struct FreeDeleter {
+  void operator()(void* p) const { std::free(p); }
+};
+
+/// The arena a run with these input shapes would use: a session with the inputs bound (to zeros,
+/// never read) and planned, not run. False, with `error`, when the model cannot take the shapes.
+bool arenaBytesFor(const llmopt_model* model, const std::vector<InputShape>& inputs, uint64_t& bytes,
+                   std::string& error) {
+  llmopt_session_options options = LLMOPT_SESSION_OPTIONS_INIT;
+  options.num_threads = 1;  // it never runs
+  llmopt_session* rawSession = nullptr;
+  if (llmopt_session_create(model, &options, &rawSession) != LLMOPT_OK) {
+    error = std::string("cannot create a session: ") + llmopt_last_error();
+    return false;
+  }
+  SessionPtr session(rawSession);
+  std::vector<std::unique_ptr<void, FreeDeleter>> buffers;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const InputShape& input = inputs[i];
+    size_t size = llmopt_dtype_size(input.info.dtype);
+    for (int64_t d : input.dims)
+      if (__builtin_mul_overflow(size, static_cast<size_t>(d), &size)) size = SIZE_MAX;
+    // calloc: pages of a large input are mapped lazily and, never written, cost no memory.
+    buffers.emplace_back(size < (size_t{1} << 40) ? std::calloc(1, size ? size : 1) : nullptr);
+    if (!buffers.back()) {
+      error = "input '" + std::string(input.info.name) + "': shape " + shapeText(input.dims) + " is too large";
+      return false;
+    }
+    if (llmopt_session_set_input(session.get(), i, input.info.dtype, static_cast<int32_t>(input.dims.size()),
+                                 input.dims.data(), buffers.back().get(), size) != LLMOPT_OK) {
+      error = llmopt_last_error();
+      return false;
+    }
+  }
+  if (llmopt_session_plan(session.get()) != LLMOPT_OK) {
+    error = llmopt_last_error();
+    return false;
+  }
+  bytes = llmopt_session_arena_bytes(session.get());
+  return true;
+}
+
+int inspect(const std::string& path, const std::vector<std::string>& shapeSpecs) {
+  llmopt_model* rawModel = nullptr;
+  if (llmopt_model_load_file(path.c_str(), nullptr, &rawModel) != LLMOPT_OK)
     return fail(llmopt_last_error());
+  ModelPtr owner(rawModel);
+  llmopt_model* model = owner.get();
+  // Shapes first, so that a bad --shape prints its error and nothing else.
+  std::vector<InputShape> inputs;
+  uint64_t arena = 0;
+  std::string error;
+  if (!shapeSpecs.empty() &&
+      (!resolveInputShapes(model, shapeSpecs, inputs, error) || !arenaBytesFor(model, inputs, arena, error)))
+    return fail(error);
   struct stat info;
   stat(path.c_str(), &info);
   std::printf("artifact:       %s (%lld bytes)\n", path.c_str(), static_cast<long long>(info.st_size));
@@ -30,6 +85,9 @@ int inspect(const std::string& path) {
   std::printf("target:         %s\n", llmopt_model_target(model));
   std::printf("producer:       %s\n", llmopt_model_producer(model));
   std::printf("weight bytes:   %llu\n", static_cast<unsigned long long>(llmopt_model_weight_bytes(model)));
+  if (!shapeSpecs.empty())
+    std::printf("arena:          %llu bytes (for %s)\n", static_cast<unsigned long long>(arena),
+                shapeSpecsText(inputs).c_str());
   std::printf("inputs:\n");
   for (size_t i = 0; i < llmopt_model_num_inputs(model); ++i) {
     llmopt_tensor_info t;
@@ -64,7 +122,6 @@ int inspect(const std::string& path) {
     std::replace(precision.begin(), precision.end(), '_', '-');
     std::printf("  %-40s %-10s %s\n", node && *node ? node : "?", precision.c_str(), kernel);
   }
-  llmopt_model_free(model);
   return 0;
 }
 
@@ -72,9 +129,14 @@ int inspect(const std::string& path) {
 
 std::function<int()> addInspectCommand(CLI::App& app) {
   auto path = std::make_shared<std::string>();
+  auto shapes = std::make_shared<std::vector<std::string>>();
   CLI::App* cmd = app.add_subcommand("inspect", "Show what is inside an artifact");
   cmd->add_option("artifact", *path, "Compiled model (.llmo)")->required();
-  return [path] { return inspect(*path); };
+  cmd->add_option("--shape", *shapes,
+                  "NAME=DIMxDIM..., once per input with dynamic dims (e.g. input_ids=1x128): also "
+                  "print the arena a run with these shapes uses (the session is planned, not run)")
+      ->allow_extra_args(false);
+  return [path, shapes] { return inspect(*path, *shapes); };
 }
 
 }  // namespace llmopt

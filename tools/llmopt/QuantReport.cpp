@@ -220,7 +220,7 @@ void printReport(const std::vector<LayerReport>& layers, llvm::raw_ostream& os) 
 }
 
 bool writeReportJson(const std::vector<LayerReport>& layers, const std::string& path,
-                     std::string& error) {
+                     std::string& error, llvm::json::Object extra) {
   llvm::json::Array rows;
   uint64_t before = 0, after = 0;
   for (const LayerReport& l : layers) {
@@ -240,6 +240,7 @@ bool writeReportJson(const std::vector<LayerReport>& layers, const std::string& 
   llvm::json::Object root{{"layers", std::move(rows)},
                           {"weight_bytes_before", int64_t(before)},
                           {"weight_bytes_after", int64_t(after)}};
+  for (auto& [key, value] : extra) root.try_emplace(key, std::move(value));
   std::string temp = path + ".tmp";
   std::error_code ec;
   {

@@ -11,6 +11,7 @@
 #include "tools/llmopt/Calibration.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <map>
@@ -39,9 +40,10 @@ struct LayerReport {
 std::vector<LayerReport> buildReport(mlir::ModuleOp module, const WeightSnapshots& before,
                                      const CalibrationStats* calibration);
 void printReport(const std::vector<LayerReport>& layers, llvm::raw_ostream& os);
-/// Writes the report as JSON atomically; false (with `error`) when the file cannot be written.
+/// Writes the report as JSON atomically, with the keys of `extra` (e.g. "op_counts") beside
+/// the layers; false (with `error`) when the file cannot be written.
 bool writeReportJson(const std::vector<LayerReport>& layers, const std::string& path,
-                     std::string& error);
+                     std::string& error, llvm::json::Object extra = {});
 
 }  // namespace llmopt
 

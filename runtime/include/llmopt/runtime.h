@@ -134,12 +134,18 @@ void llmopt_session_free(llmopt_session* session);
 llmopt_status llmopt_session_set_input(llmopt_session* session, size_t index, llmopt_dtype dtype,
                                        int32_t rank, const int64_t* dims, const void* data,
                                        size_t size_bytes);
+/* Resolves every tensor's shape for the bound inputs and sizes the arena, without running and
+ * without allocating the arena: llmopt_session_arena_bytes then gives what a run with these
+ * shapes uses (llmopt inspect --shape). run does this itself. Fails with LLMOPT_ERROR_STATE until
+ * every input is set, and as run would for shapes the model cannot take. A plan for new shapes
+ * invalidates the outputs of the last run. */
+llmopt_status llmopt_session_plan(llmopt_session* session);
 /* Runs the plan. Fails with LLMOPT_ERROR_STATE until every input is set. */
 llmopt_status llmopt_session_run(llmopt_session* session);
 /* A view of output `index` after a successful run, valid until the next run or free. */
 llmopt_status llmopt_session_get_output(const llmopt_session* session, size_t index,
                                         llmopt_tensor* out_tensor);
-/* Arena bytes the last run used (resolved for the bound shapes). */
+/* Arena bytes the last run or plan used (resolved for the bound shapes); 0 before either. */
 uint64_t llmopt_session_arena_bytes(const llmopt_session* session);
 
 #ifdef __cplusplus

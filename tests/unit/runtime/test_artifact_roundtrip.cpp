@@ -149,6 +149,46 @@ TEST(RoundTrip, InputsStayBoundAcrossRuns) {
   }
 }
 
+// llmopt_session_plan sizes the arena for the bound shapes without running: the same bytes a
+// run of those shapes reports, and a new plan invalidates the last run's outputs.
+TEST(RoundTrip, PlanSizesTheArenaWithoutRunning) {
+  Mlp mlp = makeMlp(16, 7, plan::WeightLayout::PackedN16);
+  ModelPtr model = loadOrFail(mlp.artifact);
+  SessionPtr planned = createSessionOrFail(model.get());
+  SessionPtr ran = createSessionOrFail(model.get());
+  ASSERT_TRUE(planned && ran);
+  EXPECT_EQ(llmopt_session_arena_bytes(planned.get()), 0u);
+  EXPECT_TRUE(failsWith(llmopt_session_plan(planned.get()), LLMOPT_ERROR_STATE,
+                        "input 'x' is not set"));
+  EXPECT_TRUE(failsWith(llmopt_session_plan(nullptr), LLMOPT_ERROR_INVALID_ARGUMENT, "session"));
+
+  auto x = randomInput(40 * 16, 2);
+  for (int64_t batch : {40, 3}) {
+    SCOPED_TRACE(::testing::Message() << "batch " << batch);
+    const int64_t dims[2] = {batch, 16};
+    ASSERT_EQ(llmopt_session_set_input(planned.get(), 0, LLMOPT_DTYPE_F32, 2, dims, x.data(),
+                                       batch * 16 * sizeof(float)),
+              LLMOPT_OK);
+    ASSERT_EQ(llmopt_session_plan(planned.get()), LLMOPT_OK) << llmopt_last_error();
+    runMlp(ran.get(), mlp, batch);
+    EXPECT_GT(llmopt_session_arena_bytes(planned.get()), 0u);
+    EXPECT_EQ(llmopt_session_arena_bytes(planned.get()), llmopt_session_arena_bytes(ran.get()));
+  }
+  llmopt_tensor y;
+  EXPECT_TRUE(failsWith(llmopt_session_get_output(planned.get(), 0, &y), LLMOPT_ERROR_STATE,
+                        "no successful run yet"));
+
+  // A run after a plan uses it; planning another batch after the run drops the outputs.
+  runMlp(planned.get(), mlp, 3);
+  const int64_t dims[2] = {40, 16};
+  ASSERT_EQ(llmopt_session_set_input(planned.get(), 0, LLMOPT_DTYPE_F32, 2, dims, x.data(),
+                                     x.size() * sizeof(float)),
+            LLMOPT_OK);
+  ASSERT_EQ(llmopt_session_plan(planned.get()), LLMOPT_OK) << llmopt_last_error();
+  EXPECT_EQ(llmopt_session_get_output(planned.get(), 0, &y), LLMOPT_ERROR_STATE);
+  runMlp(planned.get(), mlp, 40);
+}
+
 // Every other kernel, a symbolic reshape (batch*36 elements as [9*batch, 4]), a rank-1 matmul
 // operand and two outputs:
 //   t0 = x + c            x [batch, 6, 4], c [4]

@@ -61,15 +61,40 @@ OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 //===----------------------------------------------------------------------===//
 
 LogicalResult LinearOp::inferReturnTypes(MLIRContext*, std::optional<Location> location,
-                                         ValueRange operands, DictionaryAttr, RegionRange,
-                                         SmallVectorImpl<Type>& inferred) {
-  if (failed(checkSameElementType(operands, location, "linear"))) return failure();
-  auto input = rankedType(operands[0]), weight = rankedType(operands[1]);
+                                         ValueRange operands, DictionaryAttr attributes,
+                                         RegionRange regions, SmallVectorImpl<Type>& inferred) {
+  LinearOp::Adaptor adaptor(operands, attributes, regions);
+  ValueRange products(operands.take_front(adaptor.getBias() ? 3 : 2));
+  if (failed(checkSameElementType(products, location, "linear"))) return failure();
+  auto input = rankedType(adaptor.getInput()), weight = rankedType(adaptor.getWeight());
   std::optional<ArrayRef<int64_t>> bias;
-  if (operands.size() > 2) bias = rankedType(operands[2]).getShape();
+  if (adaptor.getBias()) bias = rankedType(adaptor.getBias()).getShape();
   return inferFrom(linearShape(input.getShape(), weight.getShape(), bias ? &*bias : nullptr),
                    input.getElementType(), location, "linear", inferred);
 }
+
+bool llmopt::isEpilogueActivation(llvm::StringRef activation) {
+  static const llvm::StringRef known[] = {"none", "gelu", "gelu_tanh", "silu", "relu"};
+  return llvm::is_contained(known, activation);
+}
+
+LogicalResult llmopt::verifyLinearEpilogue(Operation* op, StringRef activation, Value residual,
+                                           Type result) {
+  if (!isEpilogueActivation(activation))
+    return op->emitOpError() << "activation \"" << activation
+                             << "\" is none of none, gelu, gelu_tanh, silu, relu";
+  if (residual && residual.getType() != result)
+    return op->emitOpError() << "residual " << residual.getType() << " must have the result's type "
+                             << result;
+  return success();
+}
+
+LogicalResult LinearOp::verify() {
+  if (getResidual() && !getType().getElementType().isF32())
+    return emitOpError("a residual needs an f32 linear");
+  return verifyLinearEpilogue(*this, getActivation(), getResidual(), getType());
+}
+
 
 LogicalResult MatMulOp::inferReturnTypes(MLIRContext*, std::optional<Location> location,
                                          ValueRange operands, DictionaryAttr, RegionRange,

@@ -28,6 +28,18 @@ bool isPerTensorQuantParam(mlir::RankedTensorType type);
 
 /// Why `llmopt.attention` cannot take these query, key and value types, or nothing when it can
 /// (the verifier's shape rules, for patterns that must decide before creating the op).
+/// Whether a linear layer (llmopt.linear, llmopt.quantized_linear) adds an activation or a
+/// residual after its product.
+template <class LinearLike>
+bool hasEpilogue(LinearLike linear) {
+  return linear.getResidual() || linear.getActivation() != "none";
+}
+/// Whether `activation` names a linear layer's epilogue activation ("none" included).
+bool isEpilogueActivation(llvm::StringRef activation);
+/// The checks of a linear layer's epilogue (activation, residual), for its verifier.
+mlir::LogicalResult verifyLinearEpilogue(mlir::Operation* op, llvm::StringRef activation,
+                                         mlir::Value residual, mlir::Type result);
+
 std::optional<std::string> attentionShapeError(mlir::RankedTensorType query,
                                                mlir::RankedTensorType key,
                                                mlir::RankedTensorType value);

@@ -39,7 +39,7 @@ def LLMOpt_ConstantOp : LLMOpt_Op<"constant",
 //===----------------------------------------------------------------------===//
 
 def LLMOpt_LinearOp : LLMOpt_Op<"linear",
-    [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    [Pure, AttrSizedOperandSegments, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "fully connected layer: y = x · Wᵀ + b";
   let description = [{
     `input` is [..., K], `weight` is [N, K] (PyTorch's `nn.Linear` layout: one row per output
@@ -47,18 +47,27 @@ def LLMOpt_LinearOp : LLMOpt_Op<"linear",
     compression pass works on: pruning drops rows of `weight`, low-rank splits it in two,
     quantization replaces it.
 
+    The epilogue (llmopt-fuse-epilogues) may apply an `activation` ("gelu", "gelu_tanh",
+    "silu", "relu"; default "none") and then add a `residual` of the result's shape:
+    y = act(x · Wᵀ + b) + residual.
+
     ```mlir
     %y = llmopt.linear %x, %w, %b
         : (tensor<?x16xf32>, tensor<32x16xf32>, tensor<32xf32>) -> tensor<?x32xf32>
+    %z = llmopt.linear %x, %w, %b residual %r {activation = "gelu"}
+        : (tensor<?x16xf32>, tensor<32x16xf32>, tensor<32xf32>, tensor<?x32xf32>) -> tensor<?x32xf32>
     ```
   }];
   let arguments = (ins LLMOpt_FloatTensor:$input, LLMOpt_FloatTensor:$weight,
-                       Optional<LLMOpt_FloatTensor>:$bias);
+                       Optional<LLMOpt_FloatTensor>:$bias, Optional<F32Tensor>:$residual,
+                       DefaultValuedStrAttr<StrAttr, "none">:$activation);
   let results = (outs LLMOpt_FloatTensor:$result);
   let assemblyFormat = [{
-    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+    $input `,` $weight (`,` $bias^)? (`residual` $residual^)? attr-dict `:`
+    functional-type(operands, results)
   }];
-  
+  let hasVerifier = 1;
+
 }
 
 def LLMOpt_MatMulOp : LLMOpt_Op<"matmul",
@@ -366,12 +375,13 @@ def LLMOpt_QuantizedLinearOp : LLMOpt_Op<"quantized_linear",
   let arguments = (ins F32Tensor:$input, RankedTensorOf<[I8, UI<4>, F16, BF16]>:$weight,
                        Optional<RankedTensorOf<[F32, F16]>>:$scale,
                        Optional<RankedTensorOf<[F16]>>:$offset,
-                       Optional<F32Tensor>:$bias,
-                       StrAttr:$mode, I64Attr:$group_size);
+                       Optional<F32Tensor>:$bias, Optional<F32Tensor>:$residual,
+                       StrAttr:$mode, I64Attr:$group_size,
+                       DefaultValuedStrAttr<StrAttr, "none">:$activation);
   let results = (outs F32Tensor:$result);
   let assemblyFormat = [{
-    $input `,` $weight (`scale` $scale^)? (`offset` $offset^)? (`bias` $bias^)? attr-dict `:`
-    functional-type(operands, results)
+    $input `,` $weight (`scale` $scale^)? (`offset` $offset^)? (`bias` $bias^)?
+    (`residual` $residual^)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }

@@ -104,7 +104,7 @@ LogicalResult QuantizedLinearOp::verify() {
     if (bias.getRank() != 1 || bias.getDimSize(0) != n)
       return emitOpError() << "bias must be [" << n << "], got " << bias;
   }
-  return success();
+  return verifyLinearEpilogue(*this, getActivation(), getResidual(), getType());
 }
 
 //===----------------------------------------------------------------------===//

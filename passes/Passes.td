@@ -50,6 +50,26 @@ def FuseActivations : Pass<"llmopt-fuse-activations", "mlir::func::FuncOp"> {
   ];
 }
 
+def FuseEpilogues : Pass<"llmopt-fuse-epilogues", "mlir::func::FuncOp"> {
+  let summary = "Fuse activations and residual adds into the linear layer before them";
+  let description = [{
+    The work after a linear layer's product moves into its epilogue (`llmopt.linear` and
+    `llmopt.quantized_linear` alike), so no tensor is written and read back between them:
+    - `activation`: gelu (either form), silu or relu of a linear's only use →
+      `linear {activation = ...}`;
+    - `residual`: `linear + r` (either order; r of exactly the result's type, no broadcast) →
+      `linear residual r`, after the activation if there is one. With the residual add of the
+      attention output and of the MLP folded in, the next norm reads the sum directly
+      (ONNX Runtime's SkipLayerNorm does the add inside the norm instead).
+    The new layer keeps the old one's location, so layer names (reports, rules) do not change.
+    `disable` names the fusions to leave alone: activation, residual.
+  }];
+  let dependentDialects = ["llmopt::LLMOptDialect"];
+  let options = [
+    ListOption<"disable", "disable", "std::string", "Fusions to skip: activation, residual">,
+  ];
+}
+
 def FuseAttention : Pass<"llmopt-fuse-attention", "mlir::func::FuncOp"> {
   let summary = "Fuse scaled dot-product attention (scale, masks, RoPE, GQA repeat, softmax) into one op";
   let description = [{

@@ -17,6 +17,7 @@
 #include "llmopt/plan_generated.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <deque>
@@ -215,6 +216,16 @@ class PlanBuilder {
 
 /// A transpose of a constant whose every user reads it as a linear weight: packing reads the
 /// constant in place, so the transpose never runs.
+/// The plan's name for a linear layer's epilogue activation (the verifier checked the name).
+fb::Activation epilogueActivation(StringRef activation) {
+  return llvm::StringSwitch<fb::Activation>(activation)
+      .Case("relu", fb::Activation::Relu)
+      .Case("gelu", fb::Activation::Gelu)
+      .Case("gelu_tanh", fb::Activation::GeluTanh)
+      .Case("silu", fb::Activation::Silu)
+      .Default(fb::Activation::None);
+}
+
 bool isFoldedIntoWeights(Operation* op) {
   auto transpose = dyn_cast<TransposeOp>(op);
   if (!transpose || !transpose.getInput().getDefiningOp<ConstantOp>()) return false;
@@ -409,10 +420,13 @@ FailureOr<flatbuffers::Offset<fb::Op>> PlanBuilder::lowerOp(Operation* op) {
             if (failed(w)) return failure();
             opInputs.push_back(*w);
             if (linear.getBias() && failed(addInput(linear.getBias()))) return failure();
+            if (linear.getResidual() && failed(addInput(linear.getResidual()))) return failure();
             auto wType = linear.getWeight().getType().cast<ShapedType>();
             paramsType = fb::OpParams::LinearParams;
             params = fb::CreateLinearParams(fbb, fb::WeightLayout::PackedN16, wType.getDimSize(0),
-                                            wType.getDimSize(1), linear.getBias() != nullptr)
+                                            wType.getDimSize(1), linear.getBias() != nullptr,
+                                            epilogueActivation(linear.getActivation()),
+                                            linear.getResidual() != nullptr)
                          .Union();
             return success();
           })
@@ -429,9 +443,12 @@ FailureOr<flatbuffers::Offset<fb::Op>> PlanBuilder::lowerOp(Operation* op) {
                  cpu::packQuantizedLinear(mode, n, k, q.getGroupSize(), *bytes))
               opInputs.push_back(addPackedConstant(base, std::move(c)));
             if (q.getBias() && failed(addInput(q.getBias()))) return failure();
+            if (q.getResidual() && failed(addInput(q.getResidual()))) return failure();
             paramsType = fb::OpParams::QuantLinearParams;
             params = fb::CreateQuantLinearParams(fbb, quantFormat(mode), n, k, q.getGroupSize(),
-                                                 q.getBias() != nullptr)
+                                                 q.getBias() != nullptr,
+                                                 epilogueActivation(q.getActivation()),
+                                                 q.getResidual() != nullptr)
                          .Union();
             return success();
           })

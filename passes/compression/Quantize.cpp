@@ -96,7 +96,8 @@ struct QuantizePass : public llmopt::impl::QuantizeBase<QuantizePass> {
     QuantizedOperands q = materialize(builder, linear.getLoc(), m);
     auto quantized = builder.create<QuantizedLinearOp>(
         linear.getLoc(), linear.getInput(), q.weight, q.scale, q.offset, linear.getBias(),
-        builder.getStringAttr(quantModeName(*layerMode)), builder.getI64IntegerAttr(m.groupSize));
+        linear.getResidual(), builder.getStringAttr(quantModeName(*layerMode)),
+        builder.getI64IntegerAttr(m.groupSize), linear.getActivationAttr());
     Value oldWeight = linear.getWeight();
     linear.getResult().replaceAllUsesWith(quantized.getResult());
     linear.erase();

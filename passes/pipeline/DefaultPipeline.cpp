@@ -6,8 +6,9 @@
 namespace llmopt {
 
 llvm::ArrayRef<llvm::StringRef> fusionNames() {
-  static const llvm::StringRef names[] = {"gelu-erf",  "gelu-tanh", "silu",
-                                          "attention", "rms-norm",  "layer-norm"};
+  static const llvm::StringRef names[] = {"gelu-erf",   "gelu-tanh",           "silu",
+                                          "attention",  "rms-norm",            "layer-norm",
+                                          "epilogue-activation", "epilogue-residual"};
   return names;
 }
 
@@ -27,6 +28,13 @@ std::string defaultPipeline(llvm::ArrayRef<std::string> disabledFusions) {
                      ", ";
   if (!disabled("attention")) text += "llmopt-fuse-attention, ";
   text += withDisabled("llmopt-fuse-norms", {"rms-norm", "layer-norm"}) + ", ";
+  // Last: the activations and residual adds it folds must have been recognised first.
+  if (!disabled("epilogue-activation") || !disabled("epilogue-residual")) {
+    std::string off;
+    if (disabled("epilogue-activation")) off = "{disable=activation}";
+    if (disabled("epilogue-residual")) off = "{disable=residual}";
+    text += "llmopt-fuse-epilogues" + off + ", ";
+  }
   return text + "canonicalize, cse)";
 }
 

@@ -196,9 +196,9 @@ struct LowerOnnxQuantPass : public llmopt::impl::LowerOnnxQuantBase<LowerOnnxQua
     Value weight = builder.create<ConstantOp>(loc, makeRawConstant(weightType, w.q, "quantized"));
     auto scaleType = RankedTensorType::get({w.n}, builder.getF32Type());
     Value scale = builder.create<ConstantOp>(loc, makeFloatConstant(scaleType, w.scale, "scale"));
-    return builder.create<QuantizedLinearOp>(loc, input, weight, scale, Value(), Value(),
+    return builder.create<QuantizedLinearOp>(loc, input, weight, scale, Value(), Value(), Value(),
                                              builder.getStringAttr(mode),
-                                             builder.getI64IntegerAttr(0));
+                                             builder.getI64IntegerAttr(0), /*activation=*/nullptr);
   }
 
   /// dequantize_linear(quantize_linear(x, s, z), s, z), per tensor ⇒ fake_quantize(x).

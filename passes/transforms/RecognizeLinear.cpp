@@ -47,7 +47,7 @@ struct MatMulToLinear : public OpRewritePattern<MatMulOp> {
       weight = transposeMatrix(rewriter, op.getLoc(), rhs);
     else
       return rewriter.notifyMatchFailure(op, "rhs is not a constant");
-    rewriter.replaceOpWithNewOp<LinearOp>(op, op.getLhs(), weight, Value());
+    rewriter.replaceOpWithNewOp<LinearOp>(op, op.getLhs(), weight, Value(), Value());
     return success();
   }
 
@@ -55,12 +55,15 @@ struct MatMulToLinear : public OpRewritePattern<MatMulOp> {
 };
 
 /// The linear (fp32, or quantized as an already-quantized ONNX model imports) producing
-/// `value` if it has no bias and `value` is its only use.
+/// `value` if it has no bias and no epilogue (a bias cannot move past them) and `value` is its
+/// only use.
 Operation* getBiaslessLinear(Value value) {
   Operation* op = value.getDefiningOp();
   if (!op || !op->hasOneUse()) return nullptr;
-  if (auto linear = dyn_cast<LinearOp>(op)) return linear.getBias() ? nullptr : op;
-  if (auto linear = dyn_cast<QuantizedLinearOp>(op)) return linear.getBias() ? nullptr : op;
+  if (auto linear = dyn_cast<LinearOp>(op))
+    return linear.getBias() || hasEpilogue(linear) ? nullptr : op;
+  if (auto linear = dyn_cast<QuantizedLinearOp>(op))
+    return linear.getBias() || hasEpilogue(linear) ? nullptr : op;
   return nullptr;
 }
 
@@ -68,11 +71,12 @@ Operation* getBiaslessLinear(Value value) {
 /// rules use).
 Value withBias(PatternRewriter& rewriter, Operation* layer, Value bias) {
   if (auto linear = dyn_cast<LinearOp>(layer))
-    return rewriter.create<LinearOp>(linear.getLoc(), linear.getInput(), linear.getWeight(), bias);
+    return rewriter.create<LinearOp>(linear.getLoc(), linear.getInput(), linear.getWeight(), bias,
+                                     Value());
   auto q = cast<QuantizedLinearOp>(layer);
   return rewriter.create<QuantizedLinearOp>(q.getLoc(), q.getInput(), q.getWeight(), q.getScale(),
-                                            q.getOffset(), bias, q.getModeAttr(),
-                                            q.getGroupSizeAttr());
+                                            q.getOffset(), bias, Value(), q.getModeAttr(),
+                                            q.getGroupSizeAttr(), /*activation=*/nullptr);
 }
 
 /// add(linear(x, W), b) -> linear(x, W, b) for a constant b that broadcasts along N only;
@@ -115,7 +119,7 @@ struct FoldScale : public OpRewritePattern<MulOp> {
                                          std::pair{op.getRhs(), op.getLhs()}}) {
       auto linear = linearSide.getDefiningOp<LinearOp>();
       auto scaleType = scaleSide.getType().cast<RankedTensorType>();
-      if (!linear || !linear->hasOneUse() || !isConstant(scaleSide) ||
+      if (!linear || hasEpilogue(linear) || !linear->hasOneUse() || !isConstant(scaleSide) ||
           !scaleType.hasStaticShape() || scaleType.getNumElements() != 1 ||
           linear.getType() != op.getType())
         continue;
@@ -134,7 +138,8 @@ struct FoldScale : public OpRewritePattern<MulOp> {
         weight = rewriter.create<MulOp>(loc, linear.getWeight(), scalar);
       Value bias;
       if (linear.getBias()) bias = rewriter.create<MulOp>(loc, linear.getBias(), scalar);
-      Value folded = rewriter.create<LinearOp>(linear.getLoc(), linear.getInput(), weight, bias);
+      Value folded =
+          rewriter.create<LinearOp>(linear.getLoc(), linear.getInput(), weight, bias, Value());
       rewriter.replaceOp(op, folded);
       rewriter.eraseOp(linear);
       return success();

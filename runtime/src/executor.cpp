@@ -7,6 +7,7 @@
 #include "kernels/cpu/generic/attention.h"
 #include "kernels/cpu/generic/binary.h"
 #include "kernels/cpu/generic/cast.h"
+#include "kernels/cpu/generic/chunks.h"
 #include "kernels/cpu/generic/clip.h"
 #include "kernels/cpu/generic/concat.h"
 #include "kernels/cpu/generic/copy.h"
@@ -238,11 +239,38 @@ uint64_t opScratchBytes(const OpDesc& op, const Shape* shapes) {
   }
 }
 
+// A linear layer's epilogue, y = act(y) + residual, one pass over each chunk of rows right
+// after the product (not yet inside the GEMM's tiles).
+void runLinearEpilogue(const OpDesc& op, const ExecContext& c) {
+  if (!op.has_activation && !op.residual) return;
+  const Operands o(op, c);
+  float* y = o.out<float>();
+  const float* residual = op.residual ? o.in<float>(op.inputs.size() - 1) : nullptr;
+  const Shape& shape = o.outShape();
+  const int64_t n = shape.back(), rows = n == 0 ? 0 : shape.elements() / n;
+  parallelRanges(c.parallel, rows, n * 8, [&](int64_t begin, int64_t end) {
+    float* chunk = y + begin * n;
+    const int64_t count = (end - begin) * n;
+    if (op.has_activation) unaryF32(op.activation, chunk, chunk, count);
+    if (residual) {
+      const float* r = residual + begin * n;
+      for (int64_t i = 0; i < count; ++i) chunk[i] += r[i];
+    }
+  });
+}
+
 Status executeOp(const OpDesc& op, const ExecContext& c) {
-  if (isQuantizedKernel(op.kernel)) return executeQuantized(op, c);
+  if (isQuantizedKernel(op.kernel)) {
+    LLMOPT_TRY(executeQuantized(op, c));
+    runLinearEpilogue(op, c);  // a no-op for gathers
+    return LLMOPT_OK;
+  }
   const Operands o(op, c);
   switch (op.kernel) {
-    case OpKernel::LinearF32: runLinear(op, c); break;
+    case OpKernel::LinearF32:
+      runLinear(op, c);
+      runLinearEpilogue(op, c);
+      break;
     case OpKernel::MatMulF32:
       matmulF32(o.in<float>(0), o.inShape(0), o.in<float>(1), o.inShape(1), o.out<float>(),
                 c.scratch, c.parallel);

@@ -19,7 +19,8 @@ int64_t rowsOf(const OpDesc& op, const ExecContext& c) {
 }
 
 const float* biasOf(const OpDesc& op, const ExecContext& c) {
-  return op.has_bias ? static_cast<const float*>(input(op, c, op.inputs.size() - 1)) : nullptr;
+  const size_t bias = op.inputs.size() - 1 - (op.residual ? 1 : 0);
+  return op.has_bias ? static_cast<const float*>(input(op, c, bias)) : nullptr;
 }
 
 void runLinearInt8(const OpDesc& op, const ExecContext& c) {

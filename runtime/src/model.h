@@ -10,6 +10,7 @@
 
 #include "artifact_format.h"
 #include "kernels/cpu/generic/gemm.h"
+#include "kernels/cpu/generic/unary.h"
 #include "kernels/cpu/shape.h"
 #include "llmopt/runtime.h"
 #include "mapped_file.h"
@@ -83,6 +84,10 @@ struct OpDesc {
   bool causal = false;           // attention
   bool rope = false;             // attention: inputs 3, 4 are the cos, sin tables
   bool key_bias = false;         // attention: the last input is a per-key bias
+  // Linear epilogues (fp32 and quantized): y = act(y) + residual, the residual the last input.
+  bool has_activation = false;
+  kernels::cpu::UnaryOp activation = kernels::cpu::UnaryOp::Relu;
+  bool residual = false;
   int32_t zero_point = 0;        // fake_quant
   float epsilon = 0.0f;          // layer_norm
   double value = 0.0;            // fill; range's start

@@ -299,11 +299,38 @@ class OpImporter {
 
   // --- linear algebra and normalisation -------------------------------------------------------
 
+  // A linear layer's epilogue (plan.fbs Activation, residual); the residual input is checked
+  // with the layer's other inputs.
+  Status importEpilogue(plan::Activation activation, bool residual) {
+    using kernels::cpu::UnaryOp;
+    op_.residual = residual;
+    op_.has_activation = activation != plan::Activation::None;
+    switch (activation) {
+      case plan::Activation::None: break;
+      case plan::Activation::Relu: op_.activation = UnaryOp::Relu; break;
+      case plan::Activation::Gelu: op_.activation = UnaryOp::Gelu; break;
+      case plan::Activation::GeluTanh: op_.activation = UnaryOp::GeluTanh; break;
+      case plan::Activation::Silu: op_.activation = UnaryOp::Silu; break;
+      default:
+        return fail(LLMOPT_ERROR_UNSUPPORTED, "op '%s' (%s): unknown epilogue activation %d",
+                    op_.name, kernel(), static_cast<int>(activation));
+    }
+    return LLMOPT_OK;
+  }
+
+  // The residual (the last input, when there is one): F32 with the output's rank.
+  Status expectResidual() {
+    if (!op_.residual) return LLMOPT_OK;
+    LLMOPT_TRY(expectInput(op_.inputs.size() - 1, LLMOPT_DTYPE_F32));
+    return expectRank(in(op_.inputs.size() - 1), out().rank);
+  }
+
   Status importLinear(const plan::LinearParams& p) {
     op_.kernel = OpKernel::LinearF32;
     op_.n = p.n();
     op_.k = p.k();
     op_.has_bias = p.has_bias();
+    LLMOPT_TRY(importEpilogue(p.activation(), p.residual()));
     switch (p.weight_layout()) {
       case plan::WeightLayout::KN: op_.w_layout = kernels::cpu::BLayout::KN; break;
       case plan::WeightLayout::PackedN16: op_.w_layout = kernels::cpu::BLayout::PackedN16; break;
@@ -311,8 +338,9 @@ class OpImporter {
         return fail(LLMOPT_ERROR_UNSUPPORTED, "op '%s' (linear_f32): unknown weight layout %d",
                     op_.name, static_cast<int>(p.weight_layout()));
     }
-    LLMOPT_TRY(expectInputs(op_.has_bias ? 3 : 2));
+    LLMOPT_TRY(expectInputs((op_.has_bias ? 3 : 2) + (op_.residual ? 1 : 0)));
     LLMOPT_TRY(expectAll(LLMOPT_DTYPE_F32));
+    LLMOPT_TRY(expectResidual());
     if (op_.n < 1 || op_.k < 1 || op_.n > (int64_t(1) << 40) || op_.k > (int64_t(1) << 40))
       return LLMOPT_INVALID("op '%s' (linear_f32): n = %" PRId64 ", k = %" PRId64
                             " (each must be in [1, 2^40])",
@@ -626,9 +654,10 @@ class OpImporter {
     op_.n = p.n();
     op_.k = p.k();
     op_.has_bias = p.has_bias();
+    LLMOPT_TRY(importEpilogue(p.activation(), p.residual()));
     LLMOPT_TRY(expectSize(op_.n, "n"));
     LLMOPT_TRY(expectSize(op_.k, "k"));
-    LLMOPT_TRY(expectInputs(2 + params + (op_.has_bias ? 1 : 0)));
+    LLMOPT_TRY(expectInputs(2 + params + (op_.has_bias ? 1 : 0) + (op_.residual ? 1 : 0)));
     LLMOPT_TRY(expectInput(0, LLMOPT_DTYPE_F32));
     LLMOPT_TRY(expectOutput(LLMOPT_DTYPE_F32));
     LLMOPT_TRY(expectMinRank(in(0), 1));
@@ -659,9 +688,11 @@ class OpImporter {
       }
     }
     if (op_.has_bias) {
-      LLMOPT_TRY(expectInput(op_.inputs.size() - 1, LLMOPT_DTYPE_F32));
-      LLMOPT_TRY(expectRank(in(op_.inputs.size() - 1), 1));
+      const size_t bias = op_.inputs.size() - 1 - (op_.residual ? 1 : 0);
+      LLMOPT_TRY(expectInput(bias, LLMOPT_DTYPE_F32));
+      LLMOPT_TRY(expectRank(in(bias), 1));
     }
+    LLMOPT_TRY(expectResidual());
     return expectRank(out(), in(0).rank);
   }
 

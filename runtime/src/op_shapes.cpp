@@ -116,12 +116,17 @@ class ShapeChecker {
                               ", the weight expects k = %" PRId64,
                               op_.name, kernel(), name(0), formatShape(in).c_str(), in.back(),
                               op_.k);
-    const size_t bias = op_.inputs.size() - 1;  // the last input, when there is one
+    // The bias is the last input but for the residual, when they are there.
+    const size_t residual = op_.inputs.size() - 1, bias = residual - (op_.residual ? 1 : 0);
     if (op_.has_bias && x(bias) != Shape{op_.n})
       return LLMOPT_BAD_SHAPE("op '%s' (%s): bias '%s' has shape %s, expected [%" PRId64 "]",
                               op_.name, kernel(), name(bias), formatShape(x(bias)).c_str(), op_.n);
     Shape expected = in;
     expected.dims[expected.rank - 1] = op_.n;
+    if (op_.residual && x(residual) != expected)
+      return LLMOPT_BAD_SHAPE("op '%s' (%s): residual '%s' has shape %s, expected %s", op_.name,
+                              kernel(), name(residual), formatShape(x(residual)).c_str(),
+                              formatShape(expected).c_str());
     return expectOutput(expected);
   }
 

@@ -249,8 +249,8 @@ std::function<int()> addCompileCommand(CLI::App& app) {
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--disable-fusion", options->disableFusion,
                   "Leave one fusion of the default pipeline out (repeatable): gelu-erf, "
-                  "gelu-tanh, silu, attention, rms-norm, layer-norm; for bisecting a numerical "
-                  "difference");
+                  "gelu-tanh, silu, attention, rms-norm, layer-norm, epilogue-activation, "
+                  "epilogue-residual; for bisecting a numerical difference");
   cmd->add_option("--report", options->report,
                   "Write the report as JSON to this file: per layer (precision, bytes, error) "
                   "and the op counts after import and after the pipeline");

@@ -27,7 +27,7 @@
 extern "C" {
 #endif
 
-#define LLMOPT_FORMAT_VERSION 2 /* the artifact format this runtime reads */
+#define LLMOPT_FORMAT_VERSION 3 /* the artifact format this runtime reads */
 
 typedef enum llmopt_status {
   LLMOPT_OK = 0,

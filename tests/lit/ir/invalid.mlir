@@ -345,3 +345,19 @@ func.func @attention_key_bias(%q: tensor<2x4x2x8xf32>, %bias: tensor<2x3xf32>) -
   %0 = llmopt.attention %q, %q, %q key_bias(%bias) {causal = false, scale = 0.5 : f32} : (tensor<2x4x2x8xf32>, tensor<2x4x2x8xf32>, tensor<2x4x2x8xf32>, tensor<2x3xf32>) -> tensor<2x4x2x8xf32>
   return %0 : tensor<2x4x2x8xf32>
 }
+
+// -----
+
+func.func @linear_activation(%x: tensor<2x8xf32>, %w: tensor<4x8xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'llmopt.linear' op activation "swish" is none of none, gelu, gelu_tanh, silu, relu}}
+  %0 = llmopt.linear %x, %w {activation = "swish"} : (tensor<2x8xf32>, tensor<4x8xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @linear_residual(%x: tensor<2x8xf32>, %w: tensor<4x8xf32>, %r: tensor<1x4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'llmopt.linear' op residual 'tensor<1x4xf32>' must have the result's type 'tensor<2x4xf32>'}}
+  %0 = llmopt.linear %x, %w residual %r : (tensor<2x8xf32>, tensor<4x8xf32>, tensor<1x4xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}

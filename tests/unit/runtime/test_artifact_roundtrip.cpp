@@ -49,7 +49,7 @@ void runMlp(llmopt_session* session, const Mlp& mlp, int64_t batch) {
 }
 
 void checkMlpFacts(const llmopt_model* model, const Mlp& mlp) {
-  EXPECT_EQ(llmopt_model_format_version(model), 2u);
+  EXPECT_EQ(llmopt_model_format_version(model), uint32_t{LLMOPT_FORMAT_VERSION});
   EXPECT_STREQ(llmopt_model_target(model), "cpu");
   EXPECT_STREQ(llmopt_model_producer(model), "llmopt tests");
   EXPECT_EQ(llmopt_model_weight_bytes(model), mlp.builder.weights.size());

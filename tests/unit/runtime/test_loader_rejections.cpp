@@ -83,14 +83,14 @@ TEST(LoaderRejects, NewerFormatVersion) {
   Mlp mlp = makeMlp(8, 4, plan::WeightLayout::KN);
   editHeader(mlp.artifact, [](auto& h) { h.format_version = LLMOPT_FORMAT_VERSION + 1; });
   EXPECT_TRUE(failsWith(loadBytes(mlp.artifact), LLMOPT_ERROR_UNSUPPORTED,
-                        "format version 3 is newer than this runtime reads (2)"));
+                        "format version 4 is newer than this runtime reads (3)"));
 }
 
 TEST(LoaderRejects, OlderFormatVersion) {
   Mlp mlp = makeMlp(8, 4, plan::WeightLayout::KN);
   editHeader(mlp.artifact, [](auto& h) { h.format_version = 1; });
   EXPECT_TRUE(failsWith(loadBytes(mlp.artifact), LLMOPT_ERROR_UNSUPPORTED,
-                        "artifact format version 1 is older than this runtime reads (2): "
+                        "artifact format version 1 is older than this runtime reads (3): "
                         "recompile the model"));
 }
 

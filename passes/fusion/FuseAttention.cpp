@@ -30,6 +30,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include <cmath>
+#include <map>
 
 namespace llmopt {
 #define GEN_PASS_DEF_FUSEATTENTION
@@ -175,9 +176,9 @@ class AttentionMatcher {
       };
       if (rows != keys) return false;
       Value cond = where.getCondition();
-      if (isFill(where.getRhs()) && isCausalMask(cond, CausalForm::Keep, rows, shapes)) {
+      if (isFill(where.getRhs()) && causalMask(cond, CausalForm::Keep, rows)) {
         scores = where.getLhs();
-      } else if (isFill(where.getLhs()) && isCausalMask(cond, CausalForm::Drop, rows, shapes)) {
+      } else if (isFill(where.getLhs()) && causalMask(cond, CausalForm::Drop, rows)) {
         scores = where.getRhs();
       } else {
         return false;
@@ -200,7 +201,7 @@ class AttentionMatcher {
         scores = s;
         return true;
       }
-      if (rows == keys && isCausalMask(mask, CausalForm::Additive, rows, shapes)) {
+      if (rows == keys && causalMask(mask, CausalForm::Additive, rows)) {
         causal = true;
         scores = s;
         return true;
@@ -210,7 +211,16 @@ class AttentionMatcher {
   }
 
  private:
+  /// isCausalMask, once per mask: every layer of a model usually reads the same one.
+  bool causalMask(Value mask, CausalForm form, const SymDim& seq) const {
+    auto key = std::make_pair(mask.getAsOpaquePointer(), static_cast<int>(form));
+    auto [it, inserted] = causalCache.try_emplace(key, false);
+    if (inserted) it->second = isCausalMask(mask, form, seq, shapes);
+    return it->second;
+  }
+
   const SymbolicShapes& shapes;
+  mutable std::map<std::pair<const void*, int>, bool> causalCache;
 };
 
 /// Everything the fused op is built from, found before anything is rewritten (the shapes are

@@ -16,11 +16,13 @@ std::string defaultPipeline(llvm::ArrayRef<std::string> disabledFusions) {
   auto disabled = [&](llvm::StringRef name) {
     return llvm::is_contained(disabledFusions, name.str());
   };
-  // `pass`, with `{disable=a,b}` for those of its patterns that are disabled.
-  auto withDisabled = [&](std::string pass, std::initializer_list<llvm::StringRef> names) {
+  // `pass`, with `{disable=a,b}` for those of its patterns that are disabled; a pattern's name
+  // in the pass is its --disable-fusion name less `prefix`.
+  auto withDisabled = [&](std::string pass, std::initializer_list<llvm::StringRef> names,
+                          llvm::StringRef prefix = "") {
     std::string off;
     for (llvm::StringRef name : names)
-      if (disabled(name)) off += (off.empty() ? "" : ",") + name.str();
+      if (disabled(name)) off += (off.empty() ? "" : ",") + name.drop_front(prefix.size()).str();
     return off.empty() ? pass : pass + "{disable=" + off + "}";
   };
   std::string text = "func.func(canonicalize, llmopt-recognize-linear, " +
@@ -29,12 +31,9 @@ std::string defaultPipeline(llvm::ArrayRef<std::string> disabledFusions) {
   if (!disabled("attention")) text += "llmopt-fuse-attention, ";
   text += withDisabled("llmopt-fuse-norms", {"rms-norm", "layer-norm"}) + ", ";
   // Last: the activations and residual adds it folds must have been recognised first.
-  if (!disabled("epilogue-activation") || !disabled("epilogue-residual")) {
-    std::string off;
-    if (disabled("epilogue-activation")) off = "{disable=activation}";
-    if (disabled("epilogue-residual")) off = "{disable=residual}";
-    text += "llmopt-fuse-epilogues" + off + ", ";
-  }
+  text += withDisabled("llmopt-fuse-epilogues", {"epilogue-activation", "epilogue-residual"},
+                       "epilogue-") +
+          ", ";
   return text + "canonicalize, cse)";
 }
 

@@ -48,6 +48,38 @@ std::optional<std::string> llmopt::attentionShapeError(RankedTensorType q, Ranke
   return std::nullopt;
 }
 
+namespace {
+
+/// The checks of attention's optional operands, for keys k [B, Sk, Hkv, D] and queries of
+/// batch `batch`: rope tables [Sk, D] (D even), key_bias [B or 1, Sk].
+LogicalResult verifyRopeAndKeyBias(Operation* op, int64_t batch, RankedTensorType k, Value cos,
+                                   Value sin, Value keyBias) {
+  if (!cos != !sin) return op->emitOpError("rope takes both cos and sin");
+  if (cos) {
+    int64_t d = k.getDimSize(3);
+    if (d % 2 != 0) return op->emitOpError() << "rope needs an even head size, not " << d;
+    for (Value table : {cos, sin}) {
+      auto type = table.getType().cast<RankedTensorType>();
+      if (type.getRank() != 2 || !compatible(type.getDimSize(0), k.getDimSize(1)) ||
+          !compatible(type.getDimSize(1), d))
+        return op->emitOpError() << "rope tables must be [Sk, D] = "
+                                 << formatShape({k.getDimSize(1), d}) << ", not "
+                                 << formatShape(type.getShape());
+    }
+  }
+  if (keyBias) {
+    auto type = keyBias.getType().cast<RankedTensorType>();
+    if (type.getRank() != 2 || !compatible(type.getDimSize(1), k.getDimSize(1)) ||
+        (type.getDimSize(0) != 1 && !compatible(type.getDimSize(0), batch)))
+      return op->emitOpError() << "key_bias must be [B or 1, Sk], not "
+                               << formatShape(type.getShape()) << " for keys "
+                               << formatShape(k.getShape());
+  }
+  return success();
+}
+
+}  // namespace
+
 LogicalResult AttentionOp::verify() {
   if (std::optional<std::string> error =
           attentionShapeError(getQuery().getType().cast<RankedTensorType>(),
@@ -57,27 +89,46 @@ LogicalResult AttentionOp::verify() {
   if (!std::isfinite(getScale().convertToFloat())) return emitOpError("scale must be finite");
   auto q = getQuery().getType().cast<RankedTensorType>();
   auto k = getKey().getType().cast<RankedTensorType>();
-  if (!getRopeCos() != !getRopeSin()) return emitOpError("rope takes both cos and sin");
-  if (getRopeCos()) {
-    int64_t d = q.getDimSize(3);
-    if (d % 2 != 0) return emitOpError() << "rope needs an even head size, not " << d;
-    for (Value table : {getRopeCos(), getRopeSin()}) {
-      auto type = table.getType().cast<RankedTensorType>();
-      if (type.getRank() != 2 || !compatible(type.getDimSize(0), k.getDimSize(1)) ||
-          !compatible(type.getDimSize(1), d))
-        return emitOpError() << "rope tables must be [Sk, D] = " << formatShape({k.getDimSize(1), d})
-                             << ", not " << formatShape(type.getShape());
-    }
-  }
-  if (Value bias = getKeyBias()) {
-    auto type = bias.getType().cast<RankedTensorType>();
-    if (type.getRank() != 2 || !compatible(type.getDimSize(1), k.getDimSize(1)) ||
-        (type.getDimSize(0) != 1 && !compatible(type.getDimSize(0), q.getDimSize(0))))
-      return emitOpError() << "key_bias must be [B or 1, Sk], not "
-                           << formatShape(type.getShape()) << " for keys "
-                           << formatShape(k.getShape());
-  }
+  return verifyRopeAndKeyBias(*this, q.getDimSize(0), k, getRopeCos(), getRopeSin(),
+                              getKeyBias());
+}
+
+std::optional<std::string> llmopt::packedAttentionHeadsError(RankedTensorType qkv,
+                                                             int64_t kvHeads) {
+  if (qkv.getRank() != 4) return std::string("qkv must be [B, S, H + 2·Hkv, D]");
+  int64_t packed = qkv.getDimSize(2), d = qkv.getDimSize(3);
+  if (ShapedType::isDynamic(d) || d < 1 || d > 256)
+    return "head size must be static and at most 256; got " + formatShape(qkv.getShape());
+  if (ShapedType::isDynamic(packed) || kvHeads < 1 || packed - 2 * kvHeads < kvHeads ||
+      (packed - 2 * kvHeads) % kvHeads != 0)
+    return "qkv " + formatShape(qkv.getShape()) + " must hold H + 2·" + std::to_string(kvHeads) +
+           " static heads with H a positive multiple of kv_heads = " + std::to_string(kvHeads);
+  return std::nullopt;
+}
+
+LogicalResult PackedAttentionOp::inferReturnTypes(MLIRContext*, std::optional<Location> location,
+                                                  ValueRange operands, DictionaryAttr attributes,
+                                                  RegionRange, SmallVectorImpl<Type>& results) {
+  if (operands.empty()) return failure();
+  auto qkv = operands[0].getType().cast<RankedTensorType>();
+  auto kvHeads = attributes ? attributes.getAs<IntegerAttr>("kv_heads") : IntegerAttr();
+  if (!kvHeads) return emitOptionalError(location, "'llmopt.packed_attention' op needs kv_heads");
+  if (std::optional<std::string> error = packedAttentionHeadsError(qkv, kvHeads.getInt()))
+    return emitOptionalError(location, "'llmopt.packed_attention' op ", *error);
+  SmallVector<int64_t> shape(qkv.getShape());
+  shape[2] -= 2 * kvHeads.getInt();
+  results.push_back(RankedTensorType::get(shape, qkv.getElementType()));
   return success();
+}
+
+LogicalResult PackedAttentionOp::verify() {
+  if (!std::isfinite(getScale().convertToFloat())) return emitOpError("scale must be finite");
+  auto qkv = getQkv().getType().cast<RankedTensorType>();
+  auto k = RankedTensorType::get({qkv.getDimSize(0), qkv.getDimSize(1),
+                                  static_cast<int64_t>(getKvHeads()), qkv.getDimSize(3)},
+                                 qkv.getElementType());
+  return verifyRopeAndKeyBias(*this, qkv.getDimSize(0), k, getRopeCos(), getRopeSin(),
+                              getKeyBias());
 }
 
 LogicalResult RmsNormOp::inferReturnTypes(MLIRContext*, std::optional<Location>,

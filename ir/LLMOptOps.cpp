@@ -69,12 +69,27 @@ LogicalResult LinearOp::inferReturnTypes(MLIRContext*, std::optional<Location> l
   auto input = rankedType(adaptor.getInput()), weight = rankedType(adaptor.getWeight());
   std::optional<ArrayRef<int64_t>> bias;
   if (adaptor.getBias()) bias = rankedType(adaptor.getBias()).getShape();
-  return inferFrom(linearShape(input.getShape(), weight.getShape(), bias ? &*bias : nullptr),
-                   input.getElementType(), location, "linear", inferred);
+  return inferFrom(
+      epilogueShape(linearShape(input.getShape(), weight.getShape(), bias ? &*bias : nullptr),
+                    attributes),
+      input.getElementType(), location, "linear", inferred);
+}
+
+ShapeOrError llmopt::epilogueShape(ShapeOrError product, DictionaryAttr attributes) {
+  auto activation = attributes ? attributes.getAs<StringAttr>("activation") : StringAttr();
+  auto* shape = std::get_if<Shape>(&product);
+  if (!shape || !activation || activation.getValue() != "swiglu") return product;
+  int64_t& n = shape->back();
+  if (ShapedType::isDynamic(n) || n % 2 != 0)
+    return std::string("activation \"swiglu\" needs an even, static number of rows (gate and "
+                       "up stacked), got ") +
+           std::to_string(n);
+  n /= 2;
+  return product;
 }
 
 bool llmopt::isEpilogueActivation(llvm::StringRef activation) {
-  static const llvm::StringRef known[] = {"none", "gelu", "gelu_tanh", "silu", "relu"};
+  static const llvm::StringRef known[] = {"none", "gelu", "gelu_tanh", "silu", "relu", "swiglu"};
   return llvm::is_contained(known, activation);
 }
 
@@ -82,7 +97,7 @@ LogicalResult llmopt::verifyLinearEpilogue(Operation* op, StringRef activation, 
                                            Type result) {
   if (!isEpilogueActivation(activation))
     return op->emitOpError() << "activation \"" << activation
-                             << "\" is none of none, gelu, gelu_tanh, silu, relu";
+                             << "\" is none of none, gelu, gelu_tanh, silu, relu, swiglu";
   if (residual && residual.getType() != result)
     return op->emitOpError() << "residual " << residual.getType() << " must have the result's type "
                              << result;

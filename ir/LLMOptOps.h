@@ -3,6 +3,7 @@
 #define LLMOPT_IR_LLMOPTOPS_H
 
 #include "ir/LLMOptDialect.h"
+#include "ir/ShapeInference.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/OpImplementation.h"
@@ -40,9 +41,18 @@ bool isEpilogueActivation(llvm::StringRef activation);
 mlir::LogicalResult verifyLinearEpilogue(mlir::Operation* op, llvm::StringRef activation,
                                          mlir::Value residual, mlir::Type result);
 
+/// A linear layer's result shape from the shape of its product: the same, but for the
+/// "swiglu" activation, which halves the last dim (gate and up rows stacked).
+ShapeOrError epilogueShape(ShapeOrError product, mlir::DictionaryAttr attributes);
+
 std::optional<std::string> attentionShapeError(mlir::RankedTensorType query,
                                                mlir::RankedTensorType key,
                                                mlir::RankedTensorType value);
+
+/// Why `llmopt.packed_attention` cannot take a qkv of this type with `kvHeads` key/value
+/// heads, or nothing when it can.
+std::optional<std::string> packedAttentionHeadsError(mlir::RankedTensorType qkv,
+                                                     int64_t kvHeads);
 
 }  // namespace llmopt
 

@@ -49,7 +49,9 @@ def LLMOpt_LinearOp : LLMOpt_Op<"linear",
 
     The epilogue (llmopt-fuse-epilogues) may apply an `activation` ("gelu", "gelu_tanh",
     "silu", "relu"; default "none") and then add a `residual` of the result's shape:
-    y = act(x · Wᵀ + b) + residual.
+    y = act(x · Wᵀ + b) + residual. With "swiglu" (llmopt-pack-projections: a gate and an up
+    projection stacked into one weight of 2·F rows) the product p = x · Wᵀ + b is [..., 2·F] and
+    the result is [..., F]: y = silu(p[..., :F]) · p[..., F:] (+ residual).
 
     ```mlir
     %y = llmopt.linear %x, %w, %b
@@ -437,6 +439,32 @@ def LLMOpt_AttentionOp : LLMOpt_Op<"attention",
   let assemblyFormat = [{
     $query `,` $key `,` $value (`rope` `(` $rope_cos^ `,` $rope_sin `)`)?
     (`key_bias` `(` $key_bias^ `)`)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def LLMOpt_PackedAttentionOp : LLMOpt_Op<"packed_attention",
+    [Pure, AttrSizedOperandSegments, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "`llmopt.attention` reading q, k and v from one packed projection";
+  let description = [{
+    `qkv` is [B, S, H + 2·Hkv, D]: heads [0, H) are the queries, [H, H + Hkv) the keys and
+    [H + Hkv, H + 2·Hkv) the values, as one linear with the Q, K and V rows stacked produces them
+    (llmopt-pack-projections; GPT-2's Conv1D does it already). `kv_heads` is Hkv; the result is
+    [B, S, H, D] and the semantics are `llmopt.attention`'s with Sq = Sk = S: the kernel reads the
+    three parts in place, so they are never copied out.
+
+    ```mlir
+    %y = llmopt.packed_attention %qkv {causal = true, kv_heads = 2 : i64, scale = 0.25 : f32}
+        : (tensor<?x?x8x16xf32>) -> tensor<?x?x4x16xf32>
+    ```
+  }];
+  let arguments = (ins F32Tensor:$qkv, Optional<F32Tensor>:$rope_cos,
+                       Optional<F32Tensor>:$rope_sin, Optional<F32Tensor>:$key_bias,
+                       I64Attr:$kv_heads, F32Attr:$scale, BoolAttr:$causal);
+  let results = (outs F32Tensor:$result);
+  let assemblyFormat = [{
+    $qkv (`rope` `(` $rope_cos^ `,` $rope_sin `)`)? (`key_bias` `(` $key_bias^ `)`)? attr-dict
+    `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }

@@ -84,10 +84,12 @@ LogicalResult verifyQuantizedStorage(Operation* op, StringRef modeName, int64_t 
 
 LogicalResult QuantizedLinearOp::inferReturnTypes(MLIRContext* context,
                                                   std::optional<Location> location,
-                                                  ValueRange operands, DictionaryAttr,
-                                                  RegionRange, SmallVectorImpl<Type>& inferred) {
+                                                  ValueRange operands,
+                                                  DictionaryAttr attributes, RegionRange,
+                                                  SmallVectorImpl<Type>& inferred) {
   auto input = rankedType(operands[0]), weight = rankedType(operands[1]);
-  ShapeOrError shape = linearShape(input.getShape(), weight.getShape(), nullptr);
+  ShapeOrError shape =
+      epilogueShape(linearShape(input.getShape(), weight.getShape(), nullptr), attributes);
   if (auto* error = std::get_if<std::string>(&shape))
     return emitOptionalError(location, "'llmopt.quantized_linear' op ", *error);
   inferred.push_back(RankedTensorType::get(std::get<Shape>(shape), Float32Type::get(context)));

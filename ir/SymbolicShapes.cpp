@@ -194,13 +194,13 @@ class Rules {
     return llvm::TypeSwitch<Operation*, FailureOr<SymShape>>(op)
         .Case([&](ConstantOp c) { return staticShape(c.getType()); })
         .Case([&](LinearOp l) {
-          SymShape s = get(l.getInput());
-          s.back() = SymDim::constant(l.getWeight().getType().cast<ShapedType>().getDimSize(0));
+          SymShape s = get(l.getInput());  // the result's features: the weight's rows, halved by swiglu
+          s.back() = SymDim::constant(l.getType().template cast<ShapedType>().getShape().back());
           return s;
         })
         .Case([&](QuantizedLinearOp l) {
-          SymShape s = get(l.getInput());
-          s.back() = SymDim::constant(l.getWeight().getType().cast<ShapedType>().getDimSize(0));
+          SymShape s = get(l.getInput());  // the result's features: the weight's rows, halved by swiglu
+          s.back() = SymDim::constant(l.getType().template cast<ShapedType>().getShape().back());
           return s;
         })
         .Case([&](QuantizedGatherOp g) {
@@ -210,6 +210,11 @@ class Rules {
         })
         .Case([&](MatMulOp m) { return matmul(m.getLhs(), m.getRhs()); })
         .Case([&](AttentionOp a) { return get(a.getQuery()); })
+        .Case([&](PackedAttentionOp a) {
+          SymShape s = get(a.getQkv());
+          s[2] = SymDim::constant(a.getType().cast<ShapedType>().getDimSize(2));
+          return s;
+        })
         .Case([&](MatMulIntegerOp m) { return matmul(m.getA(), m.getB()); })
         .Case<AddOp, SubOp, MulOp, DivOp, PowOp, MinOp, MaxOp, EqualOp, LessOp, GreaterOp,
               LessEqualOp, GreaterEqualOp, AndOp, OrOp, XorOp>(

@@ -25,6 +25,11 @@ llvm::ArrayRef<llvm::StringRef> fusionNames();
 /// builtin.module (as `parsePassPipeline(text, modulePassManager)` takes it).
 std::string defaultPipeline(llvm::ArrayRef<std::string> disabledFusions = {});
 
+/// The packing `llmopt compile` runs after the default pipeline and after --quant (so that
+/// quantization rules and its report still see separate layers), without the packings named in
+/// `disabledFusions` (packed-qkv, packed-gate-up); empty when both are disabled.
+std::string packingPipeline(llvm::ArrayRef<std::string> disabledFusions = {});
+
 /// Every pass a pipeline may name: llmopt's own plus the MLIR passes we document (canonicalize,
 /// cse). Call once per process before parsing pipelines.
 void registerAllPipelinePasses();

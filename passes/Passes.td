@@ -109,6 +109,30 @@ def FuseNorms : Pass<"llmopt-fuse-norms", "mlir::func::FuncOp"> {
   ];
 }
 
+def PackProjections : Pass<"llmopt-pack-projections", "mlir::func::FuncOp"> {
+  let summary = "Stack projections that read the same input into one linear (packed QKV, SwiGLU)";
+  let description = [{
+    One wider product instead of two or three narrow ones, and no copies between them:
+    - `qkv`: an attention whose query, key and value are head-split reshapes of three linears
+      of one input becomes one linear with the Q, K and V rows stacked, reshaped to
+      [B, S, H + 2·Hkv, D], and `llmopt.packed_attention`, which reads the three parts in place.
+      An attention whose q, k and v are the head-split reshapes of three consecutive last-axis
+      slices of one tensor (GPT-2's Conv1D + Split) becomes `packed_attention` of that tensor.
+    - `gate-up`: `silu(gate(x)) · up(x)` (the SiLU standalone or in the gate's epilogue) becomes
+      one linear with the gate and up rows stacked and the "swiglu" epilogue.
+    Both apply to `llmopt.linear` with constant f32 weights and to `llmopt.quantized_linear` of
+    one mode and group size; the layers must have no other use and no epilogue of their own, and
+    biases on all of them or none. The packed layer is named after its parts
+    (".../attn/{q_proj+k_proj+v_proj}/MatMul"). The compiler runs this pass after quantization,
+    so per-layer rules and the report still see the separate layers. `disable` names the
+    packings to leave alone.
+  }];
+  let dependentDialects = ["llmopt::LLMOptDialect"];
+  let options = [
+    ListOption<"disable", "disable", "std::string", "Packings to skip: qkv, gate-up">,
+  ];
+}
+
 def LowerOnnxQuant : Pass<"llmopt-lower-onnx-quant", "mlir::func::FuncOp"> {
   let summary = "Rewrite already-quantized ONNX models (ONNX Runtime's tools) into llmopt's quantized ops";
   let description = [{

@@ -223,6 +223,7 @@ fb::Activation epilogueActivation(StringRef activation) {
       .Case("gelu", fb::Activation::Gelu)
       .Case("gelu_tanh", fb::Activation::GeluTanh)
       .Case("silu", fb::Activation::Silu)
+      .Case("swiglu", fb::Activation::Swiglu)
       .Default(fb::Activation::None);
 }
 
@@ -235,6 +236,38 @@ bool isFoldedIntoWeights(Operation* op) {
   });
 }
 
+/// The operands (plan input positions: lowerOp adds these ops' operands in order) whose arena
+/// slot the op's runtime kernel may write its result into. The runtime allows the same
+/// (runtime/src/op_kernel.cpp, inPlaceRule); the memory plan checks liveness and sizes.
+SmallVector<unsigned, 2> inPlaceOperands(Operation* op, const SymbolicShapes& shapes) {
+  // copy: skipped when source and destination are the same memory.
+  if (isa<ReshapeOp, ReshapeToOp>(op)) return {0};
+  SmallVector<unsigned, 2> candidates;
+  // Unary math (y[i] = f(x[i]); silu's sigmoid goes through a buffer first), clip and
+  // fake_quantize: element i is read before element i is written.
+  if (isa<ReluOp, TanhOp, SigmoidOp, SiluOp, GeluOp, NegOp, AbsOp, ExpOp, LogOp, SqrtOp,
+          ReciprocalOp, ErfOp, CosOp, SinOp, NotOp, ClipOp, FakeQuantizeOp>(op))
+    candidates = {0};
+  // Cast: out[i] = convert(in[i]); the memory plan keeps only casts between equal sizes.
+  else if (isa<CastOp>(op))
+    candidates = {0};
+  // Softmax, layer_norm, rms_norm: each row (or strided column block) is read whole, for its
+  // max / mean / sum of squares, before any of it is written, then element i read before
+  // element i is written.
+  else if (isa<SoftmaxOp, LayerNormOp, RmsNormOp>(op))
+    candidates = {0};
+  // Binary arithmetic and logic: each row y[i] = f(a[i], b[i]), a broadcast operand read once
+  // up front; only an operand of the result's own shape (not broadcast) can be overwritten.
+  // Comparisons write bools from wider elements: never in place.
+  else if (isa<AddOp, SubOp, MulOp, DivOp, PowOp, MinOp, MaxOp, AndOp, OrOp, XorOp>(op))
+    candidates = {0, 1};
+  const SymShape& resultShape = shapes.shapes.lookup(op->getResult(0));
+  SmallVector<unsigned, 2> inPlace;
+  for (unsigned index : candidates)
+    if (shapes.shapes.lookup(op->getOperand(index)) == resultShape) inPlace.push_back(index);
+  return inPlace;
+}
+
 LogicalResult PlanBuilder::collectSteps() {
   std::vector<PlanStep> steps;
   for (Operation& op : func.getBody().front()) {
@@ -243,6 +276,7 @@ LogicalResult PlanBuilder::collectSteps() {
     PlanStep step;
     for (Value operand : op.getOperands()) step.reads.push_back(operand);
     step.writes = op.getResult(0);
+    step.inPlace = inPlaceOperands(&op, shapes);
     steps.push_back(step);
   }
   // A model output computed by a plan op is written in place; any other (an input, a constant,
@@ -511,6 +545,15 @@ FailureOr<flatbuffers::Offset<fb::Op>> PlanBuilder::lowerOp(Operation* op) {
             params = fb::CreateAttentionParams(fbb, a.getScale().convertToFloat(), a.getCausal(),
                                                static_cast<bool>(a.getRopeCos()),
                                                static_cast<bool>(a.getKeyBias()))
+                         .Union();
+            return success();
+          })
+          .Case([&](PackedAttentionOp a) {
+            paramsType = fb::OpParams::AttentionParams;
+            params = fb::CreateAttentionParams(fbb, a.getScale().convertToFloat(), a.getCausal(),
+                                               static_cast<bool>(a.getRopeCos()),
+                                               static_cast<bool>(a.getKeyBias()),
+                                               static_cast<int32_t>(a.getKvHeads()))
                          .Union();
             return success();
           })

@@ -2,6 +2,7 @@
 //
 //   gelu(linear(x))        → linear(x) {activation = "gelu"}      (silu, relu, gelu tanh alike)
 //   add(linear(x), r)      → linear(x) residual r                 (either operand order)
+//   add(reshape(linear(x)), r) → reshape(linear(x) residual reshape(r))   (GPT-2's Conv1D)
 //
 // for fp32 and quantized linears whose result has no other use. The runtime applies both in the
 // layer's epilogue: y = act(x · Wᵀ + b) + r.
@@ -90,18 +91,50 @@ struct FuseActivation : public OpRewritePattern<ActivationOp> {
   StringRef (*name)(ActivationOp);
 };
 
-/// linear(x) + r → linear(x) residual r, r of the sum's type.
+/// The ONNX-style reshape spec (one -1 at most) that gives `type`, or nothing when it has more
+/// than one dynamic dim.
+std::optional<SmallVector<int64_t>> reshapeSpec(RankedTensorType type) {
+  SmallVector<int64_t> spec(type.getShape());
+  if (type.getNumDynamicDims() > 1) return std::nullopt;
+  for (int64_t& dim : spec)
+    if (ShapedType::isDynamic(dim)) dim = -1;
+  return spec;
+}
+
+/// linear(x) + r → linear(x) residual r, r of the sum's type; also through a reshape of the
+/// layer's result (GPT-2's Conv1D computes [B·S, E] and reshapes to [B, S, E]), the residual
+/// then reshaped the other way, which the memory plan makes free where r dies there.
 struct FuseResidual : public OpRewritePattern<AddOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(AddOp add, PatternRewriter& rewriter) const override {
     for (auto [product, residual] : {std::pair(add.getLhs(), add.getRhs()),
                                      std::pair(add.getRhs(), add.getLhs())}) {
+      if (product.getType() != add.getType() || residual.getType() != add.getType()) continue;
+      Operation* reshape = product.getDefiningOp();
+      if (reshape && isa<ReshapeOp, ReshapeToOp>(reshape) && reshape->hasOneUse())
+        product = reshape->getOperand(0);
+      else
+        reshape = nullptr;
       std::optional<Layer> layer = layerDefining(product);
-      if (!layer || layer->residual || product.getType() != add.getType() ||
-          residual.getType() != add.getType())
+      if (!layer || layer->residual) continue;
+      if (!reshape) {
+        rebuildLayer(rewriter, add, layer->op, layer->activation, residual);
+        return success();
+      }
+      // r must exist before the layer, which it becomes an operand of; the reshape keeps the
+      // element count, so r (of the sum's type) reshapes to the layer's result exactly.
+      Operation* residualOp = residual.getDefiningOp();
+      std::optional<SmallVector<int64_t>> spec =
+          reshapeSpec(product.getType().cast<RankedTensorType>());
+      if (!spec || (residualOp && (residualOp->getBlock() != layer->op->getBlock() ||
+                                   !residualOp->isBeforeInBlock(layer->op))))
         continue;
-      rebuildLayer(rewriter, add, layer->op, layer->activation, residual);
+      rewriter.setInsertionPoint(layer->op);
+      Value reshaped = rewriter.create<ReshapeOp>(add.getLoc(), residual,
+                                                  rewriter.getDenseI64ArrayAttr(*spec));
+      rebuildLayer(rewriter, layer->op, layer->op, layer->activation, reshaped);
+      rewriter.replaceOp(add, reshape->getResults());
       return success();
     }
     return rewriter.notifyMatchFailure(add, "no linear with a residual of its own type");

@@ -159,6 +159,17 @@ llmopt_status llmopt_model_op(const llmopt_model* model, size_t index, const cha
   return LLMOPT_OK;
 }
 
+int32_t llmopt_model_op_in_place_input(const llmopt_model* model, size_t index) {
+  if (!model || index >= model->model.desc.ops.size()) return -1;
+  // The loader allowed an input to share the output's slot only for an in-place write.
+  const llmopt::rt::ModelDesc& desc = model->model.desc;
+  const llmopt::rt::OpDesc& op = desc.ops[index];
+  const int32_t slot = desc.tensors[op.output].slot;
+  for (size_t j = 0; j < op.inputs.size(); ++j)
+    if (slot >= 0 && desc.tensors[op.inputs[j]].slot == slot) return static_cast<int32_t>(j);
+  return -1;
+}
+
 size_t llmopt_model_num_inputs(const llmopt_model* model) {
   return model ? model->model.input_infos.size() : 0;
 }

@@ -16,7 +16,7 @@
 namespace llmopt::artifact {
 
 constexpr char kMagic[8] = {'L', 'L', 'M', 'O', 'A', 'R', 'T', '\0'};
-constexpr uint32_t kFormatVersion = 3;
+constexpr uint32_t kFormatVersion = 4;  // 4: ops may write over a dying input (in place)
 constexpr uint64_t kHeaderBytes = 64;
 constexpr uint64_t kWeightAlignment = 64;
 

@@ -116,7 +116,7 @@ void runLinear(const OpDesc& op, const ExecContext& c) {
   args.w = o.in<float>(1);
   args.w_layout = op.w_layout;
   args.bias = op.has_bias ? o.in<float>(2) : nullptr;
-  args.y = o.out<float>();
+  args.y = linearProduct(op, c);
   args.scratch = c.scratch;
   linearF32(args, c.parallel);
 }
@@ -130,34 +130,54 @@ ReduceOp reduceOp(OpKernel kernel) {
   }
 }
 
-void runAttention(const OpDesc& op, const ExecContext& c) {
+// q, k and v of an attention op: its first three inputs, or the parts of its packed first one
+// (queries, keys, values head by head), read in place with the packed row as their stride.
+AttentionArgs attentionOperands(const OpDesc& op, const ExecContext& c) {
   const Operands o(op, c);
-  const Shape &q = o.inShape(0), &k = o.inShape(1);  // agreeing (op_shapes.cpp)
   AttentionArgs args;
+  const Shape& q = o.inShape(0);  // agreeing with k, v (op_shapes.cpp)
+  args.batch = q.dims[0];
+  args.q_len = q.dims[1];
+  args.dim = q.dims[3];
+  if (op.packed_kv_heads > 0) {
+    args.kv_heads = op.packed_kv_heads;
+    args.heads = q.dims[2] - 2 * args.kv_heads;
+    args.kv_len = args.q_len;
+    args.q = o.in<float>(0);
+    args.k = args.q + args.heads * args.dim;
+    args.v = args.k + args.kv_heads * args.dim;
+    args.q_stride = args.k_stride = args.v_stride = q.dims[2] * args.dim;
+    return args;
+  }
+  const Shape& k = o.inShape(1);
+  args.heads = q.dims[2];
+  args.kv_len = k.dims[1];
+  args.kv_heads = k.dims[2];
   args.q = o.in<float>(0);
   args.k = o.in<float>(1);
   args.v = o.in<float>(2);
+  return args;
+}
+
+void runAttention(const OpDesc& op, const ExecContext& c) {
+  const Operands o(op, c);
+  AttentionArgs args = attentionOperands(op, c);
   args.y = o.out<float>();
-  args.batch = q.dims[0];
-  args.q_len = q.dims[1];
-  args.heads = q.dims[2];
-  args.dim = q.dims[3];
-  args.kv_len = k.dims[1];
-  args.kv_heads = k.dims[2];
   args.scale = op.scale;
   args.causal = op.causal;
-  size_t next = 3;
+  size_t next = op.packed_kv_heads > 0 ? 1 : 3;
   if (op.rope) {
-    // q and k rotated into scratch (opScratchBytes), then attention as usual.
+    // q and k rotated into contiguous copies in scratch (opScratchBytes), then attention as usual.
     const float *cos = o.in<float>(next), *sin = o.in<float>(next + 1);
     float* q_rot = c.scratch;
-    float* k_rot = q_rot + q.elements();
+    float* k_rot = q_rot + args.batch * args.q_len * args.heads * args.dim;
     ropeRotateHalfF32(args.q, cos, sin, args.batch, args.q_len, args.heads, args.dim,
-                      args.kv_len - args.q_len, q_rot, c.parallel);
+                      args.kv_len - args.q_len, q_rot, c.parallel, args.q_stride);
     ropeRotateHalfF32(args.k, cos, sin, args.batch, args.kv_len, args.kv_heads, args.dim, 0,
-                      k_rot, c.parallel);
+                      k_rot, c.parallel, args.k_stride);
     args.q = q_rot;
     args.k = k_rot;
+    args.q_stride = args.k_stride = 0;
     next += 2;
   }
   if (op.key_bias) {
@@ -218,7 +238,10 @@ Status runSlice(const OpDesc& op, const ExecContext& c) {
 
 }  // namespace
 
-uint64_t opScratchBytes(const OpDesc& op, const Shape* shapes) {
+namespace {
+
+// The scratch the op's kernel itself needs.
+uint64_t kernelScratchBytes(const OpDesc& op, const Shape* shapes) {
   if (isQuantizedKernel(op.kernel)) return quantizedScratchBytes(op, shapes);
   switch (op.kernel) {
     case OpKernel::LinearF32:
@@ -230,27 +253,58 @@ uint64_t opScratchBytes(const OpDesc& op, const Shape* shapes) {
     case OpKernel::ReduceMaxF32:
     case OpKernel::ReduceMinF32:
       return reduceScratchBytes(reduceOp(op.kernel), shapes[op.inputs[0]], op.reduce_axes);
-    case OpKernel::AttentionF32:  // rotated copies of q and k
-      return op.rope ? (shapes[op.inputs[0]].elements() + shapes[op.inputs[1]].elements()) *
-                           sizeof(float)
-                     : 0;
+    case OpKernel::AttentionF32: {  // rotated copies of q and k
+      if (!op.rope) return 0;
+      const Shape& q = shapes[op.inputs[0]];
+      if (op.packed_kv_heads == 0)
+        return (q.elements() + shapes[op.inputs[1]].elements()) * sizeof(float);
+      return q.dims[0] * q.dims[1] * (q.dims[2] - op.packed_kv_heads) * q.dims[3] *
+             sizeof(float);  // the queries and the keys of the packed tensor
+    }
     default:
       return 0;
   }
 }
 
-// A linear layer's epilogue, y = act(y) + residual, one pass over each chunk of rows right
-// after the product (not yet inside the GEMM's tiles).
+// The offset of a swiglu layer's product in scratch.
+uint64_t productOffset(const OpDesc& op, const Shape* shapes) {
+  const uint64_t align = 64 / sizeof(float) * sizeof(float);
+  return (kernelScratchBytes(op, shapes) + align - 1) / align * align;
+}
+
+}  // namespace
+
+uint64_t opScratchBytes(const OpDesc& op, const Shape* shapes) {
+  if (!op.swiglu) return kernelScratchBytes(op, shapes);
+  const uint64_t rows = shapes[op.inputs[0]].elements() / op.k;
+  return productOffset(op, shapes) + rows * op.n * sizeof(float);
+}
+
+float* linearProduct(const OpDesc& op, const ExecContext& c) {
+  if (!op.swiglu) return static_cast<float*>(c.data[op.output]);
+  return c.scratch + productOffset(op, c.shapes) / sizeof(float);
+}
+
+// A linear layer's epilogue, y = act(y) + residual (with swiglu y = silu(gate) * up from the
+// product in scratch), one pass over each chunk of rows right after the product (not yet inside
+// the GEMM's tiles).
 void runLinearEpilogue(const OpDesc& op, const ExecContext& c) {
-  if (!op.has_activation && !op.residual) return;
+  if (!op.has_activation && !op.residual && !op.swiglu) return;
   const Operands o(op, c);
   float* y = o.out<float>();
   const float* residual = op.residual ? o.in<float>(op.inputs.size() - 1) : nullptr;
+  const float* product = linearProduct(op, c);
   const Shape& shape = o.outShape();
   const int64_t n = shape.back(), rows = n == 0 ? 0 : shape.elements() / n;
   parallelRanges(c.parallel, rows, n * 8, [&](int64_t begin, int64_t end) {
     float* chunk = y + begin * n;
     const int64_t count = (end - begin) * n;
+    for (int64_t r = begin; op.swiglu && r < end; ++r) {  // the unfused silu, then the product
+      const float *gate = product + r * 2 * n, *up = gate + n;
+      float* row = y + r * n;
+      unaryF32(UnaryOp::Silu, gate, row, n);
+      for (int64_t i = 0; i < n; ++i) row[i] *= up[i];
+    }
     if (op.has_activation) unaryF32(op.activation, chunk, chunk, count);
     if (residual) {
       const float* r = residual + begin * n;

@@ -22,6 +22,10 @@ struct ExecContext {
 // Scratch bytes the op's kernel needs for these shapes.
 uint64_t opScratchBytes(const OpDesc& op, const Shape* shapes);
 
+// Where a linear layer writes its product: its output, or with the swiglu epilogue (product
+// [m, n], output [m, n/2]) a buffer in scratch after what the layer's kernel needs there.
+float* linearProduct(const OpDesc& op, const ExecContext& context);
+
 // Runs the op. Fails, naming the op, only where the data itself is wrong (a gather index out of
 // range); shapes must have passed checkOpShapes.
 Status executeOp(const OpDesc& op, const ExecContext& context);

@@ -33,7 +33,7 @@ void runLinearInt8(const OpDesc& op, const ExecContext& c) {
   args.w_colsum = static_cast<const int32_t*>(input(op, c, 2));
   args.w_scale = static_cast<const float*>(input(op, c, 3));
   args.bias = biasOf(op, c);
-  args.y = static_cast<float*>(c.data[op.output]);
+  args.y = linearProduct(op, c);
   args.scratch = c.scratch;
   linearW8A8(args, c.parallel);
 }
@@ -65,7 +65,7 @@ void runLinearDecoded(const OpDesc& op, const ExecContext& c) {
     args.group_size = op.group_size;
   }
   args.bias = biasOf(op, c);
-  args.y = static_cast<float*>(c.data[op.output]);
+  args.y = linearProduct(op, c);
   args.scratch = c.scratch;
   linearDecoded(args, c.parallel);
 }

@@ -84,9 +84,11 @@ struct OpDesc {
   bool causal = false;           // attention
   bool rope = false;             // attention: inputs 3, 4 are the cos, sin tables
   bool key_bias = false;         // attention: the last input is a per-key bias
+  int32_t packed_kv_heads = 0;   // attention: > 0 when input 0 is packed q, k, v (plan.fbs)
   // Linear epilogues (fp32 and quantized): y = act(y) + residual, the residual the last input.
   bool has_activation = false;
   kernels::cpu::UnaryOp activation = kernels::cpu::UnaryOp::Relu;
+  bool swiglu = false;  // the product is [m, n] (gate, up) and y = silu(gate) * up is [m, n/2]
   bool residual = false;
   int32_t zero_point = 0;        // fake_quant
   float epsilon = 0.0f;          // layer_norm

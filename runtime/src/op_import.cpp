@@ -311,6 +311,14 @@ class OpImporter {
       case plan::Activation::Gelu: op_.activation = UnaryOp::Gelu; break;
       case plan::Activation::GeluTanh: op_.activation = UnaryOp::GeluTanh; break;
       case plan::Activation::Silu: op_.activation = UnaryOp::Silu; break;
+      case plan::Activation::Swiglu:  // not elementwise: the executor's own epilogue
+        if (op_.n % 2 != 0)
+          return LLMOPT_INVALID("op '%s' (%s): the swiglu epilogue needs an even n (gate and up "
+                                "rows), not %" PRId64,
+                                op_.name, kernel(), op_.n);
+        op_.has_activation = false;
+        op_.swiglu = true;
+        break;
       default:
         return fail(LLMOPT_ERROR_UNSUPPORTED, "op '%s' (%s): unknown epilogue activation %d",
                     op_.name, kernel(), static_cast<int>(activation));
@@ -392,16 +400,21 @@ class OpImporter {
     op_.causal = p.causal();
     op_.rope = p.rope();
     op_.key_bias = p.key_bias();
-    LLMOPT_TRY(expectInputs(3 + (op_.rope ? 2 : 0) + (op_.key_bias ? 1 : 0)));
+    op_.packed_kv_heads = p.packed_kv_heads();
+    if (op_.packed_kv_heads < 0)
+      return LLMOPT_INVALID("op '%s' (%s): packed_kv_heads %d is negative", op_.name, kernel(),
+                            op_.packed_kv_heads);
+    const size_t parts = op_.packed_kv_heads > 0 ? 1 : 3;  // qkv, or q, k, v
+    LLMOPT_TRY(expectInputs(parts + (op_.rope ? 2 : 0) + (op_.key_bias ? 1 : 0)));
     LLMOPT_TRY(expectAll(LLMOPT_DTYPE_F32));
     if (!std::isfinite(op_.scale))
       return LLMOPT_INVALID("op '%s' (%s): scale %g is not finite", op_.name, kernel(),
                             static_cast<double>(op_.scale));
-    for (size_t j = 0; j < 3; ++j) LLMOPT_TRY(expectRank(in(j), 4));
-    for (size_t j = 3; j < op_.inputs.size(); ++j) LLMOPT_TRY(expectRank(in(j), 2));
+    for (size_t j = 0; j < parts; ++j) LLMOPT_TRY(expectRank(in(j), 4));
+    for (size_t j = parts; j < op_.inputs.size(); ++j) LLMOPT_TRY(expectRank(in(j), 2));
     LLMOPT_TRY(expectRank(out(), 4));
-    for (size_t j = 0; j <= 3; ++j) {
-      const TensorDesc& t = j < 3 ? in(j) : out();
+    for (size_t j = 0; j <= parts; ++j) {
+      const TensorDesc& t = j < parts ? in(j) : out();
       const DimExpr& head = t.dims[3];
       if (head.isStatic() && head.num / head.den > kernels::cpu::kAttentionMaxDim)
         return LLMOPT_INVALID("op '%s' (%s): '%s' has head size %" PRId64 ", above the "

@@ -2,6 +2,7 @@
 #ifndef LLMOPT_RUNTIME_OP_KERNEL_H
 #define LLMOPT_RUNTIME_OP_KERNEL_H
 
+#include <cstddef>
 #include <cstdint>
 
 namespace llmopt::rt {
@@ -99,6 +100,16 @@ enum class OpKernel : uint8_t {
 };
 
 const char* opKernelName(OpKernel kernel);  // "linear_f32", "add_f32", ..., "copy"
+
+// Whether a kernel may write its output over input `input` (the two sharing an arena slot), and
+// what the two tensors must then agree on besides their element size. Matches the compiler's list
+// (backends/artifact/ArtifactWriter.cpp, inPlaceOperands).
+enum class InPlace : uint8_t {
+  No,
+  SameShape,  // elementwise and row-wise kernels: the same shape, so the input is not broadcast
+  SameBytes,  // copy: nothing to do when source and destination coincide
+};
+InPlace inPlaceRule(OpKernel kernel, size_t input);
 
 }  // namespace llmopt::rt
 

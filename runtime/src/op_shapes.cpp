@@ -122,7 +122,7 @@ class ShapeChecker {
       return LLMOPT_BAD_SHAPE("op '%s' (%s): bias '%s' has shape %s, expected [%" PRId64 "]",
                               op_.name, kernel(), name(bias), formatShape(x(bias)).c_str(), op_.n);
     Shape expected = in;
-    expected.dims[expected.rank - 1] = op_.n;
+    expected.dims[expected.rank - 1] = op_.swiglu ? op_.n / 2 : op_.n;
     if (op_.residual && x(residual) != expected)
       return LLMOPT_BAD_SHAPE("op '%s' (%s): residual '%s' has shape %s, expected %s", op_.name,
                               kernel(), name(residual), formatShape(x(residual)).c_str(),
@@ -142,7 +142,27 @@ class ShapeChecker {
   // q [B, Sq, H, D], k and v [B, Sk, Hkv, D] with H a multiple of Hkv, y like q (ranks checked at
   // load).
   Status attention() {
-    const Shape &q = x(0), &k = x(1), &v = x(2);
+    if (op_.packed_kv_heads > 0) return packedAttention();
+    return attentionParts(x(0), x(1), x(2), 3);
+  }
+
+  // qkv [B, S, H + 2 Hkv, D] holds q [B, S, H, D], k and v [B, S, Hkv, D].
+  Status packedAttention() {
+    const Shape& qkv = x(0);
+    const int64_t kv_heads = op_.packed_kv_heads, heads = qkv.dims[2] - 2 * kv_heads;
+    if (heads < kv_heads || heads % kv_heads != 0)
+      return LLMOPT_BAD_SHAPE("op '%s' (%s): packed '%s' %s does not hold H + 2 * %" PRId64
+                              " heads with H a positive multiple of %" PRId64,
+                              op_.name, kernel(), name(0), formatShape(qkv).c_str(), kv_heads,
+                              kv_heads);
+    const Shape q{qkv.dims[0], qkv.dims[1], heads, qkv.dims[3]};
+    const Shape kv{qkv.dims[0], qkv.dims[1], kv_heads, qkv.dims[3]};
+    return attentionParts(q, kv, kv, 1);
+  }
+
+  // The checks of q, k, v (each given, or parts of a packed input) and of the inputs from
+  // `next` on (rope tables, key bias); the output is like q.
+  Status attentionParts(const Shape& q, const Shape& k, const Shape& v, size_t next) {
     if (k != v)
       return LLMOPT_BAD_SHAPE("op '%s' (%s): key '%s' %s and value '%s' %s differ", op_.name,
                               kernel(), name(1), formatShape(k).c_str(), name(2),
@@ -163,7 +183,6 @@ class ShapeChecker {
                               "kernel's %" PRId64,
                               op_.name, kernel(), dim, name(0), formatShape(q).c_str(),
                               kernels::cpu::kAttentionMaxDim);
-    size_t next = 3;
     if (op_.rope) {
       if (dim % 2 != 0)
         return LLMOPT_BAD_SHAPE("op '%s' (%s): rotary embedding needs an even head size, not "

@@ -38,11 +38,13 @@ import numpy as np
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FUSIONS = ("gelu-erf", "gelu-tanh", "silu", "attention", "rms-norm", "layer-norm",
-           "epilogue-activation", "epilogue-residual")
+           "epilogue-activation", "epilogue-residual", "packed-qkv", "packed-gate-up")
 TOL = 1e-5
-# Models whose every block fuses: norm, fused attention, projections with the residual add in
-# their epilogue, the MLP's activation in its up projection; no standalone softmax, erf, tanh,
-# pow, mean, GELU or SiLU left. (BERT's pooler keeps its tanh.)
+# Models whose every block fuses: norm, one packed QKV projection, packed attention reading it in
+# place, projections with the residual add in their epilogue, the MLP's activation in its up
+# projection (SwiGLU: gate and up packed into one layer); no standalone softmax, erf, tanh, pow,
+# mean, GELU or SiLU left, no slices of q, k, v, no elementwise products, and no adds but the
+# embeddings' (GPT-2, charlm-gpt). (BERT's pooler keeps its tanh.)
 FULLY_FUSED = ("charlm-gpt", "gpt2", "llama")
 UNFUSED_KERNELS = ("softmax_f32", "erf_f32", "tanh_f32", "pow_f32", "reduce_mean_f32", "gelu_f32",
                    "gelu_tanh_f32", "silu_f32", "sigmoid_f32")
@@ -131,6 +133,17 @@ def main():
                       f"{label}: attention fused ({fused.get('attention_f32', 0)} attention_f32)")
                 left = {k: fused[k] for k in UNFUSED_KERNELS if fused.get(k)}
                 check(not left, f"{label}: no standalone softmax/erf/tanh/pow/mean/activation left {left or ''}")
+                check(not fused.get("slice") and not fused.get("mul_f32")
+                      and fused.get("add_f32", 0) <= 1,
+                      f"{label}: no slice, no mul, at most the embeddings' add "
+                      f"({fused.get('slice', 0)} slice, {fused.get('mul_f32', 0)} mul_f32, "
+                      f"{fused.get('add_f32', 0)} add_f32)")
+                r = subprocess.run([args.llmopt, "compile", onnx_path, "--emit", "mlir", "-o", "-"],
+                                   capture_output=True, text=True)
+                packed = r.stdout.count("llmopt.packed_attention")
+                check(r.returncode == 0 and packed == fused.get("attention_f32", 0)
+                      and "llmopt.attention " not in r.stdout,
+                      f"{label}: every attention reads a packed q/k/v ({packed} packed_attention)")
             check(sum(fused.values()) <= sum(unfused.values()),
                   f"{label}: {sum(fused.values())} ops fused, {sum(unfused.values())} unfused")
             if label in references:

@@ -435,11 +435,11 @@ def _(llmopt, d):
 
 
 @case("artifact: newer format version", 1,
-      "error: {dir}/m.llmo: artifact format version 4 is newer than this runtime reads (3): "
+      "error: {dir}/m.llmo: artifact format version 5 is newer than this runtime reads (4): "
       "update the runtime")
 def _(llmopt, d):
     art = compile_mlp(llmopt, d)
-    set_header_field(art, 8, "<I", 4)
+    set_header_field(art, 8, "<I", 5)
     return ["inspect", art]
 
 

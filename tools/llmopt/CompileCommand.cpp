@@ -187,14 +187,23 @@ int runCompile(const CompileOptions& options) {
       return diagnostics.errorCount() ? 1 : fail("pass pipeline failed");
   }
 
-  OpCounts opsAfter = countOps(module);
-
   std::vector<LayerReport> layers;
   if (!weightsBefore.empty()) {
     layers = buildReport(module, weightsBefore, options.calib.empty() ? nullptr : &calibration);
     bool quantized = llvm::any_of(layers, [](const LayerReport& l) { return l.precision != "fp32"; });
     if (quantized) printReport(layers, llvm::errs());
   }
+  // Packing stacks layers into one, so it comes after the report (a pipeline file places
+  // llmopt-pack-projections itself).
+  if (options.config.empty()) {
+    std::string packing = packingPipeline(options.disableFusion);
+    mlir::PassManager packPm(&context, mlir::OpPassManager::Nesting::Implicit);
+    if (!packing.empty() && mlir::failed(mlir::parsePassPipeline(packing, packPm)))
+      return fail("internal: the packing pipeline does not parse");
+    if (!packing.empty() && mlir::failed(packPm.run(module)))
+      return diagnostics.errorCount() ? 1 : fail("pass pipeline failed");
+  }
+  OpCounts opsAfter = countOps(module);
   std::string error;
   if (!options.report.empty() &&
       !writeReportJson(layers, options.report, error,
@@ -250,7 +259,8 @@ std::function<int()> addCompileCommand(CLI::App& app) {
   cmd->add_option("--disable-fusion", options->disableFusion,
                   "Leave one fusion of the default pipeline out (repeatable): gelu-erf, "
                   "gelu-tanh, silu, attention, rms-norm, layer-norm, epilogue-activation, "
-                  "epilogue-residual; for bisecting a numerical difference");
+                  "epilogue-residual, packed-qkv, packed-gate-up; for bisecting a numerical "
+                  "difference");
   cmd->add_option("--report", options->report,
                   "Write the report as JSON to this file: per layer (precision, bytes, error) "
                   "and the op counts after import and after the pipeline");

@@ -109,6 +109,9 @@ int inspect(const std::string& path, const std::vector<std::string>& shapeSpecs)
   }
   std::printf("ops:            %zu\n", numOps);
   for (const auto& [kernel, count] : kernels) std::printf("  %-24s %d\n", kernel.c_str(), count);
+  size_t inPlace = 0;  // ops writing their output over an input they read for the last time
+  for (size_t i = 0; i < numOps; ++i) inPlace += llmopt_model_op_in_place_input(model, i) >= 0;
+  std::printf("in place:       %zu ops\n", inPlace);
   // Each weighted layer and the precision its kernel works in ("linear_int4" -> int4).
   std::printf("layers:\n");
   for (size_t i = 0; i < numOps; ++i) {

@@ -27,7 +27,7 @@
 extern "C" {
 #endif
 
-#define LLMOPT_FORMAT_VERSION 3 /* the artifact format this runtime reads */
+#define LLMOPT_FORMAT_VERSION 4 /* the artifact format this runtime reads */
 
 typedef enum llmopt_status {
   LLMOPT_OK = 0,
@@ -112,6 +112,10 @@ size_t llmopt_model_num_ops(const llmopt_model* model);
 /* The kernel name of op i ("linear_f32", "add_f32", ...) and its ONNX node name. */
 llmopt_status llmopt_model_op(const llmopt_model* model, size_t index, const char** out_kernel,
                               const char** out_node_name);
+/* The input of op i that the op overwrites with its output (the two share arena memory: the op
+ * runs in place), or -1 when its output has memory of its own (also for a NULL model or an index
+ * out of range). */
+int32_t llmopt_model_op_in_place_input(const llmopt_model* model, size_t index);
 size_t llmopt_model_num_inputs(const llmopt_model* model);
 size_t llmopt_model_num_outputs(const llmopt_model* model);
 llmopt_status llmopt_model_input_info(const llmopt_model* model, size_t index,

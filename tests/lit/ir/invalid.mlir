@@ -361,3 +361,27 @@ func.func @linear_residual(%x: tensor<2x8xf32>, %w: tensor<4x8xf32>, %r: tensor<
   %0 = llmopt.linear %x, %w residual %r : (tensor<2x8xf32>, tensor<4x8xf32>, tensor<1x4xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }
+
+// -----
+
+func.func @packed_attention_heads(%qkv: tensor<1x4x5x8xf32>) -> tensor<1x4x1x8xf32> {
+  // expected-error @+1 {{'llmopt.packed_attention' op qkv [1, 4, 5, 8] must hold H + 2·2 static heads with H a positive multiple of kv_heads = 2}}
+  %y = llmopt.packed_attention %qkv {causal = true, kv_heads = 2 : i64, scale = 1.0 : f32} : (tensor<1x4x5x8xf32>) -> tensor<1x4x1x8xf32>
+  return %y : tensor<1x4x1x8xf32>
+}
+
+// -----
+
+func.func @packed_attention_rope(%qkv: tensor<1x4x3x8xf32>, %t: tensor<4x6xf32>) -> tensor<1x4x1x8xf32> {
+  // expected-error @+1 {{'llmopt.packed_attention' op rope tables must be [Sk, D] = [4, 8], not [4, 6]}}
+  %y = llmopt.packed_attention %qkv rope(%t, %t) {causal = true, kv_heads = 1 : i64, scale = 1.0 : f32} : (tensor<1x4x3x8xf32>, tensor<4x6xf32>, tensor<4x6xf32>) -> tensor<1x4x1x8xf32>
+  return %y : tensor<1x4x1x8xf32>
+}
+
+// -----
+
+func.func @swiglu_odd_rows(%x: tensor<2x4xf32>, %w: tensor<3x4xf32>) -> tensor<2x1xf32> {
+  // expected-error @+1 {{'llmopt.linear' op activation "swiglu" needs an even, static number of rows (gate and up stacked), got 3}}
+  %y = llmopt.linear %x, %w {activation = "swiglu"} : (tensor<2x4xf32>, tensor<3x4xf32>) -> tensor<2x1xf32>
+  return %y : tensor<2x1xf32>
+}

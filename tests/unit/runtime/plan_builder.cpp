@@ -290,7 +290,7 @@ flatbuffers::Offset<void> buildParams(flatbuffers::FlatBufferBuilder& fbb, const
       return plan::CreateUnaryParams(fbb, static_cast<plan::UnaryKind>(op.kind)).Union();
     case P::LinearParams:
       return plan::CreateLinearParams(fbb, static_cast<plan::WeightLayout>(op.kind), op.n, op.k,
-                                      op.has_bias)
+                                      op.has_bias, op.activation, op.residual)
           .Union();
     case P::MatMulParams: return plan::CreateMatMulParams(fbb).Union();
     case P::SoftmaxParams: return plan::CreateSoftmaxParams(fbb, op.axis).Union();
@@ -309,7 +309,9 @@ flatbuffers::Offset<void> buildParams(flatbuffers::FlatBufferBuilder& fbb, const
     case P::FakeQuantParams:
       return plan::CreateFakeQuantParams(fbb, op.scale, op.zero_point, op.qmin, op.qmax).Union();
     case P::AttentionParams:
-      return plan::CreateAttentionParams(fbb, op.scale, op.causal, op.rope, op.key_bias).Union();
+      return plan::CreateAttentionParams(fbb, op.scale, op.causal, op.rope, op.key_bias,
+                                         op.packed_kv_heads)
+          .Union();
     case P::ReduceParams:
       return plan::CreateReduceParamsDirect(fbb, static_cast<plan::ReduceKind>(op.kind), &op.axes,
                                             op.keepdims)

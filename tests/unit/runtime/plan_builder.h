@@ -55,6 +55,9 @@ struct OpSpec {
   bool causal = false;            // attention
   bool rope = false;              // attention: inputs 3, 4 are cos, sin
   bool key_bias = false;          // attention: the last input is a per-key bias
+  int32_t packed_kv_heads = 0;    // attention: > 0 when input 0 packs q, k and v
+  plan::Activation activation = plan::Activation::None;  // linear epilogue
+  bool residual = false;          // linear epilogue: the last input is the residual
   int32_t zero_point = 0, qmin = 0, qmax = 0;  // fake_quant
   float epsilon = 0;              // layer norm
   double value = 0, delta = 0;    // fill; range (start = value)

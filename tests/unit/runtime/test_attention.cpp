@@ -458,5 +458,54 @@ TEST(AttentionKernel, RopeRotateHalf) {
         }
 }
 
+// q, k and v read in place from one packed tensor [B, S, H + 2 Hkv, D] (packed_attention) give
+// exactly what the same kernel gives on contiguous copies, for every variant and block.
+TEST(AttentionKernel, PackedStridesEqualContiguousBitForBit) {
+  uint32_t seed = 900;
+  for (const bool causal : {false, true})
+    for (const int64_t s : {int64_t(1), int64_t(19), int64_t(70)}) {
+      Problem p = makeProblem({2, s, s, 4, 2, 16}, causal, seed += 5);
+      const int64_t d = p.d.dim, packed_heads = p.d.heads + 2 * p.d.kv_heads;
+      std::vector<float> qkv(p.d.batch * s * packed_heads * d);
+      for (int64_t r = 0; r < p.d.batch * s; ++r) {  // one position: its q, k and v heads
+        float* row = &qkv[r * packed_heads * d];
+        std::copy_n(&p.q[r * p.d.heads * d], p.d.heads * d, row);
+        std::copy_n(&p.k[r * p.d.kv_heads * d], p.d.kv_heads * d, row + p.d.heads * d);
+        std::copy_n(&p.v[r * p.d.kv_heads * d], p.d.kv_heads * d,
+                    row + (p.d.heads + p.d.kv_heads) * d);
+      }
+      for (const AttentionVariant& variant : supportedVariants())
+        for (const AttentionBlock& block : variant.blocks) {
+          if (block.lanes == 0) continue;
+          std::vector<float> contiguous(p.outputSize(), NAN), strided(p.outputSize(), NAN);
+          kernels::cpu::attentionF32(block, variant.exp, p.args(contiguous.data()));
+          AttentionArgs a = p.args(strided.data());
+          a.q = qkv.data();
+          a.k = a.q + p.d.heads * d;
+          a.v = a.k + p.d.kv_heads * d;
+          a.q_stride = a.k_stride = a.v_stride = packed_heads * d;
+          kernels::cpu::attentionF32(block, variant.exp, a);
+          ASSERT_EQ(0, std::memcmp(contiguous.data(), strided.data(), strided.size() * 4))
+              << variant.name << " " << block.lanes << " lanes, " << describe(p);
+        }
+    }
+}
+
+// RoPE reading rows of a packed tensor (x_stride) equals RoPE of a contiguous copy.
+TEST(AttentionKernel, RopeReadsStridedRows) {
+  const int64_t batch = 2, len = 5, heads = 2, dim = 8, stride = 5 * dim;
+  const std::vector<float> packed = randomFloats(batch * len * stride, 21, -3.0f, 3.0f);
+  const std::vector<float> cos = randomFloats(len * dim, 22, -1.0f, 1.0f);
+  const std::vector<float> sin = randomFloats(len * dim, 23, -1.0f, 1.0f);
+  std::vector<float> x(batch * len * heads * dim), from_copy(x.size()), from_packed(x.size());
+  for (int64_t r = 0; r < batch * len; ++r)
+    std::copy_n(&packed[r * stride + dim], heads * dim, &x[r * heads * dim]);  // heads 1 and 2
+  kernels::cpu::ropeRotateHalfF32(x.data(), cos.data(), sin.data(), batch, len, heads, dim, 0,
+                                  from_copy.data());
+  kernels::cpu::ropeRotateHalfF32(packed.data() + dim, cos.data(), sin.data(), batch, len, heads,
+                                  dim, 0, from_packed.data(), nullptr, stride);
+  EXPECT_EQ(from_copy, from_packed);
+}
+
 }  // namespace
 }  // namespace llmopt::testing

@@ -83,14 +83,14 @@ TEST(LoaderRejects, NewerFormatVersion) {
   Mlp mlp = makeMlp(8, 4, plan::WeightLayout::KN);
   editHeader(mlp.artifact, [](auto& h) { h.format_version = LLMOPT_FORMAT_VERSION + 1; });
   EXPECT_TRUE(failsWith(loadBytes(mlp.artifact), LLMOPT_ERROR_UNSUPPORTED,
-                        "format version 4 is newer than this runtime reads (3)"));
+                        "format version 5 is newer than this runtime reads (4)"));
 }
 
 TEST(LoaderRejects, OlderFormatVersion) {
   Mlp mlp = makeMlp(8, 4, plan::WeightLayout::KN);
   editHeader(mlp.artifact, [](auto& h) { h.format_version = 1; });
   EXPECT_TRUE(failsWith(loadBytes(mlp.artifact), LLMOPT_ERROR_UNSUPPORTED,
-                        "artifact format version 1 is older than this runtime reads (3): "
+                        "artifact format version 1 is older than this runtime reads (4): "
                         "recompile the model"));
 }
 
@@ -221,6 +221,19 @@ const SemanticCase kSemanticCases[] = {
      LLMOPT_ERROR_INVALID_ARTIFACT, "op 'fc' (linear_f32): 2 inputs, the kernel takes 3"},
     {"linear weight shape", [](PlanBuilder& b) { b.ops[0].n = 40; },
      LLMOPT_ERROR_INVALID_ARTIFACT, "weight 'W' must have shape [ceil(n/16), k, 16]"},
+    {"linear residual flag without the residual",
+     [](PlanBuilder& b) { b.ops[0].residual = true; }, LLMOPT_ERROR_INVALID_ARTIFACT,
+     "op 'fc' (linear_f32): 3 inputs, the kernel takes 4"},
+    {"linear epilogue activation unknown",
+     [](PlanBuilder& b) { b.ops[0].activation = static_cast<plan::Activation>(9); },
+     LLMOPT_ERROR_UNSUPPORTED, "op 'fc' (linear_f32): unknown epilogue activation 9"},
+    {"swiglu epilogue with an odd n",
+     [](PlanBuilder& b) {
+       b.ops[0].activation = plan::Activation::Swiglu;
+       b.ops[0].n = 21;
+     },
+     LLMOPT_ERROR_INVALID_ARTIFACT,
+     "op 'fc' (linear_f32): the swiglu epilogue needs an even n (gate and up rows), not 21"},
     {"linear weight not constant", [](PlanBuilder& b) { b.ops[0].inputs[1] = 0; },
      LLMOPT_ERROR_INVALID_ARTIFACT, "weight 'x' is not a constant"},
     {"wrong dtype", [](PlanBuilder& b) { b.tensors[4].dtype = plan::DType::I32; },
@@ -235,8 +248,14 @@ const SemanticCase kSemanticCases[] = {
      LLMOPT_ERROR_INVALID_ARTIFACT, "op 'probs': writes tensor 'r', already written"},
     {"writes a constant", [](PlanBuilder& b) { b.ops[2].outputs[0] = 1; },
      LLMOPT_ERROR_INVALID_ARTIFACT, "op 'probs': writes tensor 'W', which is a constant"},
-    {"slot shared by live tensors", [](PlanBuilder& b) { b.tensors[4].slot = 0; },
-     LLMOPT_ERROR_INVALID_ARTIFACT, "slot 0 holds tensors 'h' and 'r' while both are live"},
+    // act writes r over h, which probs still reads.
+    {"slot shared by live tensors",
+     [](PlanBuilder& b) {
+       b.tensors[4].slot = 0;
+       b.ops[2].inputs = {3};
+     },
+     LLMOPT_ERROR_INVALID_ARTIFACT,
+     "slot 0 holds tensors 'h' and 'r' while both are live (ops 0-2 and 1-1)"},
     {"output never written",
      [](PlanBuilder& b) {
        b.ops.pop_back();
@@ -260,10 +279,9 @@ INSTANTIATE_TEST_SUITE_P(Plans, SemanticRejection, ::testing::ValuesIn(kSemantic
                            return name;
                          });
 
-// Shapes that only resolve at run time are checked against each kernel before anything runs.
-TEST(RunRejects, OutputShapeDisagreesWithKernel) {
-  Mlp mlp = makeMlp(8, 20, plan::WeightLayout::KN);
-  mlp.builder.tensors[3].shape[1] = dimOf(21);  // h: [batch, 21] but fc computes [batch, 20]
+// Runs `mlp` (built by makeMlp(8, 20, ...), then edited) on x [2, 8]: the run must fail with
+// an invalid-artifact error containing `message`.
+void expectRunRejects(Mlp& mlp, const char* message) {
   const std::vector<uint8_t> artifact = mlp.builder.build();
   ModelPtr model = loadOrFail(artifact);
   ASSERT_TRUE(model);
@@ -273,9 +291,23 @@ TEST(RunRejects, OutputShapeDisagreesWithKernel) {
   const int64_t dims[2] = {2, 8};
   ASSERT_EQ(llmopt_session_set_input(session.get(), 0, LLMOPT_DTYPE_F32, 2, dims, x.data(), 64),
             LLMOPT_OK);
-  EXPECT_TRUE(failsWith(llmopt_session_run(session.get()), LLMOPT_ERROR_INVALID_ARTIFACT,
-                        "op 'fc' (linear_f32): output 'h' has shape [2, 21], the op computes "
-                        "[2, 20]"));
+  EXPECT_TRUE(failsWith(llmopt_session_run(session.get()), LLMOPT_ERROR_INVALID_ARTIFACT, message));
+}
+
+// Shapes that only resolve at run time are checked against each kernel before anything runs.
+TEST(RunRejects, OutputShapeDisagreesWithKernel) {
+  Mlp mlp = makeMlp(8, 20, plan::WeightLayout::KN);
+  mlp.builder.tensors[3].shape[1] = dimOf(21);  // h: [batch, 21] but fc computes [batch, 20]
+  expectRunRejects(mlp, "op 'fc' (linear_f32): output 'h' has shape [2, 21], the op computes "
+                        "[2, 20]");
+}
+
+// The swiglu epilogue halves the product's features: an output of the product's width is wrong.
+TEST(RunRejects, SwigluOutputOfTheProductsWidth) {
+  Mlp mlp = makeMlp(8, 20, plan::WeightLayout::KN);
+  mlp.builder.ops[0].activation = plan::Activation::Swiglu;
+  expectRunRejects(mlp, "op 'fc' (linear_f32): output 'h' has shape [2, 20], the op computes "
+                        "[2, 10]");
 }
 
 TEST(RunRejects, BinaryShapesThatDoNotBroadcast) {
@@ -321,6 +353,132 @@ TEST(RunRejects, AbsurdArena) {
   EXPECT_TRUE(failsWith(llmopt_session_run(session.get()), LLMOPT_ERROR_OUT_OF_MEMORY,
                         "tensor 'y': shape [1099511627776] of f32 is over 1 TiB"));
 }
+
+// --- in place: an op may write its output over an input it reads for the last time ------------
+
+// y = 1 + copy(neg(relu(x))) with x [n, 4]: every op after relu writes over its input, all in
+// slot 0. Tensors: 0 x, 1 one, 2 a, 3 b, 4 c, 5 y. Ops: 0 relu, 1 neg, 2 reshape, 3 add (in place
+// on its second input).
+PlanBuilder inPlaceChain() {
+  PlanBuilder b;
+  const uint32_t n = b.symbol("n");
+  const uint32_t x = b.input("x", {dimOfSymbol(n), dimOf(4)});
+  const uint32_t one = b.constant("one", {1}, {1.0f});
+  const uint32_t a = b.intermediate("a", {dimOfSymbol(n), dimOf(4)}, 0);
+  const uint32_t neg = b.intermediate("b", {dimOfSymbol(n), dimOf(4)}, 0);
+  const uint32_t c = b.intermediate("c", {dimOfSymbol(n, 4)}, 0);
+  const uint32_t y = b.output("y", {dimOfSymbol(n, 4)}, 0);
+  b.unary("relu", plan::UnaryKind::Relu, x, a);
+  b.unary("neg", plan::UnaryKind::Neg, a, neg);
+  b.copy("reshape", neg, c);
+  b.binary("add", plan::BinaryKind::Add, one, c, y);
+  return b;
+}
+
+// Runs the model on x [n, 4] and checks y = 1 - relu(x).
+void expectChainComputes(const llmopt_model* model, int64_t n) {
+  SessionPtr session = createSessionOrFail(model);
+  ASSERT_TRUE(session);
+  std::vector<float> x(n * 4);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i) - 5.5f;
+  const int64_t dims[2] = {n, 4};
+  ASSERT_EQ(llmopt_session_set_input(session.get(), 0, LLMOPT_DTYPE_F32, 2, dims, x.data(),
+                                     x.size() * sizeof(float)),
+            LLMOPT_OK);
+  ASSERT_EQ(llmopt_session_run(session.get()), LLMOPT_OK) << llmopt_last_error();
+  llmopt_tensor y;
+  ASSERT_EQ(llmopt_session_get_output(session.get(), 0, &y), LLMOPT_OK);
+  ASSERT_EQ(y.size_bytes, x.size() * sizeof(float));
+  const float* values = static_cast<const float*>(y.data);
+  for (size_t i = 0; i < x.size(); ++i)
+    EXPECT_EQ(values[i], 1.0f + -(x[i] > 0 ? x[i] : 0.0f)) << "element " << i;
+}
+
+TEST(InPlace, ChainLoadsAndRuns) {
+  const std::vector<uint8_t> artifact = inPlaceChain().build();
+  ModelPtr model = loadOrFail(artifact);
+  ASSERT_TRUE(model);
+  const int32_t expected[] = {-1, 0, 0, 1};  // relu reads the model input: memory of its own
+  for (size_t i = 0; i < 4; ++i)
+    EXPECT_EQ(llmopt_model_op_in_place_input(model.get(), i), expected[i]) << "op " << i;
+  EXPECT_EQ(llmopt_model_op_in_place_input(model.get(), 4), -1);
+  EXPECT_EQ(llmopt_model_op_in_place_input(nullptr, 0), -1);
+  expectChainComputes(model.get(), 3);
+}
+
+// A reshape in place needs the same byte count, however the dims spell it.
+TEST(InPlace, ReshapeOfEqualBytesInAnyFactoring) {
+  const uint32_t n = 0;
+  const std::vector<std::vector<DimSpec>> shapes = {
+      {dimOfSymbol(n, 2), dimOf(2)},      // [2n, 2]
+      {dimOfSymbol(n, 1, 2), dimOf(8)},   // [n/2, 8]
+      {dimOf(2), dimOfSymbol(n), dimOf(2)}};
+  for (const std::vector<DimSpec>& shape : shapes) {
+    PlanBuilder b = inPlaceChain();
+    b.tensors[4].shape = shape;
+    b.tensors[5].shape = shape;
+    const std::vector<uint8_t> artifact = b.build();
+    ModelPtr model = loadOrFail(artifact);
+    ASSERT_TRUE(model);
+    EXPECT_EQ(llmopt_model_op_in_place_input(model.get(), 2), 0);
+    expectChainComputes(model.get(), 4);
+  }
+}
+
+class InPlaceRejection : public ::testing::TestWithParam<SemanticCase> {};
+
+TEST_P(InPlaceRejection, RefusedWithMessage) {
+  PlanBuilder b = inPlaceChain();
+  GetParam().breakIt(b);
+  EXPECT_TRUE(failsWith(loadBytes(b.build()), GetParam().status, GetParam().message));
+}
+
+const SemanticCase kInPlaceCases[] = {
+    {"input read again later",  // neg writes b over a, which add still reads
+     [](PlanBuilder& b) { b.ops[3].inputs = {2, 4}; }, LLMOPT_ERROR_INVALID_ARTIFACT,
+     "slot 0 holds tensors 'a' and 'b' while both are live (ops 0-3 and 1-2)"},
+    {"kernel that does not run in place",
+     [](PlanBuilder& b) {
+       b.ops[1].name = "t";
+       b.ops[1].params_type = plan::OpParams::TransposeParams;
+       b.ops[1].perm = {1, 0};
+       b.tensors[3].shape = {dimOf(4), dimOfSymbol(0)};
+     },
+     LLMOPT_ERROR_INVALID_ARTIFACT,
+     "slot 0 holds tensors 'a' and 'b' while both are live (ops 0-1 and 1-2): op 't' "
+     "(transpose) cannot write over 'a' in place: its kernel does not run in place on that "
+     "input"},
+    {"broadcast input overwritten",  // y = c + z is [2, 4n]: c would be read after overwritten
+     [](PlanBuilder& b) {
+       const uint32_t z = b.constant("z", {2, 1}, {1.0f, 2.0f});
+       b.ops[3].inputs = {4, z};
+       b.tensors[5].shape = {dimOf(2), dimOfSymbol(0, 4)};
+     },
+     LLMOPT_ERROR_INVALID_ARTIFACT,
+     "op 'add' (add_f32) cannot write over 'c' in place: the output's shape differs"},
+    {"reshape to another size", [](PlanBuilder& b) { b.tensors[4].shape = {dimOfSymbol(0, 2)}; },
+     LLMOPT_ERROR_INVALID_ARTIFACT,
+     "op 'reshape' (copy) cannot write over 'b' in place: the output's byte count differs"},
+    {"cast to a wider dtype",
+     [](PlanBuilder& b) {
+       b.ops.pop_back();
+       b.cast("cast", 4, 5);
+       b.tensors[5].dtype = plan::DType::I64;
+     },
+     LLMOPT_ERROR_INVALID_ARTIFACT,
+     "op 'cast' (cast) cannot write over 'c' in place: the output's element size differs"},
+    {"input read twice", [](PlanBuilder& b) { b.ops[3].inputs = {4, 4}; },
+     LLMOPT_ERROR_INVALID_ARTIFACT,
+     "op 'add' (add_f32) cannot write over 'c' in place: it reads that input more than once"},
+};
+
+INSTANTIATE_TEST_SUITE_P(Plans, InPlaceRejection, ::testing::ValuesIn(kInPlaceCases),
+                         [](const auto& info) {
+                           std::string name = info.param.what;
+                           for (char& c : name)
+                             if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace llmopt::testing

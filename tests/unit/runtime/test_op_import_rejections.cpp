@@ -283,6 +283,24 @@ const OpCase kCases[] = {
        o.key_bias = true;
      },
      "op 'attn' (attention_f32): 'bias' has rank 3, expected 2"},
+    {"packed attention with a negative key/value head count",
+     [](PlanBuilder& b) {
+       const uint32_t qkv = b.input("qkv", dims({1, 4, 4, 8}));
+       const uint32_t y = b.output("y", dims({1, 4, 2, 8}), 0);
+       OpSpec& o = b.op("attn", plan::OpParams::AttentionParams, {qkv}, y);
+       o.scale = 0.5f;
+       o.packed_kv_heads = -1;
+     },
+     "op 'attn' (attention_f32): packed_kv_heads -1 is negative"},
+    {"packed attention given separate q, k, v",
+     [](PlanBuilder& b) {
+       const uint32_t q = b.input("q", dims({1, 4, 2, 8}));
+       const uint32_t k = b.input("k", dims({1, 4, 1, 8}));
+       const uint32_t v = b.input("v", dims({1, 4, 1, 8}));
+       const uint32_t y = b.output("y", dims({1, 4, 2, 8}), 0);
+       b.attention("attn", 0.5f, true, q, k, v, y).packed_kv_heads = 1;
+     },
+     "op 'attn' (attention_f32): 3 inputs, the kernel takes 1"},
     {"attention without params",
      [](PlanBuilder& b) {
        const uint32_t q = b.input("q", dims({1, 4, 2, 8}));

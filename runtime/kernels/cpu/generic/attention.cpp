@@ -123,15 +123,15 @@ void attentionF32(const AttentionBlock& block, VMathFn exp, const AttentionArgs&
 
 void ropeRotateHalfF32(const float* x, const float* cos, const float* sin, int64_t batch,
                        int64_t len, int64_t heads, int64_t dim, int64_t position_offset, float* y,
-                       Parallel* parallel) {
-  const int64_t half = dim / 2, row = heads * dim;
+                       Parallel* parallel, int64_t x_stride) {
+  const int64_t half = dim / 2, row = heads * dim, in_row = x_stride ? x_stride : row;
   parallelRanges(parallel, batch * len, row * 4, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       const int64_t p = position_offset + r % len;
       const float* c = cos + p * dim;
       const float* s = sin + p * dim;
       for (int64_t h = 0; h < heads; ++h) {
-        const float* in = x + r * row + h * dim;
+        const float* in = x + r * in_row + h * dim;
         float* out = y + r * row + h * dim;
         for (int64_t d = 0; d < half; ++d) {
           const float direct = in[d] * c[d], rotated = -in[d + half] * s[d];

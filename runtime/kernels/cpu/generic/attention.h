@@ -18,7 +18,9 @@ namespace llmopt::kernels::cpu {
 constexpr int64_t kAttentionMaxDim = 256;
 
 // q [batch, q_len, heads, dim], k and v [batch, kv_len, kv_heads, dim], y [batch, q_len, heads,
-// dim], all contiguous; heads a multiple of kv_heads (head h reads kv head h / (heads /
+// dim]; y contiguous, q, k and v with their heads contiguous but `*_stride` floats from one
+// position to the next (0: contiguous, heads * dim or kv_heads * dim), so that they can be parts
+// of one packed tensor [batch, len, heads + 2 kv_heads, dim]; heads a multiple of kv_heads (head h reads kv head h / (heads /
 // kv_heads)), 1 <= dim <= kAttentionMaxDim:
 //   y[b, i, h] = sum_j softmax_j(scale * q[b, i, h] . k[b, j, h']) v[b, j, h']
 // over j <= i + (kv_len - q_len) when causal (the queries are the last q_len of kv_len
@@ -36,6 +38,11 @@ struct AttentionArgs {
   bool causal = false;
   const float* key_bias = nullptr;     // [batch or 1][kv_len], or null
   int64_t key_bias_batch_stride = 0;   // kv_len, or 0 when one row serves every batch
+  int64_t q_stride = 0, k_stride = 0, v_stride = 0;
+
+  int64_t qStride() const { return q_stride ? q_stride : heads * dim; }
+  int64_t kStride() const { return k_stride ? k_stride : kv_heads * dim; }
+  int64_t vStride() const { return v_stride ? v_stride : kv_heads * dim; }
 };
 
 // Rotary embedding, rotate-half form (Llama, GPT-NeoX), of x [batch, len, heads, dim] (dim even)
@@ -43,10 +50,11 @@ struct AttentionArgs {
 // position_offset + i and
 //   y[.., i, h, d] = x[d] cos[p][d] + r[d] sin[p][d],  r = (-x[d + dim/2] for d < dim/2,
 //                                                          x[d - dim/2] otherwise)
-// computed as the unfused graph does (two products, then their sum). y may not alias x.
+// computed as the unfused graph does (two products, then their sum). y is contiguous; rows of x
+// are x_stride floats apart (0: contiguous, heads * dim). y may not alias x.
 void ropeRotateHalfF32(const float* x, const float* cos, const float* sin, int64_t batch,
                        int64_t len, int64_t heads, int64_t dim, int64_t position_offset, float* y,
-                       Parallel* parallel = nullptr);
+                       Parallel* parallel = nullptr, int64_t x_stride = 0);
 
 // One task: the queries lane_begin .. lane_begin + lanes - 1 (those that exist) of kv head
 // `kv_head` in batch `b`, a query being a (row i, head h of the group) pair numbered

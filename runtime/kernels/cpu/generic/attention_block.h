@@ -102,9 +102,9 @@ __attribute__((always_inline)) inline void attentionBlockImpl(const AttentionArg
 
   for (int64_t t = 0; t < n; ++t) {
     const int64_t lane = lane_begin + t, i = lane / group;
-    const int64_t row = (b * a.q_len + i) * a.heads + kv_head * group + lane % group;
-    q[t] = a.q + row * dim;
-    y[t] = a.y + row * dim;
+    const int64_t position = b * a.q_len + i, head = kv_head * group + lane % group;
+    q[t] = a.q + position * a.qStride() + head * dim;
+    y[t] = a.y + (position * a.heads + head) * dim;
     last[t] = a.causal ? i + (a.kv_len - a.q_len) : a.kv_len - 1;
   }
   // Padding lanes repeat the last query's visibility (and compute on zeros, never stored), so
@@ -118,15 +118,15 @@ __attribute__((always_inline)) inline void attentionBlockImpl(const AttentionArg
   }
   Kernel::pack(q, n, dim, a.scale, qt);
 
-  const int64_t kv_stride = a.kv_heads * dim;
-  const float* k = a.k + (b * a.kv_len * a.kv_heads + kv_head) * dim;
-  const float* v = a.v + (b * a.kv_len * a.kv_heads + kv_head) * dim;
+  const int64_t k_stride = a.kStride(), v_stride = a.vStride();
+  const float* k = a.k + b * a.kv_len * k_stride + kv_head * dim;
+  const float* v = a.v + b * a.kv_len * v_stride + kv_head * dim;
   const float* key_bias = a.key_bias ? a.key_bias + b * a.key_bias_batch_stride : nullptr;
   std::fill(m, m + Lanes, -std::numeric_limits<float>::infinity());
   std::fill(l, l + Lanes, 0.0f);
   for (int64_t j0 = 0; j0 < end; j0 += kKeys) {
     const int64_t keys = std::min(kKeys, end - j0);
-    Kernel::rows(keys, k + j0 * kv_stride, kv_stride, 1, qt, dim, nullptr, st);
+    Kernel::rows(keys, k + j0 * k_stride, k_stride, 1, qt, dim, nullptr, st);
     if (key_bias)
       for (int64_t c = 0; c < keys; ++c)
         for (int64_t t = 0; t < Lanes; ++t) st[c * Lanes + t] += key_bias[j0 + c];
@@ -135,7 +135,7 @@ __attribute__((always_inline)) inline void attentionBlockImpl(const AttentionArg
       for (int64_t t = 0; t < Lanes; ++t)
         visible[t] = static_cast<int32_t>(std::clamp<int64_t>(last[t] + 1 - j0, 0, keys));
     Kernel::softmax(st, keys, diagonal ? visible : nullptr, m, l, alpha, exp);
-    Kernel::rows(dim, v + j0 * kv_stride, 1, kv_stride, st, keys, j0 == 0 ? nullptr : alpha, ot);
+    Kernel::rows(dim, v + j0 * v_stride, 1, v_stride, st, keys, j0 == 0 ? nullptr : alpha, ot);
   }
 
   // l = 0: the query saw no key (its outputs are 0s too).

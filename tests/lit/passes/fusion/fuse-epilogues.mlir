@@ -86,3 +86,29 @@ func.func @quantized(%x: tensor<?x8xf32>, %q: tensor<8x8xi8>, %s: tensor<8xf32>)
   %r = llmopt.add %g, %x : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
   return %r : tensor<?x8xf32>
 }
+
+// -----
+
+// GPT-2's residual adds: the Conv1D's product [B·S, E] is reshaped to [B, S, E] before the
+// add. The residual is reshaped to the product's shape instead and joins the layer; the layer's
+// result is reshaped as before. A residual computed after the layer cannot join it.
+// CHECK-LABEL: func.func @conv1d_residual
+// CHECK: llmopt.reshape %arg0 [-1, 8]
+// CHECK: %[[R:.*]] = llmopt.reshape %arg0 [-1, 8] : tensor<?x?x8xf32> -> tensor<?x8xf32>
+// CHECK: %[[L:.*]] = llmopt.linear %{{.*}}, %arg1 residual %[[R]] : (tensor<?x8xf32>, tensor<8x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+// CHECK: %[[Y:.*]] = llmopt.reshape_to %[[L]] {shape = ["batch", "seq", 8]}
+// CHECK: %[[G:.*]] = llmopt.gelu %[[Y]]
+// CHECK: llmopt.add %{{.*}}, %[[G]]
+// NORES-LABEL: func.func @conv1d_residual
+// NORES-COUNT-2: llmopt.add
+func.func @conv1d_residual(%x: tensor<?x?x8xf32>, %w: tensor<8x8xf32>) -> tensor<?x?x8xf32> {
+  %x2 = llmopt.reshape %x [-1, 8] : tensor<?x?x8xf32> -> tensor<?x8xf32>
+  %l = llmopt.linear %x2, %w : (tensor<?x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  %y = llmopt.reshape_to %l {shape = ["batch", "seq", 8]} : tensor<?x8xf32> -> tensor<?x?x8xf32>
+  %sum = llmopt.add %x, %y : (tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  %l2 = llmopt.linear %x2, %w : (tensor<?x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  %y2 = llmopt.reshape_to %l2 {shape = ["batch", "seq", 8]} : tensor<?x8xf32> -> tensor<?x?x8xf32>
+  %late = llmopt.gelu %sum : tensor<?x?x8xf32>
+  %sum2 = llmopt.add %y2, %late : (tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  return %sum2 : tensor<?x?x8xf32>
+}

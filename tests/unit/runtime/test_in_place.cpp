@@ -129,7 +129,7 @@ TEST(InPlaceKernels, CastOfEqualSize) {
   const int64_t n = 70001;
   std::vector<float> f = randomFloats(n, 5, -1e6f, 1e6f);
   std::vector<int32_t> i32(n);
-  for (int64_t i = 0; i < n; ++i) i32[i] = static_cast<int32_t>(i * 48271) - 1000000;
+  for (int64_t i = 0; i < n; ++i) i32[i] = static_cast<int32_t>(i * 48271 % 2000000000 - 1000000000);
   std::vector<int64_t> i64(n);
   for (int64_t i = 0; i < n; ++i) i64[i] = i * int64_t(2147483647) - 5;
   std::vector<uint8_t> b(n);

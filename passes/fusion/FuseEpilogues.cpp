@@ -14,6 +14,8 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include <tuple>
+
 namespace llmopt {
 #define GEN_PASS_DEF_FUSEEPILOGUES
 #include "passes/Passes.h.inc"
@@ -61,6 +63,15 @@ std::optional<Layer> layerDefining(Value value) {
   return std::nullopt;
 }
 
+/// `value`, or the input of the reshape it is the only use of, with that reshape (GPT-2's
+/// Conv1D computes [B·S, E] and reshapes to [B, S, E] before its activation or residual add).
+std::pair<Value, Operation*> throughReshape(Value value) {
+  Operation* reshape = value.getDefiningOp();
+  if (reshape && isa<ReshapeOp, ReshapeToOp>(reshape) && reshape->hasOneUse())
+    return {reshape->getOperand(0), reshape};
+  return {value, nullptr};
+}
+
 /// act(linear(x)) → linear(x) {activation}, when the layer has no epilogue yet. Also through a
 /// reshape (GPT-2's Conv1D computes [B·S, E] and reshapes to [B, S, E]): an elementwise
 /// activation commutes with it, act(reshape(linear)) → reshape(linear {activation}).
@@ -70,12 +81,7 @@ struct FuseActivation : public OpRewritePattern<ActivationOp> {
       : OpRewritePattern<ActivationOp>(context), name(name) {}
 
   LogicalResult matchAndRewrite(ActivationOp act, PatternRewriter& rewriter) const override {
-    Value product = act.getInput();
-    Operation* reshape = product.getDefiningOp();
-    if (reshape && isa<ReshapeOp, ReshapeToOp>(reshape) && reshape->hasOneUse())
-      product = reshape->getOperand(0);
-    else
-      reshape = nullptr;
+    auto [product, reshape] = throughReshape(act.getInput());
     std::optional<Layer> layer = layerDefining(product);
     if (!layer || layer->activation != "none" || layer->residual)
       return rewriter.notifyMatchFailure(act, "not the only use of a plain linear");
@@ -111,11 +117,8 @@ struct FuseResidual : public OpRewritePattern<AddOp> {
     for (auto [product, residual] : {std::pair(add.getLhs(), add.getRhs()),
                                      std::pair(add.getRhs(), add.getLhs())}) {
       if (product.getType() != add.getType() || residual.getType() != add.getType()) continue;
-      Operation* reshape = product.getDefiningOp();
-      if (reshape && isa<ReshapeOp, ReshapeToOp>(reshape) && reshape->hasOneUse())
-        product = reshape->getOperand(0);
-      else
-        reshape = nullptr;
+      Operation* reshape;
+      std::tie(product, reshape) = throughReshape(product);
       std::optional<Layer> layer = layerDefining(product);
       if (!layer || layer->residual) continue;
       if (!reshape) {

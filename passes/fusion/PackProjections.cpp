@@ -43,6 +43,7 @@ struct Projection {
   Operation* op = nullptr;
   Value input;
   StringRef activation;
+  std::vector<float> weight;  // an fp32 linear's weight, row-major [N, K] (read once)
 };
 
 std::optional<Projection> projectionDefining(Value value) {
@@ -50,15 +51,17 @@ std::optional<Projection> projectionDefining(Value value) {
   if (!op || !value.hasOneUse()) return std::nullopt;
   if (auto linear = dyn_cast<LinearOp>(op)) {
     if (linear.getResidual() || !rankedType(linear).getElementType().isF32() ||
-        (linear.getBias() && !constantOf(linear.getBias())) || !readLinearWeight(linear))
+        (linear.getBias() && !constantOf(linear.getBias())))
       return std::nullopt;
-    return Projection{op, linear.getInput(), linear.getActivation()};
+    std::optional<std::vector<float>> weight = readLinearWeight(linear);
+    if (!weight) return std::nullopt;
+    return Projection{op, linear.getInput(), linear.getActivation(), std::move(*weight)};
   }
   if (auto q = dyn_cast<QuantizedLinearOp>(op)) {
     for (Value storage : {q.getWeight(), q.getScale(), q.getOffset(), q.getBias()})
       if (storage && !constantOf(storage)) return std::nullopt;
     if (q.getResidual()) return std::nullopt;
-    return Projection{op, q.getInput(), q.getActivation()};
+    return Projection{op, q.getInput(), q.getActivation(), {}};
   }
   return std::nullopt;
 }
@@ -141,7 +144,7 @@ Value buildPacked(PatternRewriter& rewriter, ArrayRef<Projection> layers, String
   auto stacked = [&](auto operandOf) -> Value {
     SmallVector<Value> parts;
     for (const Projection& layer : layers) parts.push_back(operandOf(layer.op));
-    return parts.front() ? stackRows(rewriter, loc, parts) : Value();
+    return !parts.empty() && parts.front() ? stackRows(rewriter, loc, parts) : Value();
   };
 
   if (isa<LinearOp>(layers.front().op)) {
@@ -149,10 +152,9 @@ Value buildPacked(PatternRewriter& rewriter, ArrayRef<Projection> layers, String
     int64_t rows = 0, k = 0;
     for (const Projection& layer : layers) {
       auto linear = cast<LinearOp>(layer.op);
-      std::vector<float> part = *readLinearWeight(linear);
-      rows += rankedType(linear).getShape().back();
+      rows += rankedType(linear.getWeight()).getDimSize(0);
       k = rankedType(linear.getInput()).getShape().back();
-      weight.insert(weight.end(), part.begin(), part.end());
+      weight.insert(weight.end(), layer.weight.begin(), layer.weight.end());
     }
     auto weightType = RankedTensorType::get({rows, k}, rewriter.getF32Type());
     Value w = rewriter.create<ConstantOp>(loc, makeFloatConstant(weightType, weight, "packed"));

@@ -329,24 +329,12 @@ Status executeOp(const OpDesc& op, const ExecContext& c) {
       matmulF32(o.in<float>(0), o.inShape(0), o.in<float>(1), o.inShape(1), o.out<float>(),
                 c.scratch, c.parallel);
       break;
-    case OpKernel::AddF32: case OpKernel::SubF32: case OpKernel::MulF32:
-    case OpKernel::DivF32: case OpKernel::PowF32: case OpKernel::MinF32:
-    case OpKernel::MaxF32: case OpKernel::AddI64: case OpKernel::SubI64:
-    case OpKernel::MulI64: case OpKernel::DivI64: case OpKernel::PowI64:
-    case OpKernel::MinI64: case OpKernel::MaxI64: case OpKernel::EqualF32:
-    case OpKernel::LessF32: case OpKernel::GreaterF32: case OpKernel::LessOrEqualF32:
-    case OpKernel::GreaterOrEqualF32: case OpKernel::EqualI64: case OpKernel::LessI64:
-    case OpKernel::GreaterI64: case OpKernel::LessOrEqualI64:
-    case OpKernel::GreaterOrEqualI64: case OpKernel::AndBool: case OpKernel::OrBool:
-    case OpKernel::XorBool:
+    LLMOPT_BINARY_ARITHMETIC_KERNELS(LLMOPT_KERNEL_CASE)
+    LLMOPT_COMPARISON_KERNELS(LLMOPT_KERNEL_CASE)
+    LLMOPT_LOGIC_KERNELS(LLMOPT_KERNEL_CASE)
       runBinary(op, c);
       break;
-    case OpKernel::ReluF32: case OpKernel::GeluF32: case OpKernel::GeluTanhF32:
-    case OpKernel::TanhF32: case OpKernel::SigmoidF32: case OpKernel::NegF32:
-    case OpKernel::ExpF32: case OpKernel::LogF32: case OpKernel::SqrtF32:
-    case OpKernel::ReciprocalF32: case OpKernel::ErfF32: case OpKernel::CosF32:
-    case OpKernel::SinF32: case OpKernel::AbsF32: case OpKernel::NegI64:
-    case OpKernel::AbsI64: case OpKernel::NotBool: case OpKernel::SiluF32:
+    LLMOPT_UNARY_KERNELS(LLMOPT_KERNEL_CASE)
       runUnary(op, c);
       break;
     case OpKernel::ClipF32:

@@ -18,12 +18,7 @@ InPlace inPlaceRule(OpKernel kernel, size_t input) {
     case OpKernel::Copy: return input == 0 ? InPlace::SameBytes : InPlace::No;
     // unaryF32/unaryI64/notBool: y[i] = f(x[i]), per element or through a vmath array function
     // that loads a vector before storing it; silu computes a block's sigmoids into a buffer first.
-    case OpKernel::ReluF32: case OpKernel::GeluF32: case OpKernel::GeluTanhF32:
-    case OpKernel::TanhF32: case OpKernel::SigmoidF32: case OpKernel::NegF32:
-    case OpKernel::ExpF32: case OpKernel::LogF32: case OpKernel::SqrtF32:
-    case OpKernel::ReciprocalF32: case OpKernel::ErfF32: case OpKernel::CosF32:
-    case OpKernel::SinF32: case OpKernel::AbsF32: case OpKernel::NegI64:
-    case OpKernel::AbsI64: case OpKernel::NotBool: case OpKernel::SiluF32:
+    LLMOPT_UNARY_KERNELS(LLMOPT_KERNEL_CASE)
     // clipF32, fakeQuantF32: y[i] from x[i] alone.
     case OpKernel::ClipF32: case OpKernel::FakeQuantF32:
     // cast: out[i] = convert(in[i]), in place only between dtypes of one size (as any op).
@@ -38,12 +33,8 @@ InPlace inPlaceRule(OpKernel kernel, size_t input) {
     // Binary arithmetic and logic: each row is y[i] = f(a[i], b[i]), a broadcast operand read
     // once before the row; the overwritten operand has the output's shape, so it is not
     // broadcast. (Comparisons write bools from wider elements: never in place.)
-    case OpKernel::AddF32: case OpKernel::SubF32: case OpKernel::MulF32:
-    case OpKernel::DivF32: case OpKernel::PowF32: case OpKernel::MinF32:
-    case OpKernel::MaxF32: case OpKernel::AddI64: case OpKernel::SubI64:
-    case OpKernel::MulI64: case OpKernel::DivI64: case OpKernel::PowI64:
-    case OpKernel::MinI64: case OpKernel::MaxI64: case OpKernel::AndBool:
-    case OpKernel::OrBool: case OpKernel::XorBool:
+    LLMOPT_BINARY_ARITHMETIC_KERNELS(LLMOPT_KERNEL_CASE)
+    LLMOPT_LOGIC_KERNELS(LLMOPT_KERNEL_CASE)
       return input <= 1 ? InPlace::SameShape : InPlace::No;
     default:
       return InPlace::No;

@@ -27,11 +27,13 @@ struct AlignedFloats {
   float* data;
 };
 
-// (M, N, K): odd sizes around the block sizes (MR 6, panel 16, MC 72, KC 256).
+// (M, N, K): odd sizes around the block sizes (MR 6 and 12, panels of 16 taken 1 or 2 at a
+// time, 4 per task, MC 72, KC 256).
 const std::vector<std::tuple<int64_t, int64_t, int64_t>> kSizes = {
     {1, 1, 1},     {1, 16, 1},   {7, 5, 3},     {6, 16, 256},  {13, 17, 257},
     {5, 3, 1},     {73, 33, 19}, {2, 100, 513}, {144, 48, 64}, {1, 1000, 7},
-    {31, 15, 600}, {6, 32, 2},   {0, 5, 3},     {4, 0, 3},
+    {31, 15, 600}, {6, 32, 2},   {0, 5, 3},     {4, 0, 3},     {12, 32, 9},
+    {11, 31, 5},   {25, 47, 33}, {12, 80, 300}, {71, 65, 2},   {128, 96, 768},
 };
 
 void checkGemm(const GemmMicrokernelVariant& variant, BLayout layout, bool with_bias,
@@ -74,7 +76,7 @@ void checkGemm(const GemmMicrokernelVariant& variant, BLayout layout, bool with_
   g.ldc = ldc;
   g.accumulate = accumulate;
   g.scratch = scratch.data;
-  g.microkernel = variant.fn;
+  g.variant = &variant;
   gemmF32(g, parallel);
 
   std::vector<float> got(m * n);

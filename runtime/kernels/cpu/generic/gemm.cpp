@@ -5,11 +5,11 @@
 namespace llmopt::kernels::cpu {
 namespace {
 
-// K block: one panel block of B (kKc x 16 floats = 16 KiB) stays in L1 while a row block of A
-// (kMc x kKc floats = 72 KiB) streams from L2.
+// K block: the microkernel's panels of B (up to 2 x kKc x 16 floats = 32 KiB) stay in L1 while
+// a row block of A (kMc x kKc floats = 72 KiB) streams from L2.
 constexpr int64_t kKc = 256;
-constexpr int64_t kMc = 72;  // a multiple of kGemmMr
-constexpr int64_t kPanelsPerTask = 4;
+constexpr int64_t kMc = 72;  // a multiple of every variant's mr (6, 12)
+constexpr int64_t kPanelsPerTask = 4;  // a multiple of every variant's max_panels (1, 2)
 
 int64_t ceilDiv(int64_t x, int64_t y) { return (x + y - 1) / y; }
 
@@ -35,7 +35,7 @@ size_t gemmScratchFloats(int64_t n, int64_t k, BLayout layout) {
 void gemmF32(const GemmArgs& g, Parallel* parallel) {
   if (g.m == 0 || g.n == 0) return;
   if (g.k == 0) return fillWithBias(g);
-  const GemmMicrokernelFn microkernel = g.microkernel ? g.microkernel : bestGemmMicrokernel().fn;
+  const GemmMicrokernelVariant& kernel = g.variant ? *g.variant : bestGemmMicrokernel();
   const int64_t panels = panelCount(g.n);
   const int64_t row_blocks = ceilDiv(g.m, kMc);
   const int64_t panel_groups = ceilDiv(panels, kPanelsPerTask);
@@ -69,15 +69,17 @@ void gemmF32(const GemmArgs& g, Parallel* parallel) {
       const int64_t m1 = g.m - m0 < kMc ? g.m : m0 + kMc;
       const int64_t p0 = (task % panel_groups) * kPanelsPerTask;
       const int64_t p1 = panels - p0 < kPanelsPerTask ? panels : p0 + kPanelsPerTask;
-      for (int64_t p = p0; p < p1; ++p) {
+      for (int64_t p = p0; p < p1; p += kernel.max_panels) {
+        const int count = static_cast<int>(p1 - p < kernel.max_panels ? p1 - p : kernel.max_panels);
         const float* panel = panel_base + p * panel_stride;
         const int64_t col = p * kPanelWidth;
-        const int cols = static_cast<int>(g.n - col < kPanelWidth ? g.n - col : kPanelWidth);
+        const int64_t width = count * kPanelWidth;
+        const int cols = static_cast<int>(g.n - col < width ? g.n - col : width);
         const float* bias = (last && g.bias) ? g.bias + col : nullptr;
-        for (int64_t i = m0; i < m1; i += kGemmMr) {
-          const int rows = static_cast<int>(m1 - i < kGemmMr ? m1 - i : kGemmMr);
-          microkernel(kc, g.a + i * g.lda + k0, g.lda, panel, g.c + i * g.ldc + col, g.ldc, rows,
-                      cols, g.accumulate || !first, bias);
+        for (int64_t i = m0; i < m1; i += kernel.mr) {
+          const int rows = static_cast<int>(m1 - i < kernel.mr ? m1 - i : kernel.mr);
+          kernel.fn(kc, g.a + i * g.lda + k0, g.lda, panel, panel_stride, count,
+                    g.c + i * g.ldc + col, g.ldc, rows, cols, g.accumulate || !first, bias);
         }
       }
     });

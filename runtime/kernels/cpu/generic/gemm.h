@@ -27,7 +27,7 @@ struct GemmArgs {
   int64_t ldc = 0;
   bool accumulate = false;   // C += A.B (+ bias) instead of C = A.B (+ bias)
   float* scratch = nullptr;  // gemmScratchFloats() floats (KN only), 64-byte aligned
-  GemmMicrokernelFn microkernel = nullptr;  // null: the best one for this CPU
+  const GemmMicrokernelVariant* variant = nullptr;  // null: bestGemmMicrokernel()
 };
 
 // Scratch floats gemmF32 needs for B of n columns and k rows in `layout`.

@@ -1,14 +1,20 @@
 #include "kernels/cpu/generic/gemm_microkernel.h"
 
+#include "kernels/cpu/generic/qisa.h"
+#include "kernels/cpu/x86/gemm_x86.h"
+
 // Built with -O3 -ffp-contract=fast (see runtime/CMakeLists.txt) so that acc += a * b becomes
 // FMA. The library stays baseline x86-64: the AVX2 and AVX-512 variants are compiled with
-// per-function target attributes and only called when the CPU has those features.
+// per-function target attributes and only called when the CPU has those features. The AVX-512
+// variant is written with intrinsics in x86/gemm_x86.cpp.
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define LLMOPT_GEMM_X86_VARIANTS 1
 #endif
 
 namespace llmopt::kernels::cpu {
 namespace {
+
+constexpr int kGenericMr = 6;  // rows per call of the generic-vector variants
 
 // GCC/Clang generic vectors of W floats. Each variant uses its native width (16 for AVX-512,
 // 8 for AVX2, 4 for SSE/NEON): wider-than-native generic vectors are lowered through the stack,
@@ -74,7 +80,7 @@ __attribute__((always_inline)) inline void anyRows(int64_t kc, const float* a, i
                                                    const float* panel, float* c, int64_t ldc,
                                                    int rows, int cols, bool load_c,
                                                    const float* bias) {
-  static_assert(kGemmMr == 6, "update the row dispatch below");
+  static_assert(kGenericMr == 6, "update the row dispatch below");
   switch (rows) {
     case 6: return tile<6, W>(kc, a, lda, panel, c, ldc, cols, load_c, bias);
     case 5: return tile<5, W>(kc, a, lda, panel, c, ldc, cols, load_c, bias);
@@ -85,58 +91,47 @@ __attribute__((always_inline)) inline void anyRows(int64_t kc, const float* a, i
   }
 }
 
-void microkernelBaseline(int64_t kc, const float* a, int64_t lda, const float* panel, float* c,
-                         int64_t ldc, int rows, int cols, bool load_c, const float* bias) {
+// The generic variants take one panel per call (max_panels 1).
+void microkernelBaseline(int64_t kc, const float* a, int64_t lda, const float* panel,
+                         int64_t /*panel_stride*/, int /*panels*/, float* c, int64_t ldc,
+                         int rows, int cols, bool load_c, const float* bias) {
   anyRows<4>(kc, a, lda, panel, c, ldc, rows, cols, load_c, bias);
 }
 
 #ifdef LLMOPT_GEMM_X86_VARIANTS
 __attribute__((target("avx2,fma"))) void microkernelAvx2(int64_t kc, const float* a,
                                                          int64_t lda, const float* panel,
-                                                         float* c, int64_t ldc, int rows,
-                                                         int cols, bool load_c,
+                                                         int64_t /*panel_stride*/,
+                                                         int /*panels*/, float* c, int64_t ldc,
+                                                         int rows, int cols, bool load_c,
                                                          const float* bias) {
   anyRows<8>(kc, a, lda, panel, c, ldc, rows, cols, load_c, bias);
 }
-
-__attribute__((target("avx512f,avx512vl,avx2,fma"))) void microkernelAvx512(
-    int64_t kc, const float* a, int64_t lda, const float* panel, float* c, int64_t ldc, int rows,
-    int cols, bool load_c, const float* bias) {
-  anyRows<16>(kc, a, lda, panel, c, ldc, rows, cols, load_c, bias);
-}
 #endif
 
-struct VariantTable {
-  GemmMicrokernelVariant variants[3];
-  size_t count = 0;
-  size_t best = 0;
-
-  VariantTable() {
+const IsaVariants<GemmMicrokernelVariant>& table() {
+  static const IsaVariants<GemmMicrokernelVariant> instance = [] {
+    IsaVariants<GemmMicrokernelVariant> v;
 #ifdef LLMOPT_GEMM_X86_VARIANTS
     __builtin_cpu_init();
     const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    const bool avx512 =
-        avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
-    variants[count++] = {"avx512", microkernelAvx512, avx512};
-    variants[count++] = {"avx2", microkernelAvx2, avx2};
+    v.add(QIsa::Avx512, {"avx512", gemmAvx512, kGemmAvx512Mr, kGemmAvx512Panels,
+                         cpuHasAvx512F()});
+    v.add(QIsa::Avx2, {"avx2", microkernelAvx2, kGenericMr, 1, avx2});
 #endif
-    variants[count++] = {"baseline", microkernelBaseline, true};
-    while (!variants[best].supported) ++best;
-  }
-};
-
-const VariantTable& table() {
-  static const VariantTable instance;
+    v.add(QIsa::Scalar, {"baseline", microkernelBaseline, kGenericMr, 1, true});
+    v.choose();
+    return v;
+  }();
   return instance;
 }
 
 }  // namespace
 
 const GemmMicrokernelVariant* gemmMicrokernelVariants(size_t* count) {
-  *count = table().count;
-  return table().variants;
+  return table().all(count);
 }
 
-const GemmMicrokernelVariant& bestGemmMicrokernel() { return table().variants[table().best]; }
+const GemmMicrokernelVariant& bestGemmMicrokernel() { return table().best(); }
 
 }  // namespace llmopt::kernels::cpu

@@ -1,5 +1,6 @@
-// The register-blocked inner loop of the fp32 GEMM: a tile of up to kGemmMr rows by one 16-wide
-// B panel, in one variant per instruction set, chosen once by the CPU's features.
+// The register-blocked inner loop of the fp32 GEMM: a tile of up to `mr` rows by up to
+// `max_panels` 16-wide B panels, in one variant per instruction set, chosen once by the CPU's
+// features (or LLMOPT_ISA, qisa.h).
 #ifndef LLMOPT_KERNELS_CPU_GENERIC_GEMM_MICROKERNEL_H
 #define LLMOPT_KERNELS_CPU_GENERIC_GEMM_MICROKERNEL_H
 
@@ -8,26 +9,31 @@
 
 namespace llmopt::kernels::cpu {
 
-constexpr int kGemmMr = 6;       // rows of C per microkernel call
-constexpr int kPanelWidth = 16;  // columns per B panel (the PackedN16 layout)
+constexpr int kGemmMaxMr = 12;     // the most rows any variant takes per call
+constexpr int kGemmMaxPanels = 2;  // the most panels any variant takes per call
+constexpr int kPanelWidth = 16;    // columns per B panel (the PackedN16 layout)
 
-// C[rows][cols] = (load_c ? C : 0) + A[rows][kc] . P[kc][16] (+ bias[cols] when bias != null),
-// with A row-major (row stride lda), P one panel block (16 floats per row, zero-padded past
-// `cols`), rows in [1, kGemmMr], cols in [1, 16].
+// C[rows][cols] = (load_c ? C : 0) + A[rows][kc] . [P_0 | P_1 | ...][kc][16 * panels]
+// (+ bias[cols] when bias != null), with A row-major (row stride lda) and P_i one panel block
+// (16 floats per row, zero-padded past the matrix) starting at panel + i * panel_stride; rows in
+// [1, mr], panels in [1, max_panels], cols in [16 * (panels - 1) + 1, 16 * panels].
 using GemmMicrokernelFn = void (*)(int64_t kc, const float* a, int64_t lda, const float* panel,
-                                   float* c, int64_t ldc, int rows, int cols, bool load_c,
-                                   const float* bias);
+                                   int64_t panel_stride, int panels, float* c, int64_t ldc,
+                                   int rows, int cols, bool load_c, const float* bias);
 
 struct GemmMicrokernelVariant {
   const char* name;  // "avx512", "avx2", "baseline"
   GemmMicrokernelFn fn;
+  int mr;          // rows per call
+  int max_panels;  // panels per call
   bool supported;  // this CPU can run it
 };
 
 // Every variant built into this library, best first (for tests and benchmarks).
 const GemmMicrokernelVariant* gemmMicrokernelVariants(size_t* count);
 
-// The best variant this CPU runs.
+// The variant LLMOPT_ISA names (avx512vnni: avx512, avx2, scalar: baseline) when this CPU runs
+// it, else the best this CPU runs.
 const GemmMicrokernelVariant& bestGemmMicrokernel();
 
 }  // namespace llmopt::kernels::cpu

@@ -10,7 +10,7 @@ constexpr int64_t kPanelsPerGemvTask = 4;
 // A decoded panel block (kKc x 16 floats = 16 KiB) stays in L1 while a block of up to kMc rows
 // of x (kMc x kKc floats = 144 KiB) streams from L2, as in gemm.cpp.
 constexpr int64_t kKc = 256;
-constexpr int64_t kMc = 144;  // a multiple of kGemmMr
+constexpr int64_t kMc = 144;  // a multiple of every fp32 microkernel's mr (6, 12)
 
 int64_t ceilDiv(int64_t x, int64_t y) { return (x + y - 1) / y; }
 
@@ -57,7 +57,7 @@ void linearDecoded(const LinearDecodedArgs& a, Parallel* parallel) {
 
   // One task: one panel against a block of up to kMc rows, K block by K block, each block of
   // the panel decoded once into a buffer on the stack for the fp32 microkernel.
-  const GemmMicrokernelFn microkernel = bestGemmMicrokernel().fn;
+  const GemmMicrokernelVariant& kernel = bestGemmMicrokernel();
   const int64_t row_blocks = ceilDiv(a.m, kMc);
   parallelFor(parallel, row_blocks * panels, [&](int64_t task) {
     const int64_t m0 = (task / panels) * kMc;
@@ -71,10 +71,10 @@ void linearDecoded(const LinearDecodedArgs& a, Parallel* parallel) {
       const int64_t kc = a.k - k0 < kKc ? a.k - k0 : kKc;
       variant.decode_panel(src, p, k0, kc, block);
       const float* bias = (k0 + kc == a.k && a.bias) ? a.bias + col : nullptr;
-      for (int64_t i = m0; i < m1; i += kGemmMr) {
-        const int rows = static_cast<int>(m1 - i < kGemmMr ? m1 - i : kGemmMr);
-        microkernel(kc, a.x + i * a.k + k0, a.k, block, a.y + i * a.n + col, a.n, rows, cols,
-                    k0 > 0, bias);
+      for (int64_t i = m0; i < m1; i += kernel.mr) {
+        const int rows = static_cast<int>(m1 - i < kernel.mr ? m1 - i : kernel.mr);
+        kernel.fn(kc, a.x + i * a.k + k0, a.k, block, 0, 1, a.y + i * a.n + col, a.n, rows, cols,
+                  k0 > 0, bias);
       }
     }
   });

@@ -26,7 +26,7 @@ bool tensorBytes(const Shape& shape, llmopt_dtype dtype, uint64_t* out) {
 
 Session::Session(const Model& model, int num_threads)
     : desc_(model.desc),
-      pool_(num_threads),
+      pool_(ThreadPool::shared(num_threads)),
       inputs_(model.desc.inputs.size()),
       shapes_(model.desc.tensors.size()),
       tensor_bytes_(model.desc.tensors.size(), 0),
@@ -219,7 +219,7 @@ Status Session::run() {
 
   ExecContext context{&desc_,       shapes_.data(),
                       symbols_.data(), data_.data(),
-                      reinterpret_cast<float*>(arena_.data() + layout_.scratch_offset), &pool_};
+                      reinterpret_cast<float*>(arena_.data() + layout_.scratch_offset), pool_.get()};
   for (const OpDesc& op : desc_.ops) LLMOPT_TRY(executeOp(op, context));
   ++round_;
   outputs_valid_ = true;

@@ -40,7 +40,7 @@ class Session {
   Status bindArena();
 
   const ModelDesc& desc_;
-  ThreadPool pool_;
+  std::shared_ptr<ThreadPool> pool_;  // shared with the process's other sessions of as many threads
   std::vector<Binding> inputs_;
   uint64_t round_ = 0;  // successful runs so far
 

@@ -1,6 +1,36 @@
 #include "thread_pool.h"
 
+#include <chrono>
+#include <map>
+
 namespace llmopt::rt {
+namespace {
+
+// How long an idle worker, or a caller waiting for the workers, spins before it sleeps or
+// yields. Long enough to bridge the gaps between the jobs of one run, short enough that an idle
+// session gives its cores back at once.
+constexpr auto kSpin = std::chrono::microseconds(200);
+
+inline void cpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
+// Spins on `done` for up to kSpin; true once it holds.
+template <class Done>
+bool spinUntil(Done&& done) {
+  const auto deadline = std::chrono::steady_clock::now() + kSpin;
+  for (int i = 0;; ++i) {
+    if (done()) return true;
+    cpuRelax();
+    if ((i & 63) == 63 && std::chrono::steady_clock::now() > deadline) return false;
+  }
+}
+
+}  // namespace
 
 int resolveThreadCount(int num_threads) {
   if (num_threads > 0) return num_threads;
@@ -8,12 +38,25 @@ int resolveThreadCount(int num_threads) {
   return cores ? static_cast<int>(cores) : 1;
 }
 
+std::shared_ptr<ThreadPool> ThreadPool::shared(int num_threads) {
+  static std::mutex mutex;
+  static std::map<int, std::weak_ptr<ThreadPool>> pools;
+  std::lock_guard<std::mutex> lock(mutex);
+  std::weak_ptr<ThreadPool>& slot = pools[num_threads];
+  std::shared_ptr<ThreadPool> pool = slot.lock();
+  if (!pool) {
+    pool = std::make_shared<ThreadPool>(num_threads);
+    slot = pool;
+  }
+  return pool;
+}
+
 ThreadPool::ThreadPool(int num_threads) {
   try {
     for (int i = 1; i < num_threads; ++i) workers_.emplace_back([this] { workerLoop(); });
   } catch (...) {
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      std::lock_guard<std::mutex> lock(sleep_mutex_);
       stop_ = true;
     }
     wake_.notify_all();
@@ -24,7 +67,7 @@ ThreadPool::ThreadPool(int num_threads) {
 
 ThreadPool::~ThreadPool() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<std::mutex> lock(sleep_mutex_);
     stop_ = true;
   }
   wake_.notify_all();
@@ -38,36 +81,43 @@ void ThreadPool::drain() {
 }
 
 void ThreadPool::forEach(int64_t count, void (*task)(void*, int64_t), void* context) {
-  if (workers_.empty() || count <= 1) {
+  std::unique_lock<std::mutex> job(job_mutex_, std::try_to_lock);
+  // Another session's job holds the workers: this one runs on its own thread.
+  if (workers_.empty() || count <= 1 || !job.owns_lock()) {
     for (int64_t i = 0; i < count; ++i) task(context, i);
     return;
   }
+  task_ = task;
+  context_ = context;
+  count_ = count;
+  next_.store(0, std::memory_order_relaxed);
+  busy_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    task_ = task;
-    context_ = context;
-    count_ = count;
-    next_.store(0, std::memory_order_relaxed);
-    busy_ = static_cast<int>(workers_.size());
-    ++generation_;
+    // Under the sleep mutex, so a worker between its check and its wait cannot miss it.
+    std::lock_guard<std::mutex> lock(sleep_mutex_);
+    generation_.fetch_add(1, std::memory_order_release);
   }
   wake_.notify_all();
   drain();
-  std::unique_lock<std::mutex> lock(mutex_);
-  idle_.wait(lock, [this] { return busy_ == 0; });
+  if (!spinUntil([this] { return busy_.load(std::memory_order_acquire) == 0; }))
+    while (busy_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
 }
 
 void ThreadPool::workerLoop() {
   uint64_t seen = 0;
-  std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
-    if (stop_) return;
-    seen = generation_;
-    lock.unlock();
+    const auto posted = [&] {
+      return stop_.load(std::memory_order_acquire) ||
+             generation_.load(std::memory_order_acquire) != seen;
+    };
+    if (!spinUntil(posted)) {
+      std::unique_lock<std::mutex> lock(sleep_mutex_);
+      wake_.wait(lock, posted);
+    }
+    if (stop_.load(std::memory_order_acquire)) return;
+    seen = generation_.load(std::memory_order_acquire);
     drain();
-    lock.lock();
-    if (--busy_ == 0) idle_.notify_one();
+    busy_.fetch_sub(1, std::memory_order_release);
   }
 }
 

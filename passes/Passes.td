@@ -175,7 +175,7 @@ def Quantize : Pass<"llmopt-quantize", "mlir::func::FuncOp"> {
     MODE one of the modes or `fp32`, and SELECTOR a glob over the layer's name (its ONNX node
     name, e.g. `/blocks.0/attn/q/MatMul`), or `op:linear` / `op:gather` for an op kind, or
     `lm-head` for the last linear before a model output. `lm-head` (the option) sets that layer's
-    default: `auto` keeps `mode`, except that int4 models keep their head in int8-weight.
+    default: `auto` keeps `mode`, except that int4 models keep their head in int8 (W8A8).
     Embedding tables follow `mode` too, except in int4 models, whose tables default to int8
     (a rule such as `op:gather=int4` overrides that).
   }];

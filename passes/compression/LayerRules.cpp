@@ -29,8 +29,11 @@ std::optional<LayerRules> LayerRules::parse(llvm::StringRef mode,
     return std::nullopt;
   }
   if (lmHead == "auto") {
-    result.lmHeadMode = *result.defaultMode == QuantMode::Int4 ? QuantMode::Int8Weight
-                                                                : *result.defaultMode;
+    // int4 models keep their head in 8 bits, and in W8A8 rather than int8-weight: the same
+    // bytes, but int8 dot products (VNNI) instead of decoding every weight to fp32, which for
+    // GPT-2's 50257-row head at one token cost more time than all the int4 layers together.
+    result.lmHeadMode =
+        *result.defaultMode == QuantMode::Int4 ? QuantMode::Int8 : *result.defaultMode;
   } else if (!parseModeOrFp32(lmHead, result.lmHeadMode)) {
     error = "lm-head: unknown precision '" + lmHead.str() + "' (expected auto, fp32 or one of " +
             quantModeList().str() + ")";

@@ -1,8 +1,11 @@
 #include "kernels/cpu/generic/qdecode.h"
 
 #include "kernels/cpu/generic/qfloat16.h"
+#include "kernels/cpu/generic/qgemv_w4a8.h"
 #include "kernels/cpu/generic/qisa.h"
 #include "kernels/cpu/x86/qdecode_x86.h"
+#include "kernels/cpu/x86/qgemv_w4a8_x86.h"
+#include "kernels/cpu/x86/qgemm_x86.h"
 
 namespace llmopt::kernels::cpu {
 namespace {
@@ -107,10 +110,15 @@ const IsaVariants<QDecodeVariant>& table() {
   static const IsaVariants<QDecodeVariant> instance = [] {
     IsaVariants<QDecodeVariant> v;
 #ifdef LLMOPT_QKERNELS_X86
-    v.add(QIsa::Avx512, {"avx512", qdecodePanelAvx512, qgemvPanelAvx512, cpuHasAvx512F16c()});
-    v.add(QIsa::Avx2, {"avx2", qdecodePanelAvx2, qgemvPanelAvx2, cpuHasAvx2F16c()});
+    // W4A8 needs VNNI for its AVX-512 form; AVX-512 CPUs without it run the AVX2 one.
+    v.add(QIsa::Avx512, {"avx512", qdecodePanelAvx512, qgemvPanelAvx512,
+                         cpuHasAvx512Vnni() ? gemvW4A8PanelAvx512Vnni : gemvW4A8PanelAvx2,
+                         cpuHasAvx512F16c()});
+    v.add(QIsa::Avx2, {"avx2", qdecodePanelAvx2, qgemvPanelAvx2, gemvW4A8PanelAvx2,
+                       cpuHasAvx2F16c()});
 #endif
-    v.add(QIsa::Scalar, {"portable", decodePanelPortable, gemvPanelPortable, true});
+    v.add(QIsa::Scalar,
+          {"portable", decodePanelPortable, gemvPanelPortable, gemvW4A8PanelPortable, true});
     v.choose();
     return v;
   }();

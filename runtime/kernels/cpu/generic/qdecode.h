@@ -47,10 +47,18 @@ using QDecodePanelFn = void (*)(const QPanelSource& src, int64_t p, int64_t k0, 
 using QGemvPanelFn = void (*)(const QPanelSource& src, int64_t p, const float* x, int64_t ldx,
                               int rows, const float* bias, float* y, int64_t ldy, int cols);
 
+// Int4 rows of x quantized to int8 (qgemv_w4a8.h): y[r][j] for rows [row0, row0 + rows) of x
+// (rows 1 to kW4A8MaxRows), channels 16p + j, j < cols; y rows ldy apart, bias null or [cols].
+struct W4A8Rows;
+using QGemvW4A8PanelFn = void (*)(const QPanelSource& s, int64_t p, const W4A8Rows& x,
+                                  int64_t row0, int rows, const float* bias, float* y,
+                                  int64_t ldy, int cols);
+
 struct QDecodeVariant {
   const char* name;  // "avx512", "avx2", "portable"
   QDecodePanelFn decode_panel;
   QGemvPanelFn gemv_panel;
+  QGemvW4A8PanelFn gemv_w4a8;
   bool supported;  // this CPU can run it
 };
 

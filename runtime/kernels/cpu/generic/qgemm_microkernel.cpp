@@ -39,8 +39,10 @@ const IsaVariants<QGemmVariant>& table() {
 #ifdef LLMOPT_QKERNELS_X86
     v.add(QIsa::Amx, {"amx", qgemmAmx, kQGemmAmxMr, quantizeW8A8RowAvx512, storeW8A8TileAvx512,
                       cpuHasAmxInt8() && cpuHasAvx512Vnni()});
-    v.add(QIsa::Avx512, {"avx512vnni", qgemmAvx512Vnni, kQGemmMr, quantizeW8A8RowAvx512,
+    v.add(QIsa::Avx512, {"avx512vnni", qgemmAvx512Vnni, kQGemmAvx512Mr, quantizeW8A8RowAvx512,
                          storeW8A8TileAvx512, cpuHasAvx512Vnni()});
+    v.add(QIsa::AvxVnni, {"avxvnni", qgemmAvxVnni, kQGemmMr, quantizeW8A8RowAvx2,
+                          storeW8A8TileAvx2, cpuHasAvxVnni()});
     v.add(QIsa::Avx2, {"avx2", qgemmAvx2, kQGemmMr, quantizeW8A8RowAvx2, storeW8A8TileAvx2,
                        cpuHasAvx2Fma()});
 #endif

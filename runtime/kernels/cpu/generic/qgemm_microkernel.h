@@ -9,7 +9,7 @@
 
 namespace llmopt::kernels::cpu {
 
-constexpr int kQGemmMr = 6;       // activation rows per call of the vector variants
+constexpr int kQGemmMr = 6;       // activation rows per call of the AVX2 and scalar variants
 constexpr int kQGemmAmxMr = 16;   // rows per call of the AMX variant (one tile)
 constexpr int kQGemmMaxMr = 16;   // the most rows any variant takes (and reads)
 constexpr int kQGemmPanels = 4;  // weight panels (16 channels each) per microkernel call
@@ -32,7 +32,7 @@ using StoreW8A8TileFn = void (*)(const int32_t* acc, int rows, int64_t cols,
                                  const float* w_scale, const float* bias, float* y, int64_t ldy);
 
 struct QGemmVariant {
-  const char* name;  // "amx", "avx512vnni", "avx2", "scalar"
+  const char* name;  // "amx", "avx512vnni", "avxvnni", "avx2", "scalar"
   QGemmMicrokernelFn microkernel;
   int mr;  // rows per microkernel call
   QuantizeW8A8RowFn quantize_row;

@@ -11,6 +11,7 @@ QIsa forcedQIsa() {
     if (name == nullptr) return QIsa::Best;
     if (std::strcmp(name, "scalar") == 0) return QIsa::Scalar;
     if (std::strcmp(name, "avx2") == 0) return QIsa::Avx2;
+    if (std::strcmp(name, "avxvnni") == 0) return QIsa::AvxVnni;
     if (std::strcmp(name, "avx512vnni") == 0) return QIsa::Avx512;
     if (std::strcmp(name, "amx") == 0) return QIsa::Amx;
     return QIsa::Best;

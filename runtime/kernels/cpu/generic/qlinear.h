@@ -37,7 +37,9 @@ void linearW8A8(const LinearW8A8Args& args, Parallel* parallel = nullptr);
 
 // --- weight-only formats, decoded to fp32 ---
 // Up to kDecodedGemvMaxM rows run a GEMV that decodes the compressed weights in registers, so
-// memory traffic stays that of the compressed weights; more rows decode K blocks of each panel
+// memory traffic stays that of the compressed weights (Int4 with k and the group size multiples
+// of 16 multiplies in int8 instead: x is quantized per group, qgemv_w4a8.h); more rows decode K
+// blocks of each panel
 // into an fp32 PackedN16 block for the fp32 GEMM microkernel. The decoded values are exact
 // (qdecode.h): results differ from x . decode(W)^T + bias only by summation order.
 
@@ -61,7 +63,8 @@ struct LinearDecodedArgs {
   const QDecodeVariant* variant = nullptr;  // null: bestQDecodeVariant()
 };
 
-// 0 in this version (the decoded blocks live on the stack); callers still size scratch by it.
+// For up to kDecodedGemvMaxM rows: the int8 copy of x of the Int4 GEMV (qgemv_w4a8.h); 0 for
+// more (the GEMM's decoded blocks live on the stack).
 size_t linearDecodedScratchFloats(int64_t m, int64_t k, int64_t n);
 
 void linearDecoded(const LinearDecodedArgs& args, Parallel* parallel = nullptr);

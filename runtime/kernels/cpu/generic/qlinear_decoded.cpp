@@ -1,6 +1,7 @@
 #include "kernels/cpu/generic/qlinear.h"
 
 #include "kernels/cpu/generic/gemm_microkernel.h"
+#include "kernels/cpu/generic/qgemv_w4a8.h"
 #include "kernels/cpu/generic/qpack.h"
 
 namespace llmopt::kernels::cpu {
@@ -22,7 +23,11 @@ void fillWithBias(const LinearDecodedArgs& a, int64_t m0, int64_t m1, int64_t co
 
 }  // namespace
 
-size_t linearDecodedScratchFloats(int64_t /*m*/, int64_t /*k*/, int64_t /*n*/) { return 0; }
+size_t linearDecodedScratchFloats(int64_t m, int64_t k, int64_t /*n*/) {
+  // Int4 GEMV rows quantized to int8 (qgemv_w4a8.h); the GEMM decodes on the stack.
+  if (m > kDecodedGemvMaxM) return 0;
+  return (w4a8ScratchBytes(m, k) + sizeof(float) - 1) / sizeof(float);
+}
 
 void linearDecoded(const LinearDecodedArgs& a, Parallel* parallel) {
   if (a.m == 0 || a.n == 0) return;
@@ -38,17 +43,25 @@ void linearDecoded(const LinearDecodedArgs& a, Parallel* parallel) {
   const int64_t panels = qPanelCount(a.n);
 
   if (a.m <= kDecodedGemvMaxM) {
-    const int64_t groups = ceilDiv(panels, kPanelsPerGemvTask);
-    parallelFor(parallel, groups, [&](int64_t group) {
+    // Int4 multiplies x quantized to int8 (qgemv_w4a8.h), the other formats x itself.
+    const bool w4a8 = w4a8Applies(src);
+    W4A8Rows quantized;
+    if (w4a8) quantized = quantizeW4A8Rows(a.x, a.k, a.m, a.k, a.group_size, a.scratch);
+    const int64_t step = w4a8 ? kW4A8MaxRows : kQGemvMaxRows;
+    parallelFor(parallel, ceilDiv(panels, kPanelsPerGemvTask), [&](int64_t group) {
       const int64_t p0 = group * kPanelsPerGemvTask;
       const int64_t p1 = panels - p0 < kPanelsPerGemvTask ? panels : p0 + kPanelsPerGemvTask;
       for (int64_t p = p0; p < p1; ++p) {
         const int64_t col = p * kQPanelWidth;
         const int cols = static_cast<int>(a.n - col < kQPanelWidth ? a.n - col : kQPanelWidth);
-        for (int64_t i = 0; i < a.m; i += kQGemvMaxRows) {
-          const int rows = static_cast<int>(a.m - i < kQGemvMaxRows ? a.m - i : kQGemvMaxRows);
-          variant.gemv_panel(src, p, a.x + i * a.k, a.k, rows, a.bias ? a.bias + col : nullptr,
-                             a.y + i * a.n + col, a.n, cols);
+        const float* bias = a.bias ? a.bias + col : nullptr;
+        for (int64_t i = 0; i < a.m; i += step) {
+          const int rows = static_cast<int>(a.m - i < step ? a.m - i : step);
+          float* y = a.y + i * a.n + col;
+          if (w4a8)
+            variant.gemv_w4a8(src, p, quantized, i, rows, bias, y, a.n, cols);
+          else
+            variant.gemv_panel(src, p, a.x + i * a.k, a.k, rows, bias, y, a.n, cols);
         }
       }
     });

@@ -10,6 +10,7 @@
 
 #define LLMOPT_VNNI __attribute__((target("avx512f,avx512vl,avx512bw,avx512vnni")))
 #define LLMOPT_AVX2 __attribute__((target("avx2,fma")))
+#define LLMOPT_AVXVNNI __attribute__((target("avx2,fma,avxvnni")))
 #define LLMOPT_INLINE __attribute__((always_inline)) inline
 
 namespace llmopt::kernels::cpu {
@@ -39,15 +40,14 @@ LLMOPT_VNNI LLMOPT_INLINE void vnniTile(int64_t kq, const uint8_t* a, int64_t ld
         b[i] = _mm512_loadu_si512(w + i * panel_stride + (q + s) * 64);
       for (int r = 0; r < Rows; ++r) {
         const __m512i av = _mm512_set1_epi32(load4(a + r * lda + (q + s) * 4));
-        for (int i = 0; i < Panels; ++i) c[s][r][i] = _mm512_dpbusd_epi32(c[s][r][i], av, b[i]);
+        for (int i = 0; i < Panels; ++i) c[s][r][i] = dpbusd(c[s][r][i], av, b[i]);
       }
     }
   for (; q < kq; ++q)
     for (int r = 0; r < Rows; ++r) {
       const __m512i av = _mm512_set1_epi32(load4(a + r * lda + q * 4));
       for (int i = 0; i < Panels; ++i)
-        c[0][r][i] =
-            _mm512_dpbusd_epi32(c[0][r][i], av, _mm512_loadu_si512(w + i * panel_stride + q * 64));
+        c[0][r][i] = dpbusd(c[0][r][i], av, _mm512_loadu_si512(w + i * panel_stride + q * 64));
     }
   for (int r = 0; r < Rows; ++r)
     for (int i = 0; i < Panels; ++i) {
@@ -57,16 +57,19 @@ LLMOPT_VNNI LLMOPT_INLINE void vnniTile(int64_t kq, const uint8_t* a, int64_t ld
     }
 }
 
+// Up to 12 rows against the call's panels two at a time (24 accumulators): each 64-byte load of
+// weights serves 12 rows, so a step asks L2 for 128 bytes per 24 vpdpbusd. Four panels of 6
+// rows, the tile before, needed 256 bytes per 24, more than L2 delivered at VNNI's pace.
 template <int Rows>
 LLMOPT_VNNI LLMOPT_INLINE void vnniRows(int64_t kq, const uint8_t* a, int64_t lda,
                                         const int8_t* w, int64_t panel_stride, int panels,
                                         int32_t* acc) {
-  static_assert(kQGemmPanels == 4, "update the panel dispatch below");
-  switch (panels) {
-    case 4: return vnniTile<Rows, 4>(kq, a, lda, w, panel_stride, acc);
-    case 3: return vnniTile<Rows, 3>(kq, a, lda, w, panel_stride, acc);
-    case 2: return vnniTile<Rows, 2>(kq, a, lda, w, panel_stride, acc);
-    default: return vnniTile<Rows, 1>(kq, a, lda, w, panel_stride, acc);
+  for (int i = 0; i < panels; i += 2) {
+    const int8_t* pair = w + i * panel_stride;
+    if (panels - i >= 2)
+      vnniTile<Rows, 2>(kq, a, lda, pair, panel_stride, acc + i * 16);
+    else
+      vnniTile<Rows, 1>(kq, a, lda, pair, panel_stride, acc + i * 16);
   }
 }
 
@@ -99,6 +102,29 @@ LLMOPT_AVX2 LLMOPT_INLINE void avx2Panel(int64_t kq, const uint8_t* a, int64_t l
     }
 }
 
+// One panel for up to 6 rows with the VEX-encoded vpdpbusd of AVX-VNNI (CPUs with VNNI but
+// without AVX-512, and the same instruction on 256-bit registers elsewhere): a quad of 16
+// channels x 4 k is two ymm of 8 channels, 12 accumulators for 6 rows.
+template <int Rows>
+LLMOPT_AVXVNNI LLMOPT_INLINE void avxVnniPanel(int64_t kq, const uint8_t* a, int64_t lda,
+                                               const int8_t* panel, int32_t* acc) {
+  __m256i c[Rows][2];
+  for (int r = 0; r < Rows; ++r) c[r][0] = c[r][1] = _mm256_setzero_si256();
+  for (int64_t q = 0; q < kq; ++q) {
+    const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(panel + q * 64));
+    const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(panel + q * 64 + 32));
+    for (int r = 0; r < Rows; ++r) {
+      const __m256i av = _mm256_set1_epi32(load4(a + r * lda + q * 4));
+      c[r][0] = _mm256_dpbusd_avx_epi32(c[r][0], av, b0);
+      c[r][1] = _mm256_dpbusd_avx_epi32(c[r][1], av, b1);
+    }
+  }
+  for (int r = 0; r < Rows; ++r) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + r * kQGemmAccStride), c[r][0]);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + r * kQGemmAccStride + 8), c[r][1]);
+  }
+}
+
 }  // namespace
 
 LLMOPT_VNNI void quantizeW8A8RowAvx512(const float* x, int64_t k, int64_t padded, uint8_t* u,
@@ -127,8 +153,14 @@ LLMOPT_AVX2 void storeW8A8TileAvx2(const int32_t* acc, int rows, int64_t cols,
 
 LLMOPT_VNNI void qgemmAvx512Vnni(int64_t kq, const uint8_t* a, int64_t lda, const int8_t* w,
                                  int64_t panel_stride, int panels, int rows, int32_t* acc) {
-  static_assert(kQGemmMr == 6, "update the row dispatch below");
+  static_assert(kQGemmAvx512Mr == 12, "update the row dispatch below");
   switch (rows) {
+    case 12: return vnniRows<12>(kq, a, lda, w, panel_stride, panels, acc);
+    case 11: return vnniRows<11>(kq, a, lda, w, panel_stride, panels, acc);
+    case 10: return vnniRows<10>(kq, a, lda, w, panel_stride, panels, acc);
+    case 9: return vnniRows<9>(kq, a, lda, w, panel_stride, panels, acc);
+    case 8: return vnniRows<8>(kq, a, lda, w, panel_stride, panels, acc);
+    case 7: return vnniRows<7>(kq, a, lda, w, panel_stride, panels, acc);
     case 6: return vnniRows<6>(kq, a, lda, w, panel_stride, panels, acc);
     case 5: return vnniRows<5>(kq, a, lda, w, panel_stride, panels, acc);
     case 4: return vnniRows<4>(kq, a, lda, w, panel_stride, panels, acc);
@@ -151,6 +183,28 @@ LLMOPT_AVX2 void qgemmAvx2(int64_t kq, const uint8_t* a, int64_t lda, const int8
         default: avx2Panel<3>(kq, a_rows, lda, panel, out); break;
       }
     }
+}
+
+LLMOPT_AVXVNNI void qgemmAvxVnni(int64_t kq, const uint8_t* a, int64_t lda, const int8_t* w,
+                                 int64_t panel_stride, int panels, int rows, int32_t* acc) {
+  static_assert(kQGemmMr == 6, "update the row dispatch below");
+  for (int i = 0; i < panels; ++i) {
+    const int8_t* panel = w + i * panel_stride;
+    int32_t* out = acc + i * 16;
+    switch (rows) {
+      case 6: avxVnniPanel<6>(kq, a, lda, panel, out); break;
+      case 5: avxVnniPanel<5>(kq, a, lda, panel, out); break;
+      case 4: avxVnniPanel<4>(kq, a, lda, panel, out); break;
+      case 3: avxVnniPanel<3>(kq, a, lda, panel, out); break;
+      case 2: avxVnniPanel<2>(kq, a, lda, panel, out); break;
+      default: avxVnniPanel<1>(kq, a, lda, panel, out); break;
+    }
+  }
+}
+
+bool cpuHasAvxVnni() {
+  __builtin_cpu_init();
+  return cpuHasAvx2Fma() && __builtin_cpu_supports("avxvnni");
 }
 
 bool cpuHasAvx512Vnni() {

@@ -44,14 +44,14 @@ func.func @mlp(%ids: tensor<3xi64>) -> tensor<3x2xf32> {
 
 // int4, groups of 2: q in 0..15 over [min, max] of each group, fp16 scale and offset. Row 0 of
 // fc1: groups [1, -2] (offset -2, scale 0.2) and [0.5, 0.25] (offset 0.25, scale 1/60).
-// The head (fc2) defaults to int8-weight in int4 models, the table to int8.
+// The head (fc2) defaults to int8 (W8A8) in int4 models, the table to int8.
 // INT4-LABEL: func.func @mlp
 // INT4: llmopt.quantized_gather {{.*}} mode = "int8"
 // INT4-DAG: %[[Q:.*]] = llmopt.constant dense<{{\[}}[15, 0, 15, 0], [0, 0, 0, 0]]> : tensor<2x4xui4>
 // INT4-DAG: %[[S:.*]] = llmopt.constant dense<{{\[}}[1.999510e-01, 1.666260e-02], [0.000000e+00, 0.000000e+00]]> : tensor<2x2xf16>
 // INT4-DAG: %[[O:.*]] = llmopt.constant dense<{{\[}}[-2.000000e+00, 2.500000e-01], [0.000000e+00, 0.000000e+00]]> : tensor<2x2xf16>
 // INT4: llmopt.quantized_linear %{{.*}}, %[[Q]] scale %[[S]] offset %[[O]] bias %{{.*}} {group_size = 2 : i64, mode = "int4"}
-// INT4: llmopt.quantized_linear {{.*}} mode = "int8-weight"
+// INT4: llmopt.quantized_linear {{.*}} mode = "int8"
 
 // 16-bit weights: no scale.
 // F16-LABEL: func.func @mlp
@@ -79,9 +79,9 @@ func.func @mlp(%ids: tensor<3xi64>) -> tensor<3x2xf32> {
 
 // -----
 
-// The LM head alone follows lm-head: int4 models keep it in int8-weight unless told otherwise.
+// The LM head alone follows lm-head: int4 models keep it in int8 (W8A8) unless told otherwise.
 // INT4-LABEL: func.func @head_through_reshape
-// INT4: llmopt.quantized_linear {{.*}} mode = "int8-weight"
+// INT4: llmopt.quantized_linear {{.*}} mode = "int8"
 // INT4: llmopt.reshape
 // INT8-LABEL: func.func @head_through_reshape
 // INT8: mode = "int8"

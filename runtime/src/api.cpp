@@ -11,9 +11,15 @@
 #include <memory>
 #include <new>
 #include <stdexcept>
+#include <string>
 #include <system_error>
 
 #include "dtype.h"
+#include "kernels/cpu/generic/attention.h"
+#include "kernels/cpu/generic/gemm_microkernel.h"
+#include "kernels/cpu/generic/qdecode.h"
+#include "kernels/cpu/generic/qgemm_microkernel.h"
+#include "kernels/cpu/generic/vmath.h"
 #include "error.h"
 #include "loader.h"
 #include "model.h"
@@ -87,6 +93,16 @@ const char* llmopt_status_name(llmopt_status status) {
 const char* llmopt_dtype_name(llmopt_dtype dtype) { return llmopt::rt::dtypeName(dtype); }
 
 size_t llmopt_dtype_size(llmopt_dtype dtype) { return llmopt::rt::dtypeSize(dtype); }
+
+const char* llmopt_kernel_variants(void) {
+  namespace kc = llmopt::kernels::cpu;
+  static const std::string text = std::string("gemm=") + kc::bestGemmMicrokernel().name +
+                                  " qgemm=" + kc::bestQGemmVariant().name +
+                                  " qdecode=" + kc::bestQDecodeVariant().name +
+                                  " vmath=" + kc::bestVMathVariant().name +
+                                  " attention=" + kc::bestAttentionVariant().name;
+  return text.c_str();
+}
 
 llmopt_status llmopt_model_load_file(const char* path, const llmopt_load_options* options,
                                      llmopt_model** out_model) {

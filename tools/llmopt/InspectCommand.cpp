@@ -84,6 +84,8 @@ int inspect(const std::string& path, const std::vector<std::string>& shapeSpecs)
   std::printf("format version: %u\n", llmopt_model_format_version(model));
   std::printf("target:         %s\n", llmopt_model_target(model));
   std::printf("producer:       %s\n", llmopt_model_producer(model));
+  // What this machine would run it with (LLMOPT_ISA forces a variant).
+  std::printf("kernels:        %s\n", llmopt_kernel_variants());
   std::printf("weight bytes:   %llu\n", static_cast<unsigned long long>(llmopt_model_weight_bytes(model)));
   if (!shapeSpecs.empty())
     std::printf("arena:          %llu bytes (for %s)\n", static_cast<unsigned long long>(arena),

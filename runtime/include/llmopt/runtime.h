@@ -94,6 +94,12 @@ const char* llmopt_status_name(llmopt_status status);
 const char* llmopt_dtype_name(llmopt_dtype dtype);
 size_t llmopt_dtype_size(llmopt_dtype dtype);
 
+/* The kernel variant each kernel family runs on this CPU, chosen once from its features or
+ * forced by the environment variable LLMOPT_ISA (scalar | avx2 | avx512vnni | amx; a variant the
+ * CPU cannot run is never chosen), e.g. "gemm=avx512 qgemm=amx qdecode=avx512 vmath=avx512
+ * attention=avx512". */
+const char* llmopt_kernel_variants(void);
+
 /* Loading. options may be NULL (defaults). A file is mmapped read-only. Memory passed to
  * llmopt_model_load_memory must be 8-byte aligned (malloc'd memory is). */
 llmopt_status llmopt_model_load_file(const char* path, const llmopt_load_options* options,

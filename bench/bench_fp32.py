@@ -257,25 +257,32 @@ def check_with_ort(cfg: Config, path: Path, session, weights=None):
             sys.exit(f"error: {path}: ORT and the numpy reference disagree ({err:.2e})")
 
 
-def ensure_model(cfg: Config, rebuild: bool) -> Path:
+def cached_model(stem: str, make_weights_fn, make_model_fn, check_fn, rebuild: bool) -> Path:
+    """bench/models/STEM.onnx, made once: weights, graph, onnx.checker, then check_fn(temp path,
+    ORT session, weights) before the file takes its final name (so a failed check leaves none)."""
     MODELS.mkdir(parents=True, exist_ok=True)
-    path = MODELS / f"{cfg.stem()}.onnx"
+    path = MODELS / f"{stem}.onnx"
     if path.exists() and not rebuild:
         return path
     t0 = time.perf_counter()
     print(f"making {path.relative_to(REPO)} ...", flush=True)
-    weights = make_weights(cfg)
-    model = make_model(cfg, weights)
+    weights = make_weights_fn()
+    model = make_model_fn(weights)
     params = sum(a.size for a in weights.values())
     temp = path.with_suffix(".onnx.tmp")
     onnx.save(model, str(temp))
     del model
     onnx.checker.check_model(str(temp), full_check=True)
-    check_with_ort(cfg, temp, ort_session(temp, 0), weights)
+    check_fn(temp, ort_session(temp, 0), weights)
     os.replace(temp, path)
     print(f"  {params:,} parameters, {path.stat().st_size / 2**20:.1f} MiB, checked with onnx.checker and "
           f"ONNX Runtime ({time.perf_counter() - t0:.1f} s)", flush=True)
     return path
+
+
+def ensure_model(cfg: Config, rebuild: bool) -> Path:
+    return cached_model(cfg.stem(), lambda: make_weights(cfg), lambda w: make_model(cfg, w),
+                        lambda path, session, w: check_with_ort(cfg, path, session, w), rebuild)
 
 
 # ---------------------------------------------------------------------------------------------

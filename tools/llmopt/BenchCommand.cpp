@@ -1,9 +1,11 @@
 //===- BenchCommand.cpp - llmopt bench ------------------------------------===//
 //
-// Times llmopt_session_run on random inputs of given shapes: warmup runs, then timed runs;
-// median, p10, p90 (and min, mean) in milliseconds. Only the runtime C API is used here.
+// Times llmopt_session_run on inputs read from .npy files (--input, as `llmopt run` reads them)
+// or random ones of given shapes (--shape): warmup runs, then timed runs; median, p10, p90 (and
+// min, mean) in milliseconds. Only the runtime C API is used here.
 //===----------------------------------------------------------------------===//
 #include "tools/llmopt/Commands.h"
+#include "tools/llmopt/InputFiles.h"
 #include "tools/llmopt/InputShapes.h"
 #include "tools/llmopt/Metrics.h"
 #include "tools/llmopt/RuntimeHandles.h"
@@ -26,6 +28,7 @@ namespace {
 struct BenchOptions {
   std::string model;
   std::vector<std::string> shapes;  // NAME=AxBxC
+  std::vector<std::string> inputs;  // NAME=FILE.npy
   int threads = 0;
   int warmup = 3;
   int iterations = 20;
@@ -82,6 +85,7 @@ struct BoundInput {
   llmopt_dtype dtype = LLMOPT_DTYPE_F32;
   std::vector<int64_t> dims;
   std::vector<char> data;
+  std::string file;  // empty for random data
 };
 
 int runBench(const BenchOptions& options) {
@@ -92,20 +96,36 @@ int runBench(const BenchOptions& options) {
     return fail(llmopt_last_error());
   ModelPtr model(rawModel);
 
-  std::vector<InputShape> shapes;
+  // Files first (their shapes stand for --shape), then the shapes of the others.
+  std::vector<InputFile> files;
   std::string error;
-  if (!resolveInputShapes(model.get(), options.shapes, shapes, error)) return fail(error);
+  if (!readInputFiles(model.get(), options.inputs, files, error)) return fail(error);
+  std::vector<bool> fromFile(files.size());
+  for (size_t i = 0; i < files.size(); ++i) fromFile[i] = files[i].given;
+  std::vector<InputShape> shapes;
+  if (!resolveInputShapes(model.get(), options.shapes, shapes, error, fromFile)) return fail(error);
   size_t numInputs = shapes.size();
   std::vector<BoundInput> inputs(numInputs);
   for (size_t i = 0; i < numInputs; ++i) {
     inputs[i].name = shapes[i].info.name;
     inputs[i].dtype = shapes[i].info.dtype;
     inputs[i].dims = shapes[i].dims;
+    if (!files[i].given) continue;
+    npy::Array& array = files[i].array;
+    // Both given: they must agree. The dtype, rank and dims are checked by set_input below.
+    if (!inputs[i].dims.empty() && inputs[i].dims != array.shape)
+      return fail("input '" + inputs[i].name + "': --shape gives " + shapeText(inputs[i].dims) + " but '" +
+                  files[i].path + "' is " + shapeText(array.shape));
+    inputs[i].dtype = array.dtype;
+    inputs[i].dims = array.shape;
+    inputs[i].data = std::move(array.data);
+    inputs[i].file = files[i].path;
   }
 
-  // Random data, fixed seed, inputs in model order.
+  // Random data for the others, fixed seed, inputs in model order.
   std::mt19937_64 rng(20240611);
   for (BoundInput& input : inputs) {
+    if (!input.file.empty()) continue;
     size_t count = 1;
     for (int64_t d : input.dims)
       if (__builtin_mul_overflow(count, static_cast<size_t>(d), &count) || count > (size_t{1} << 36))
@@ -160,7 +180,7 @@ int runBench(const BenchOptions& options) {
               ", \"dtype\": " + metrics::jsonString(llmopt_dtype_name(inputs[i].dtype)) + ", \"shape\": [";
       for (size_t d = 0; d < inputs[i].dims.size(); ++d)
         text += (d ? ", " : "") + std::to_string(inputs[i].dims[d]);
-      text += "]}";
+      text += "], \"file\": " + (inputs[i].file.empty() ? "null" : metrics::jsonString(inputs[i].file)) + "}";
     }
     text += "], \"threads\": " + std::to_string(options.threads) + ", \"warmup\": " + std::to_string(options.warmup) +
             ", \"iterations\": " + std::to_string(options.iterations) +
@@ -177,7 +197,8 @@ int runBench(const BenchOptions& options) {
   }
   std::printf("model:       %s\n", options.model.c_str());
   for (const BoundInput& in : inputs)
-    std::printf("input:       %s %s %s\n", in.name.c_str(), llmopt_dtype_name(in.dtype), shapeText(in.dims).c_str());
+    std::printf("input:       %s %s %s%s\n", in.name.c_str(), llmopt_dtype_name(in.dtype), shapeText(in.dims).c_str(),
+                in.file.empty() ? " (random)" : (" from " + in.file).c_str());
   if (options.threads > 0)
     std::printf("threads:     %d\n", options.threads);
   else
@@ -198,10 +219,13 @@ int runBench(const BenchOptions& options) {
 
 std::function<int()> addBenchCommand(CLI::App& app) {
   auto options = std::make_shared<BenchOptions>();
-  CLI::App* cmd = app.add_subcommand("bench", "Time an artifact on random inputs of given shapes");
+  CLI::App* cmd = app.add_subcommand("bench", "Time an artifact on given or random inputs");
   cmd->add_option("artifact", options->model, "Compiled model (.llmo)")->required();
   cmd->add_option("--shape", options->shapes,
                   "NAME=DIMxDIM..., once per input with dynamic dims (e.g. input_ids=1x128)")
+      ->allow_extra_args(false);
+  cmd->add_option("-i,--input", options->inputs,
+                  "NAME=FILE.npy: that input's values (and shape) from a file; the others are random")
       ->allow_extra_args(false);
   cmd->add_option("--threads", options->threads, "Threads (default: one per core)")->check(CLI::Range(0, 65536));
   cmd->add_option("--warmup", options->warmup, "Untimed runs first (default 3)")->check(CLI::Range(0, 1000000));

@@ -61,7 +61,8 @@ bool checkAgainstModel(const std::string& spec, const llmopt_tensor_info& info,
 }  // namespace
 
 bool resolveInputShapes(const llmopt_model* model, const std::vector<std::string>& specs,
-                        std::vector<InputShape>& inputs, std::string& error) {
+                        std::vector<InputShape>& inputs, std::string& error,
+                        const std::vector<bool>& bound) {
   size_t numInputs = llmopt_model_num_inputs(model);
   inputs.assign(numInputs, InputShape{});
   std::map<std::string, size_t> inputIndex;
@@ -98,7 +99,7 @@ bool resolveInputShapes(const llmopt_model* model, const std::vector<std::string
   }
 
   for (size_t i = 0; i < numInputs; ++i) {
-    if (given[i]) continue;
+    if (given[i] || (i < bound.size() && bound[i])) continue;
     const llmopt_tensor_info& info = inputs[i].info;
     // A fully static input needs no --shape.
     bool fixed = true;

@@ -22,9 +22,12 @@ struct InputShape {
 
 /// One entry per model input, in model order, with the dims `specs` give it. False, with a
 /// one-line `error`, for a malformed spec, a dim below 1, an unknown or repeated input name, a
-/// rank the input does not have, or a dynamic input without a spec.
+/// rank the input does not have, or a dynamic input without a spec. Inputs marked in `bound`
+/// (bench's --input files: their shape comes with the data) need no spec; without one their
+/// dims stay empty.
 bool resolveInputShapes(const llmopt_model* model, const std::vector<std::string>& specs,
-                        std::vector<InputShape>& inputs, std::string& error);
+                        std::vector<InputShape>& inputs, std::string& error,
+                        const std::vector<bool>& bound = {});
 
 /// "[1, 128]".
 std::string shapeText(const std::vector<int64_t>& dims);

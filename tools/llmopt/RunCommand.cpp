@@ -1,5 +1,6 @@
 //===- RunCommand.cpp - llmopt run ----------------------------------------===//
 #include "tools/llmopt/Commands.h"
+#include "tools/llmopt/InputFiles.h"
 #include "tools/llmopt/Npy.h"
 #include "tools/llmopt/RuntimeHandles.h"
 
@@ -55,32 +56,19 @@ int runModel(const RunOptions& options) {
     return fail(llmopt_last_error());
   ModelPtr model(rawModel);
 
+  // Read every input file first, so a bad one fails before any work is done.
+  std::vector<InputFile> files;
+  std::string error;
+  if (!readInputFiles(model.get(), options.inputs, files, error)) return fail(error);
+  // Every input must be given; of several missing, the first by name is reported.
   std::map<std::string, size_t> inputIndex;
-  std::string known;
-  for (size_t i = 0; i < llmopt_model_num_inputs(model.get()); ++i) {
+  for (size_t i = 0; i < files.size(); ++i) {
     llmopt_tensor_info info;
     llmopt_model_input_info(model.get(), i, &info);
     inputIndex[info.name] = i;
-    known += (known.empty() ? "" : ", ") + std::string(info.name);
-  }
-  // Read every input file first, so a bad one fails before any work is done.
-  std::vector<npy::Array> arrays(inputIndex.size());
-  std::vector<bool> given(inputIndex.size(), false);
-  for (const std::string& spec : options.inputs) {
-    size_t eq = spec.find('=');
-    if (eq == std::string::npos || eq == 0)
-      return fail("--input '" + spec + "' must be NAME=FILE.npy");
-    std::string name = spec.substr(0, eq), path = spec.substr(eq + 1);
-    auto it = inputIndex.find(name);
-    if (it == inputIndex.end())
-      return fail("the model has no input '" + name + "' (inputs: " + (known.empty() ? "none" : known) + ")");
-    if (given[it->second]) return fail("input '" + name + "' is given twice");
-    std::string error;
-    if (!npy::read(path, arrays[it->second], error)) return fail("input '" + name + "': " + error);
-    given[it->second] = true;
   }
   for (const auto& [name, index] : inputIndex)
-    if (!given[index]) return fail("missing input '" + name + "' (give --input " + name + "=FILE.npy)");
+    if (!files[index].given) return fail("missing input '" + name + "' (give --input " + name + "=FILE.npy)");
 
   // Before running: a bad output folder should not cost a whole run.
   if (!options.outputDir.empty()) {
@@ -95,8 +83,8 @@ int runModel(const RunOptions& options) {
   if (llmopt_session_create(model.get(), &sessionOptions, &rawSession) != LLMOPT_OK)
     return fail(apiError("cannot create a session"));
   SessionPtr session(rawSession);
-  for (size_t i = 0; i < arrays.size(); ++i) {
-    const npy::Array& a = arrays[i];
+  for (size_t i = 0; i < files.size(); ++i) {
+    const npy::Array& a = files[i].array;
     if (llmopt_session_set_input(session.get(), i, a.dtype, static_cast<int32_t>(a.shape.size()),
                                  a.shape.data(), a.data.data(), a.data.size()) != LLMOPT_OK)
       return fail(llmopt_last_error());
@@ -114,7 +102,6 @@ int runModel(const RunOptions& options) {
       continue;
     }
     std::string path = options.outputDir + "/" + fileNameFor(info.name) + ".npy";
-    std::string error;
     if (!npy::write(path, tensor.dtype, tensor.dims, tensor.rank, tensor.data, tensor.size_bytes, error))
       return fail(error);
     std::printf("%s: %s %s -> %s\n", info.name, llmopt_dtype_name(tensor.dtype),

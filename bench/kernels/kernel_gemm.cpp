@@ -29,6 +29,7 @@ void microkernelPass(const kc::QGemmVariant& v, int64_t m, int64_t kq, const uin
                      int64_t lda, const int8_t* w, int64_t panels) {
   alignas(64) int32_t acc[kc::kQGemmMaxMr * kc::kQGemmAccStride];
   const int64_t panel_stride = kq * 64;
+  const kc::QGemmRun run(v, kq);
   for (int64_t p0 = 0; p0 < panels; p0 += kc::kQGemmPanels) {
     const int group = static_cast<int>(std::min<int64_t>(kc::kQGemmPanels, panels - p0));
     for (int64_t i = 0; i < m; i += v.mr) {

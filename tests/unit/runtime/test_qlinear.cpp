@@ -308,6 +308,7 @@ TEST(QGemmMicrokernel, EveryVariantGivesExactSums) {
           SCOPED_TRACE(::testing::Message() << variant.name << " kq " << kq << " rows " << rows
                                             << " panels " << panels);
           std::vector<int32_t> acc(kQGemmMaxMr * kQGemmAccStride, 0);
+          const QGemmRun run(variant, kq);
           variant.microkernel(kq, a.data(), lda, w.data(), panel_stride, panels, rows,
                               acc.data());
           for (int r = 0; r < rows; ++r)

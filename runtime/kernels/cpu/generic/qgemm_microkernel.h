@@ -31,13 +31,38 @@ using StoreW8A8TileFn = void (*)(const int32_t* acc, int rows, int64_t cols,
                                  const float* row_scales, const int32_t* colsum,
                                  const float* w_scale, const float* bias, float* y, int64_t ldy);
 
+// Called by a thread before a run of microkernel calls with one kq, and after it (QGemmRun):
+// the AMX variant loads its tile configuration there, once per run rather than per call
+// (LDTILECFG cost about a fifth of the calls' time at GPT-2's K = 768), and releases the tiles.
+// Null for variants without such state.
+using QGemmBeginFn = void (*)(int64_t kq);
+using QGemmEndFn = void (*)();
+
 struct QGemmVariant {
   const char* name;  // "amx", "avx512vnni", "avxvnni", "avx2", "scalar"
-  QGemmMicrokernelFn microkernel;
+  QGemmMicrokernelFn microkernel;  // between begin(kq) and end() of the same kq
   int mr;  // rows per microkernel call
   QuantizeW8A8RowFn quantize_row;
   StoreW8A8TileFn store_tile;
+  QGemmBeginFn begin;
+  QGemmEndFn end;
   bool supported;  // this CPU can run it
+};
+
+// Brackets a thread's run of microkernel calls with one kq.
+class QGemmRun {
+ public:
+  QGemmRun(const QGemmVariant& variant, int64_t kq) : variant_(variant) {
+    if (variant_.begin) variant_.begin(kq);
+  }
+  ~QGemmRun() {
+    if (variant_.end) variant_.end();
+  }
+  QGemmRun(const QGemmRun&) = delete;
+  QGemmRun& operator=(const QGemmRun&) = delete;
+
+ private:
+  const QGemmVariant& variant_;
 };
 
 // Every variant built into this library, best first (for tests and benchmarks).

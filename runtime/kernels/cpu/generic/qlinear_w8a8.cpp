@@ -54,14 +54,26 @@ void linearW8A8(const LinearW8A8Args& a, Parallel* parallel) {
     const int64_t p1 = panels - p0 < kQGemmPanels ? panels : p0 + kQGemmPanels;
     const int64_t col = p0 * kQPanelWidth;
     const int64_t cols = (a.n < p1 * kQPanelWidth ? a.n : p1 * kQPanelWidth) - col;
-    alignas(64) int32_t acc[kQGemmMaxMr * kQGemmAccStride];
+    // Two accumulator tiles: each tile's epilogue runs after the next tile's products are
+    // issued, so it reads sums stored long before (AMX's tile stores take a while to land) while
+    // the next products run.
+    alignas(64) int32_t acc[2][kQGemmMaxMr * kQGemmAccStride];
+    const QGemmRun run(variant, kq);
+    const auto store = [&](int64_t i, const int32_t* sums) {
+      const int rows = static_cast<int>(m1 - i < mr ? m1 - i : mr);
+      variant.store_tile(sums, rows, cols, row_scales + i, a.w_colsum + col, a.w_scale + col,
+                         a.bias ? a.bias + col : nullptr, a.y + i * a.n + col, a.n);
+    };
+    int64_t pending = -1;  // the row of the tile whose epilogue is due
     for (int64_t i = m0; i < m1; i += mr) {
       const int rows = static_cast<int>(m1 - i < mr ? m1 - i : mr);
+      int32_t* sums = acc[((i - m0) / mr) % 2];
       variant.microkernel(kq, u + i * lda, lda, a.w + p0 * kq * 64, kq * 64,
-                          static_cast<int>(p1 - p0), rows, acc);
-      variant.store_tile(acc, rows, cols, row_scales + i, a.w_colsum + col, a.w_scale + col,
-                         a.bias ? a.bias + col : nullptr, a.y + i * a.n + col, a.n);
+                          static_cast<int>(p1 - p0), rows, sums);
+      if (pending >= 0) store(pending, acc[((pending - m0) / mr) % 2]);
+      pending = i;
     }
+    if (pending >= 0) store(pending, acc[((pending - m0) / mr) % 2]);
   });
 }
 

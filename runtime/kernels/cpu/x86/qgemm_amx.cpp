@@ -65,14 +65,20 @@ TileConfig tileConfig(int tail) {
 
 }  // namespace
 
+LLMOPT_AMX void qgemmAmxBegin(int64_t kq) {
+  const TileConfig config = tileConfig(static_cast<int>(kq % 16));
+  // GCC does not see that ldtilecfg reads all 64 bytes and drops most of the stores above (the
+  // instruction then faults on the garbage): make them happen first.
+  asm volatile("" : : "r"(&config) : "memory");
+  _tile_loadconfig(&config);
+}
+
+LLMOPT_AMX void qgemmAmxEnd() { _tile_release(); }
+
 LLMOPT_AMX void qgemmAmx(int64_t kq, const uint8_t* a, int64_t lda, const int8_t* w,
                          int64_t panel_stride, int panels, int rows, int32_t* acc) {
   const int64_t blocks = kq / 16;
   const int tail = static_cast<int>(kq % 16);
-  // The configuration is per thread and cheap next to a call's work; loading it every call keeps
-  // the kernel free of hidden state.
-  const TileConfig config = tileConfig(tail);
-  _tile_loadconfig(&config);
   _tile_zero(0);
   _tile_zero(1);
   _tile_zero(2);
@@ -92,7 +98,6 @@ LLMOPT_AMX void qgemmAmx(int64_t kq, const uint8_t* a, int64_t lda, const int8_t
   if (panels > 1) _tile_stored(1, acc + 16, stride);
   if (panels > 2) _tile_stored(2, acc + 32, stride);
   if (panels > 3) _tile_stored(3, acc + 48, stride);
-  _tile_release();
 }
 
 #undef LLMOPT_AMX_PANELS

@@ -11,9 +11,13 @@
 namespace llmopt::kernels::cpu {
 
 // Like every QGemmMicrokernelFn, but it always reads kQGemmAmxMr rows of `a` and writes
-// kQGemmAmxMr rows of acc (rows past `rows` must be readable in a and writable in acc).
+// kQGemmAmxMr rows of acc (rows past `rows` must be readable in a and writable in acc), and it
+// runs between qgemmAmxBegin(kq) (the tile configuration for that kq) and qgemmAmxEnd() (the
+// tiles released) on the same thread.
 void qgemmAmx(int64_t kq, const uint8_t* a, int64_t lda, const int8_t* w, int64_t panel_stride,
               int panels, int rows, int32_t* acc);
+void qgemmAmxBegin(int64_t kq);
+void qgemmAmxEnd();
 
 // AMX-TILE and AMX-INT8 are present, the OS saves tile state, and (on Linux) this process was
 // granted tile data (arch_prctl ARCH_REQ_XCOMP_PERM); asked once.

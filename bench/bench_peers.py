@@ -26,9 +26,12 @@
    as .npy): ONNX Runtime fp32 and int8 (CPU EP, all graph optimizations, intra_op_num_threads =
    threads, inter_op 1, sequential, IOBinding), PyTorch fp32 and dynamic int8
    (torch.set_num_threads, inference_mode) and `llmopt bench --input` of the fp32, int8 and
-   int4 artifacts, one after the other, same warmup and timed runs. Prints a Markdown table per
-   model: median ms, the ratios the project's bars are about, and at seq 1 the rate llmopt
-   streams its weights at (artifact weight bytes / median).
+   int4 artifacts, one after the other, same warmup and timed runs, in --rounds rounds (each
+   round times every runner with iterations / rounds runs; a cell is the median of its rounds'
+   medians, so a slow phase of a shared machine falls on every runner alike). Prints a
+   Markdown table per model: median ms, the ratios the project's bars are about, and at seq 1
+   the rate llmopt streams its weights at (the artifact's weight bytes less its embedding
+   tables, of which a token reads one row, / median).
 
 Exit status: 1 when an llmopt runner failed (compile, check or bench; its error is printed, the
 other numbers still are), 0 otherwise. A peer that fails is n/a with its reason.
@@ -274,6 +277,19 @@ class BenchModel:
         self.name, self.kind, self.cfg, self.path = name, kind, cfg, path
         self.output, self.width = output, width
         self.stem = path.stem
+
+    def table_bytes(self, runner):
+        """Bytes of the embedding tables (Gathers of constant tables) in `runner`'s artifact: fp32,
+        or int8 per row with an fp32 scale (the table default of --quant int8 and int4). A token
+        reads one row of each, so the bytes a decode step streams are the rest."""
+        if not hasattr(self, "_tables"):
+            graph = onnx.load(str(self.path), load_external_data=False).graph
+            shapes = {t.name: list(t.dims) for t in graph.initializer}
+            self._tables = [shapes[n.input[0]] for n in graph.node
+                            if n.op_type == "Gather" and n.input[0] in shapes and len(shapes[n.input[0]]) == 2]
+        if runner == "llmopt-fp32":
+            return sum(4 * rows * cols for rows, cols in self._tables)
+        return sum(rows * cols + 4 * rows for rows, cols in self._tables)
 
     def ids_file(self, seq):
         """The input ids of [1, seq] (fixed seed), written once as .npy."""
@@ -755,29 +771,13 @@ def time_rows(model: BenchModel, r: dict, args, llmopt: Path, torch_worker):
             ids_path = model.ids_file(seq)
             ids = np.load(ids_path)
             row = {"seq": seq, "threads": threads, "cells": {}, "errors": {}}
-            for name, runner in r.items():
-                if runner.error:
-                    row["cells"][name] = None
-                    row["errors"][name] = runner.error
-                    continue
-                if name in sessions:
-                    cell, error = time_ort(sessions[name], model, ids, args.warmup, args.iterations), None
-                elif name.startswith("torch-"):
-                    answer = torch_worker.request(cmd="time", mode=name.split("-")[1], ids=str(ids_path),
-                                                  threads=threads, warmup=args.warmup, iterations=args.iterations)
-                    cell, error = ({k: v for k, v in answer.items() if k != "ok"}, None) if answer.get("ok") \
-                        else (None, answer.get("error"))
-                else:
-                    artifact = REPO / runner.info["artifact"]
-                    cell, error = time_llmopt(llmopt, artifact, ids_path, seq, threads, args.warmup, args.iterations)
-                if error:
-                    print(f"{LABELS[name]} (seq {seq}, threads {threads}): {error}", file=sys.stderr, flush=True)
-                    row["errors"][name] = error
-                    if name.startswith("llmopt-"):
-                        runner.info.setdefault("bench_errors", []).append(error)
-                row["cells"][name] = cell
-                time.sleep(SETTLE_S)
-            add_derived(row, args.bandwidth)
+            rounds = {name: [] for name in r}
+            for _ in range(args.rounds):
+                time_round(model, r, args, llmopt, torch_worker, sessions, ids, ids_path, seq, threads,
+                           row, rounds)
+            for name, cells in rounds.items():
+                row["cells"][name] = merge_rounds(cells) if cells and name not in row["errors"] else None
+            add_derived(row, args.bandwidth, model)
             rows.append(row)
             print(f"  {model.name} seq {seq:4d} threads {threads}: " + "  ".join(
                 f"{LABELS[n]} {fmt_ms(row['cells'][n])}" for n in r), flush=True)
@@ -785,7 +785,46 @@ def time_rows(model: BenchModel, r: dict, args, llmopt: Path, torch_worker):
     return rows
 
 
-def add_derived(row, bandwidth):
+def merge_rounds(cells):
+    """One cell from a runner's rounds: the median of the rounds' medians (each round times every
+    runner once, so a phase of the shared machine slows all runners alike, not one of them)."""
+    merged = dict(cells[len(cells) // 2])
+    merged["median_ms"] = float(np.median([c["median_ms"] for c in cells]))
+    merged["min_ms"] = min(c["min_ms"] for c in cells)
+    merged["round_medians_ms"] = [c["median_ms"] for c in cells]
+    return merged
+
+
+def time_round(model, r, args, llmopt, torch_worker, sessions, ids, ids_path, seq, threads, row, rounds):
+    """Every runner once, one after the other, on the same ids."""
+    iterations = max(1, args.iterations // args.rounds)
+    for name, runner in r.items():
+        if runner.error:
+            row["errors"][name] = runner.error
+            continue
+        if name in row["errors"]:
+            continue
+        if name in sessions:
+            cell, error = time_ort(sessions[name], model, ids, args.warmup, iterations), None
+        elif name.startswith("torch-"):
+            answer = torch_worker.request(cmd="time", mode=name.split("-")[1], ids=str(ids_path),
+                                          threads=threads, warmup=args.warmup, iterations=iterations)
+            cell, error = ({k: v for k, v in answer.items() if k != "ok"}, None) if answer.get("ok") \
+                else (None, answer.get("error"))
+        else:
+            artifact = REPO / runner.info["artifact"]
+            cell, error = time_llmopt(llmopt, artifact, ids_path, seq, threads, args.warmup, iterations)
+        if error:
+            print(f"{LABELS[name]} (seq {seq}, threads {threads}): {error}", file=sys.stderr, flush=True)
+            row["errors"][name] = error
+            if name.startswith("llmopt-"):
+                runner.info.setdefault("bench_errors", []).append(error)
+        else:
+            rounds[name].append(cell)
+        time.sleep(SETTLE_S)
+
+
+def add_derived(row, bandwidth, model: BenchModel):
     med = {n: c["median_ms"] for n, c in row["cells"].items() if c}
     row["ratios"] = {label: (med[a] / med[b] if a in med and b in med else None) for label, a, b, _, _ in RATIOS}
     row["gbs"], row["bandwidth_fraction"] = {}, {}
@@ -794,7 +833,9 @@ def add_derived(row, bandwidth):
     for name in STREAMED:
         cell = row["cells"].get(name)
         if cell:
-            gbs = cell["weight_bytes"] / (cell["median_ms"] / 1e3) / 1e9
+            streamed = cell["weight_bytes"] - model.table_bytes(name)
+            cell["streamed_bytes"] = streamed
+            gbs = streamed / (cell["median_ms"] / 1e3) / 1e9
             row["gbs"][name] = gbs
             bw = bandwidth.get(row["threads"]) if bandwidth else None
             row["bandwidth_fraction"][name] = gbs / bw if bw else None
@@ -844,8 +885,8 @@ def print_table(model: BenchModel, r: dict, rows, bandwidth):
     if bars:
         print("Bars (✓ met, ✗ missed): " + "; ".join(bars) + ".")
     if streamed:
-        print("GB/s (seq 1): the artifact's weight bytes / median; they include the embedding tables, of which a "
-              "run reads only the rows it looks up.")
+        print("GB/s (seq 1): the artifact's weight bytes less its embedding tables (a token reads one row of "
+              "each) / median.")
     for name, runner in r.items():
         info = runner.info
         parts = [info[k] for k in ("how", "call") if k in info]
@@ -910,6 +951,8 @@ def main() -> int:
     parser.add_argument("--seqs", type=bench_fp32.int_list, default=[128, 1], help="sequence lengths (default 128,1)")
     parser.add_argument("--threads", type=bench_fp32.int_list, default=[1, 2], help="thread counts (default 1,2)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed runs first, every runner (default 3)")
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="rounds of every runner per row; --iterations are split among them (default 4)")
     parser.add_argument("--iterations", type=int, default=20, help="timed runs, every runner (default 20)")
     parser.add_argument("--runners", type=name_list(RUNNERS), default=RUNNERS,
                         help=f"a subset of {','.join(RUNNERS)} (default all)")

@@ -57,13 +57,24 @@ LLMOPT_VNNI LLMOPT_INLINE void vnniTile(int64_t kq, const uint8_t* a, int64_t ld
     }
 }
 
-// Up to 12 rows against the call's panels two at a time (24 accumulators): each 64-byte load of
-// weights serves 12 rows, so a step asks L2 for 128 bytes per 24 vpdpbusd. Four panels of 6
-// rows, the tile before, needed 256 bytes per 24, more than L2 delivered at VNNI's pace.
+// More than 6 rows take the call's panels two at a time (up to 24 accumulators): each 64-byte
+// load of weights serves up to 12 rows, so a step asks L2 for 128 bytes per 24 vpdpbusd (four
+// panels of 6 rows needed 256 bytes per 24, more than L2 delivered at VNNI's pace). Up to 6
+// rows take all four panels at once: a single token is bound by memory, and four streams of
+// weights in flight fetch faster than two.
 template <int Rows>
 LLMOPT_VNNI LLMOPT_INLINE void vnniRows(int64_t kq, const uint8_t* a, int64_t lda,
                                         const int8_t* w, int64_t panel_stride, int panels,
                                         int32_t* acc) {
+  static_assert(kQGemmPanels == 4, "update the panel dispatch below");
+  if (Rows <= 6) {
+    switch (panels) {
+      case 4: return vnniTile<Rows, 4>(kq, a, lda, w, panel_stride, acc);
+      case 3: return vnniTile<Rows, 3>(kq, a, lda, w, panel_stride, acc);
+      case 2: return vnniTile<Rows, 2>(kq, a, lda, w, panel_stride, acc);
+      default: return vnniTile<Rows, 1>(kq, a, lda, w, panel_stride, acc);
+    }
+  }
   for (int i = 0; i < panels; i += 2) {
     const int8_t* pair = w + i * panel_stride;
     if (panels - i >= 2)

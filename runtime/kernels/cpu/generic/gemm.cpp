@@ -8,7 +8,7 @@ namespace {
 // K block: the microkernel's panels of B (up to 2 x kKc x 16 floats = 32 KiB) stay in L1 while
 // a row block of A (kMc x kKc floats = 72 KiB) streams from L2.
 constexpr int64_t kKc = 256;
-constexpr int64_t kMc = 72;  // a multiple of every variant's mr (6, 12)
+constexpr int64_t kMc = 132;  // a multiple of every variant's mr (6, 12)
 constexpr int64_t kPanelsPerTask = 4;  // a multiple of every variant's max_panels (1, 2)
 
 int64_t ceilDiv(int64_t x, int64_t y) { return (x + y - 1) / y; }

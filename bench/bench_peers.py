@@ -772,17 +772,40 @@ def time_rows(model: BenchModel, r: dict, args, llmopt: Path, torch_worker):
             ids = np.load(ids_path)
             row = {"seq": seq, "threads": threads, "cells": {}, "errors": {}}
             rounds = {name: [] for name in r}
+            bandwidths = []
             for _ in range(args.rounds):
+                if seq == 1 and args.kernel_bench:
+                    bandwidths.append(measure_bandwidth(args.kernel_bench, threads))
                 time_round(model, r, args, llmopt, torch_worker, sessions, ids, ids_path, seq, threads,
                            row, rounds)
             for name, cells in rounds.items():
                 row["cells"][name] = merge_rounds(cells) if cells and name not in row["errors"] else None
-            add_derived(row, args.bandwidth, model)
+            bandwidths = [b for b in bandwidths if b]
+            if args.bandwidth:
+                row["bandwidth_gbs"] = args.bandwidth.get(threads)
+            elif bandwidths:
+                row["bandwidth_gbs"] = float(np.median(bandwidths))
+                row["bandwidth_rounds_gbs"] = bandwidths
+            add_derived(row, model)
             rows.append(row)
             print(f"  {model.name} seq {seq:4d} threads {threads}: " + "  ".join(
                 f"{LABELS[n]} {fmt_ms(row['cells'][n])}" for n in r), flush=True)
         del sessions
     return rows
+
+
+def measure_bandwidth(kernel_bench: Path, threads):
+    """This machine's read bandwidth on `threads` threads now (llmopt-kernel-bench --only
+    bandwidth: AVX loads over 512 MiB, best of 5 passes, about half a second), GB/s or None."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "bw.json"
+        r = subprocess.run([str(kernel_bench), "--only", "bandwidth", "--threads", str(threads),
+                            "--bandwidth-bytes", "512M", "--json", str(out)], capture_output=True, text=True)
+        if r.returncode != 0 or not out.exists():
+            print(f"bandwidth: {kernel_bench} failed: {r.stderr.strip()}", file=sys.stderr)
+            return None
+        rows = json.loads(out.read_text())["limits"]
+    return next((row["value"] for row in rows if row["id"] == f"memory.read.{threads}"), None)
 
 
 def merge_rounds(cells):
@@ -824,7 +847,7 @@ def time_round(model, r, args, llmopt, torch_worker, sessions, ids, ids_path, se
         time.sleep(SETTLE_S)
 
 
-def add_derived(row, bandwidth, model: BenchModel):
+def add_derived(row, model: BenchModel):
     med = {n: c["median_ms"] for n, c in row["cells"].items() if c}
     row["ratios"] = {label: (med[a] / med[b] if a in med and b in med else None) for label, a, b, _, _ in RATIOS}
     row["gbs"], row["bandwidth_fraction"] = {}, {}
@@ -837,7 +860,7 @@ def add_derived(row, bandwidth, model: BenchModel):
             cell["streamed_bytes"] = streamed
             gbs = streamed / (cell["median_ms"] / 1e3) / 1e9
             row["gbs"][name] = gbs
-            bw = bandwidth.get(row["threads"]) if bandwidth else None
+            bw = row.get("bandwidth_gbs")
             row["bandwidth_fraction"][name] = gbs / bw if bw else None
 
 
@@ -853,7 +876,7 @@ def bar_applies(seq, bar_seq):
     return bar_seq is None or seq == bar_seq
 
 
-def print_table(model: BenchModel, r: dict, rows, bandwidth):
+def print_table(model: BenchModel, r: dict, rows):
     cfg = model.cfg
     print()
     print(f"### {model.name}: {model.path.relative_to(REPO)} ({cfg.layers} layers, d_model {cfg.d_model}, "
@@ -864,8 +887,9 @@ def print_table(model: BenchModel, r: dict, rows, bandwidth):
     streamed = [n for n in STREAMED if n in r]
     head = ["seq", "threads"] + [f"{LABELS[n]} ms" for n in names] + [x[0] for x in ratios]
     head += [f"{LABELS[n]} GB/s" for n in streamed]
+    bandwidth = any(row.get("bandwidth_gbs") for row in rows)
     if bandwidth:
-        head += [f"{LABELS[n]} / bandwidth" for n in streamed]
+        head += ["read bandwidth GB/s"] + [f"{LABELS[n]} / bandwidth" for n in streamed]
     print("| " + " | ".join(head) + " |")
     print("|" + "---:|" * len(head))
     for row in rows:
@@ -876,6 +900,7 @@ def print_table(model: BenchModel, r: dict, rows, bandwidth):
             cells.append("n/a" if v is None else f"{v:.2f}{mark}")
         cells += [f"{row['gbs'][n]:.1f}" if n in row["gbs"] else "—" for n in streamed]
         if bandwidth:
+            cells.append(f"{row['bandwidth_gbs']:.1f}" if row.get("bandwidth_gbs") else "—")
             cells += [f"{row['bandwidth_fraction'][n]:.0%}" if row["bandwidth_fraction"].get(n) is not None else "—"
                       for n in streamed]
         print("| " + " | ".join(cells) + " |")
@@ -967,8 +992,13 @@ def main() -> int:
                         help=f"torch.backends.quantized.engine for PyTorch int8 (default {TORCH_QENGINES[0]}; "
                              f"when missing, the first of {','.join(TORCH_QENGINES)} this torch has)")
     parser.add_argument("--bandwidth-gbs", type=bandwidth_list, dest="bandwidth",
-                        help="measured read bandwidth, GB/s: one number, or per thread count (1:20.1,2:31.5); "
-                             "adds the share of it llmopt int8/int4 stream weights at (seq 1)")
+                        help="read bandwidth, GB/s: one number, or per thread count (1:20.1,2:31.5), instead of "
+                             "measuring it in every seq-1 round (see --kernel-bench)")
+    default_kb = REPO / "build/bench/kernels/llmopt-kernel-bench"
+    parser.add_argument("--kernel-bench", type=Path, default=default_kb if default_kb.exists() else None,
+                        help="llmopt-kernel-bench, which measures the read bandwidth before each seq-1 round; the "
+                             "share of it llmopt int8/int4 stream their weights at is printed (default "
+                             "build/bench/kernels/llmopt-kernel-bench when built)")
     parser.add_argument("--rebuild", action="store_true", help="remake the ONNX models even if cached")
     parser.add_argument("--json-out", help="also write every number to this JSON file")
     args = parser.parse_args()
@@ -1019,7 +1049,7 @@ def run_all(args, command, models, llmopt: Path) -> int:
     if torch_reason and any(n.startswith("torch-") for n in args.runners):
         print(f"PyTorch: not available ({torch_reason})")
     for res in results.values():
-        print_table(res["model"], res["runners"], res["rows"], args.bandwidth)
+        print_table(res["model"], res["runners"], res["rows"])
 
     if args.json_out:
         out = {"command": command, "machine": info, "versions": v, "torch": torch_info,

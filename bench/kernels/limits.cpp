@@ -71,11 +71,13 @@ Limits measureLimits(const CpuInfo& cpu, const Settings& s, RowLog& log) {
       {"int8_dot.amx", "int8 dot peak, tdpbusd (amx-int8)", cpu.amx_int8, amxLoop, kAmx,
        4 * 16 * 16 * 64.0, "GMAC/s", &Limits::amx_gmacs},
   };
-  for (const PeakLoop& p : loops) lim.*p.limit = valueOf(log.add(peakRow(s, p)));
+  if (s.peaks)
+    for (const PeakLoop& p : loops) lim.*p.limit = valueOf(log.add(peakRow(s, p)));
 #else
-  for (const char* id :
-       {"fp32_fma.zmm", "fp32_fma.ymm", "int8_dot.vnni_zmm", "int8_dot.vnni_ymm", "int8_dot.amx"})
-    log.add(unsupportedRow(id, std::string(id) + " (x86 only)", 1));
+  if (s.peaks)
+    for (const char* id :
+         {"fp32_fma.zmm", "fp32_fma.ymm", "int8_dot.vnni_zmm", "int8_dot.vnni_ymm", "int8_dot.amx"})
+      log.add(unsupportedRow(id, std::string(id) + " (x86 only)", 1));
 #endif
 
   const AlignedBuffer buffer(static_cast<size_t>(s.bandwidth_bytes));
@@ -93,6 +95,7 @@ Limits measureLimits(const CpuInfo& cpu, const Settings& s, RowLog& log) {
     (threads == 1 ? lim.read_gbs_1 : lim.read_gbs_n) = row.value;
   }
   if (s.threads == 1) lim.read_gbs_n = lim.read_gbs_1;
+  if (!s.peaks) return lim;
   for (int threads : thread_counts) {
     const BandwidthResult r = measureCopy(buffer, s.bandwidth_bytes, threads, s.bandwidth_passes);
     log.add(bandwidthRow("memory.copy." + std::to_string(threads), copy_label, threads, r));

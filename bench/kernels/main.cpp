@@ -21,8 +21,10 @@ using llmopt::bench::Settings;
 constexpr const char* kUsage =
     "usage: llmopt-kernel-bench [options]\n"
     "  --threads N           threads of the multi-threaded lines (default: one per cpu)\n"
-    "  --only limits|kernels measure only the machine limits, or only the kernels\n"
-    "                        (kernels alone: no fractions of the limits)\n"
+    "  --only limits|kernels|bandwidth\n"
+    "                        measure only the machine limits, only the kernels (no fractions\n"
+    "                        of the limits then), or only the read bandwidth (a benchmark\n"
+    "                        measures it beside its own runs: bench/bench_peers.py)\n"
     "  --json FILE           also write every number to FILE\n"
     "  --bandwidth-bytes N   buffer of the bandwidth test (default 1G; suffixes K, M, G)\n"
     "  --gemv-bytes N        weight bytes the GEMV lines cycle through\n"
@@ -93,9 +95,11 @@ Settings parseArgs(int argc, char** argv, const llmopt::bench::CpuInfo& cpu) {
       s.threads = parseCount(arg, value());
     } else if (arg == "--only") {
       const std::string what = value();
-      if (what != "limits" && what != "kernels") fail("--only: expected limits or kernels");
-      s.limits = what == "limits";
+      if (what != "limits" && what != "kernels" && what != "bandwidth")
+        fail("--only: expected limits, kernels or bandwidth");
+      s.limits = what != "kernels";
       s.kernels = what == "kernels";
+      s.peaks = what == "limits";
     } else if (arg == "--json") {
       s.json_path = value();
     } else if (arg == "--bandwidth-bytes") {

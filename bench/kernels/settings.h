@@ -13,6 +13,7 @@ struct Settings {
   int threads = 1;  // the "N threads" of the bandwidth and GEMV lines (1 thread is always timed)
   bool quick = false;
   bool limits = true, kernels = true;  // --only
+  bool peaks = true;  // with limits: the peak loops too (--only bandwidth: read bandwidth alone)
   std::string json_path;
   TimingOptions timing;      // peak loops (best run) and kernels (median run)
   int bandwidth_passes = 5;  // memory bandwidth: best of passes

@@ -6,7 +6,8 @@ namespace llmopt::kernels::cpu {
 namespace {
 
 // K block: the microkernel's panels of B (up to 2 x kKc x 16 floats = 32 KiB) stay in L1 while
-// a row block of A (kMc x kKc floats = 72 KiB) streams from L2.
+// a row block of A (kMc x kKc floats = 132 KiB: all of a 128-token prompt, so B is read once)
+// streams from L2.
 constexpr int64_t kKc = 256;
 constexpr int64_t kMc = 132;  // a multiple of every variant's mr (6, 12)
 constexpr int64_t kPanelsPerTask = 4;  // a multiple of every variant's max_panels (1, 2)
@@ -40,49 +41,54 @@ void gemmF32(const GemmArgs& g, Parallel* parallel) {
   const int64_t row_blocks = ceilDiv(g.m, kMc);
   const int64_t panel_groups = ceilDiv(panels, kPanelsPerTask);
 
-  for (int64_t k0 = 0; k0 < g.k; k0 += kKc) {
-    const int64_t kc = g.k - k0 < kKc ? g.k - k0 : kKc;
+  // One task: a block of up to kMc rows against a group of up to kPanelsPerTask panels, over K
+  // block [k0, k0 + kc) of panels laid out from panel_base (panel_stride floats apart).
+  const auto runTask = [&](int64_t task, int64_t k0, int64_t kc, const float* panel_base,
+                           int64_t panel_stride) {
     const bool first = k0 == 0;
     const bool last = k0 + kc == g.k;
-
-    // Where panel p's rows [k0, k0 + kc) are: in the packed weights, or packed now into scratch.
-    const float* panel_base;
-    int64_t panel_stride;
-    if (g.b_layout == BLayout::PackedN16) {
-      panel_base = g.b + k0 * kPanelWidth;
-      panel_stride = g.k * kPanelWidth;
-    } else {
-      const float* b_rows = g.b + k0 * g.ldb;
-      float* scratch = g.scratch;
-      parallelFor(parallel, panel_groups, [&](int64_t group) {
-        const int64_t p0 = group * kPanelsPerTask;
-        const int64_t count = panels - p0 < kPanelsPerTask ? panels - p0 : kPanelsPerTask;
-        packBPanels(b_rows, g.ldb, kc, g.n, p0, count, scratch + p0 * kc * kPanelWidth);
-      });
-      panel_base = scratch;
-      panel_stride = kc * kPanelWidth;
-    }
-
-    // One task: a block of up to kMc rows against a group of up to kPanelsPerTask panels.
-    parallelFor(parallel, row_blocks * panel_groups, [&](int64_t task) {
-      const int64_t m0 = (task / panel_groups) * kMc;
-      const int64_t m1 = g.m - m0 < kMc ? g.m : m0 + kMc;
-      const int64_t p0 = (task % panel_groups) * kPanelsPerTask;
-      const int64_t p1 = panels - p0 < kPanelsPerTask ? panels : p0 + kPanelsPerTask;
-      for (int64_t p = p0; p < p1; p += kernel.max_panels) {
-        const int count = static_cast<int>(p1 - p < kernel.max_panels ? p1 - p : kernel.max_panels);
-        const float* panel = panel_base + p * panel_stride;
-        const int64_t col = p * kPanelWidth;
-        const int64_t width = count * kPanelWidth;
-        const int cols = static_cast<int>(g.n - col < width ? g.n - col : width);
-        const float* bias = (last && g.bias) ? g.bias + col : nullptr;
-        for (int64_t i = m0; i < m1; i += kernel.mr) {
-          const int rows = static_cast<int>(m1 - i < kernel.mr ? m1 - i : kernel.mr);
-          kernel.fn(kc, g.a + i * g.lda + k0, g.lda, panel, panel_stride, count,
-                    g.c + i * g.ldc + col, g.ldc, rows, cols, g.accumulate || !first, bias);
-        }
+    const int64_t m0 = (task / panel_groups) * kMc;
+    const int64_t m1 = g.m - m0 < kMc ? g.m : m0 + kMc;
+    const int64_t p0 = (task % panel_groups) * kPanelsPerTask;
+    const int64_t p1 = panels - p0 < kPanelsPerTask ? panels : p0 + kPanelsPerTask;
+    for (int64_t p = p0; p < p1; p += kernel.max_panels) {
+      const int count = static_cast<int>(p1 - p < kernel.max_panels ? p1 - p : kernel.max_panels);
+      const float* panel = panel_base + p * panel_stride;
+      const int64_t col = p * kPanelWidth;
+      const int64_t width = count * kPanelWidth;
+      const int cols = static_cast<int>(g.n - col < width ? g.n - col : width);
+      const float* bias = (last && g.bias) ? g.bias + col : nullptr;
+      for (int64_t i = m0; i < m1; i += kernel.mr) {
+        const int rows = static_cast<int>(m1 - i < kernel.mr ? m1 - i : kernel.mr);
+        kernel.fn(kc, g.a + i * g.lda + k0, g.lda, panel, panel_stride, count,
+                  g.c + i * g.ldc + col, g.ldc, rows, cols, g.accumulate || !first, bias);
       }
+    }
+  };
+
+  if (g.b_layout == BLayout::PackedN16) {
+    // Each task runs every K block of its tile (which stays in cache between them): one
+    // fork-join per product rather than one per K block, whose stragglers each cost a wait.
+    parallelFor(parallel, row_blocks * panel_groups, [&](int64_t task) {
+      for (int64_t k0 = 0; k0 < g.k; k0 += kKc)
+        runTask(task, k0, g.k - k0 < kKc ? g.k - k0 : kKc, g.b + k0 * kPanelWidth,
+                g.k * kPanelWidth);
     });
+    return;
+  }
+
+  // Row-major B: each K block is packed into scratch, then multiplied.
+  for (int64_t k0 = 0; k0 < g.k; k0 += kKc) {
+    const int64_t kc = g.k - k0 < kKc ? g.k - k0 : kKc;
+    const float* b_rows = g.b + k0 * g.ldb;
+    float* scratch = g.scratch;
+    parallelFor(parallel, panel_groups, [&](int64_t group) {
+      const int64_t p0 = group * kPanelsPerTask;
+      const int64_t count = panels - p0 < kPanelsPerTask ? panels - p0 : kPanelsPerTask;
+      packBPanels(b_rows, g.ldb, kc, g.n, p0, count, scratch + p0 * kc * kPanelWidth);
+    });
+    parallelFor(parallel, row_blocks * panel_groups,
+                [&](int64_t task) { runTask(task, k0, kc, scratch, kc * kPanelWidth); });
   }
 }
 

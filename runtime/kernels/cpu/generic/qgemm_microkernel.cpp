@@ -38,16 +38,16 @@ const IsaVariants<QGemmVariant>& table() {
     IsaVariants<QGemmVariant> v;
 #ifdef LLMOPT_QKERNELS_X86
     v.add(QIsa::Amx, {"amx", qgemmAmx, kQGemmAmxMr, quantizeW8A8RowAvx512, storeW8A8TileAvx512,
-                      qgemmAmxBegin, qgemmAmxEnd, cpuHasAmxInt8() && cpuHasAvx512Vnni()});
+                      qgemmAmxBegin, qgemmAmxEnd, true, cpuHasAmxInt8() && cpuHasAvx512Vnni()});
     v.add(QIsa::Avx512, {"avx512vnni", qgemmAvx512Vnni, kQGemmAvx512Mr, quantizeW8A8RowAvx512,
-                         storeW8A8TileAvx512, nullptr, nullptr, cpuHasAvx512Vnni()});
+                         storeW8A8TileAvx512, nullptr, nullptr, false, cpuHasAvx512Vnni()});
     v.add(QIsa::AvxVnni, {"avxvnni", qgemmAvxVnni, kQGemmMr, quantizeW8A8RowAvx2,
-                          storeW8A8TileAvx2, nullptr, nullptr, cpuHasAvxVnni()});
+                          storeW8A8TileAvx2, nullptr, nullptr, false, cpuHasAvxVnni()});
     v.add(QIsa::Avx2, {"avx2", qgemmAvx2, kQGemmMr, quantizeW8A8RowAvx2, storeW8A8TileAvx2,
-                       nullptr, nullptr, cpuHasAvx2Fma()});
+                       nullptr, nullptr, false, cpuHasAvx2Fma()});
 #endif
     v.add(QIsa::Scalar, {"scalar", qgemmScalar, kQGemmMr, quantizeW8A8RowScalar,
-                         storeW8A8TileScalar, nullptr, nullptr, true});
+                         storeW8A8TileScalar, nullptr, nullptr, false, true});
     v.choose();
     return v;
   }();

@@ -17,9 +17,10 @@ constexpr int kQGemmAccStride = kQGemmPanels * 16;  // int32s per row of the acc
 
 // acc[r][16 * i + j] = sum over t < 4 * kq of a[r * lda + t] * P_i[t][j], for r < rows (1 to
 // the variant's mr), i < panels (1 to kQGemmPanels), j < 16; panel i's kq quads of 64 bytes
-// start at w + i * panel_stride. acc rows are kQGemmAccStride apart. A variant may read all mr
-// rows of a (4 * kq bytes each) and write all mr rows of acc whatever `rows` is; the rows past
-// `rows` hold nothing meaningful. Every variant gives the same result in the first `rows`.
+// start at w + i * panel_stride. acc rows are kQGemmAccStride apart. A variant with
+// reads_whole_tile reads all mr rows of a (4 * kq bytes each) and writes all mr rows of acc
+// whatever `rows` is; the rows past `rows` hold nothing meaningful. Every variant gives the same
+// result in the first `rows`.
 using QGemmMicrokernelFn = void (*)(int64_t kq, const uint8_t* a, int64_t lda, const int8_t* w,
                                     int64_t panel_stride, int panels, int rows, int32_t* acc);
 
@@ -46,7 +47,8 @@ struct QGemmVariant {
   StoreW8A8TileFn store_tile;
   QGemmBeginFn begin;
   QGemmEndFn end;
-  bool supported;  // this CPU can run it
+  bool reads_whole_tile;  // reads (and writes) all mr rows of a call, not just `rows`
+  bool supported;         // this CPU can run it
 };
 
 // Brackets a thread's run of microkernel calls with one kq.

@@ -39,8 +39,10 @@ void linearW8A8(const LinearW8A8Args& a, Parallel* parallel) {
     for (int64_t i = begin; i < end; ++i)
       variant.quantize_row(a.x + i * a.k, a.k, kq * 4, u + i * lda, row_scales + i);
   });
-  // Rows past m that a whole-block variant reads: zeros (u = 128), never stored.
-  std::memset(u + a.m * lda, 128, static_cast<size_t>((paddedRows(a.m) - a.m) * lda));
+  // Rows past m that a whole-tile variant (AMX) reads: zeros (u = 128), never stored. The others
+  // read `rows` rows only, and a single token would otherwise clear 15 rows per layer.
+  if (variant.reads_whole_tile)
+    std::memset(u + a.m * lda, 128, static_cast<size_t>((paddedRows(a.m) - a.m) * lda));
 
   // One task: a block of up to kMc rows against a group of up to kQGemmPanels panels.
   const int64_t mr = variant.mr, kMc = kMcBlocks * mr;

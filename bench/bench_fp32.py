@@ -51,6 +51,8 @@ GENERATOR = "bench_fp32.py/1"  # bump when the graph changes: the cached file na
 
 
 class Config:
+    PREFIX = "gpt2s"  # of the cached file names
+
     def __init__(self, layers=12, d_model=768, heads=12, ffn=3072, vocab=50257, positions=1024):
         self.layers, self.d_model, self.heads, self.ffn = layers, d_model, heads, ffn
         self.vocab, self.positions = vocab, positions
@@ -58,7 +60,7 @@ class Config:
         assert self.head_dim * heads == d_model
 
     def stem(self):
-        return (f"gpt2s-g1-L{self.layers}-D{self.d_model}-H{self.heads}-F{self.ffn}"
+        return (f"{self.PREFIX}-g1-L{self.layers}-D{self.d_model}-H{self.heads}-F{self.ffn}"
                 f"-V{self.vocab}-P{self.positions}")
 
 

@@ -80,16 +80,11 @@ TORCH_QENGINES = ("onednn", "fbgemm", "x86", "qnnpack")  # the first one this to
 # BERT base
 
 
-class BertConfig:
-    def __init__(self, layers=12, d_model=768, heads=12, ffn=3072, vocab=30522, positions=512):
-        self.layers, self.d_model, self.heads, self.ffn = layers, d_model, heads, ffn
-        self.vocab, self.positions = vocab, positions
-        self.head_dim = d_model // heads
-        assert self.head_dim * heads == d_model
+class BertConfig(bench_fp32.Config):
+    PREFIX = "bertb"
 
-    def stem(self):
-        return (f"bertb-g1-L{self.layers}-D{self.d_model}-H{self.heads}-F{self.ffn}"
-                f"-V{self.vocab}-P{self.positions}")
+    def __init__(self, layers=12, d_model=768, heads=12, ffn=3072, vocab=30522, positions=512):
+        super().__init__(layers, d_model, heads, ffn, vocab, positions)
 
 
 def make_bert_weights(cfg: BertConfig, seed: int = 4321) -> dict:

@@ -180,13 +180,21 @@ def make_model(cfg: Config, weights: dict) -> onnx.ModelProto:
              axis=-1, epsilon=1e-5)
     g.nodes.append(helper.make_node("MatMul", [x, "head.weight_t"], ["logits"], name="/head/MatMul"))
 
+    return finish_model(g.nodes, "gpt2s_random", ("logits", cfg.vocab), weights, "bench/bench_fp32.py",
+                        GENERATOR)
+
+
+def finish_model(nodes, name, output, weights, producer, version) -> onnx.ModelProto:
+    """The graph of `nodes` with input_ids int64 [batch, seq], one float output (name, last dim)
+    [batch, seq, dim] and the weights as initializers; opset 17, IR 8."""
+    out_name, out_dim = output
     graph = helper.make_graph(
-        g.nodes, "gpt2s_random",
+        nodes, name,
         [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"])],
-        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", "seq", cfg.vocab])],
+        [helper.make_tensor_value_info(out_name, TensorProto.FLOAT, ["batch", "seq", out_dim])],
         initializer=[numpy_helper.from_array(a, name=n) for n, a in weights.items()])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
-                              producer_name="llmopt bench/bench_fp32.py", producer_version=GENERATOR)
+                              producer_name=f"llmopt {producer}", producer_version=version)
     model.ir_version = 8
     return model
 

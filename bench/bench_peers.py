@@ -50,7 +50,7 @@ from pathlib import Path
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper, numpy_helper
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
@@ -187,15 +187,8 @@ def make_bert_model(cfg: BertConfig, weights: dict) -> onnx.ModelProto:
         x = layer_norm(f"{p}.output.LayerNorm", y)
     g.nodes.append(helper.make_node("Identity", [x], ["last_hidden_state"], name="/Identity"))
 
-    graph = helper.make_graph(
-        g.nodes, "bertb_random",
-        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"])],
-        [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, ["batch", "seq", D])],
-        initializer=[numpy_helper.from_array(a, name=n) for n, a in weights.items()])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
-                              producer_name="llmopt bench/bench_peers.py", producer_version=BERT_GENERATOR)
-    model.ir_version = 8
-    return model
+    return bench_fp32.finish_model(g.nodes, "bertb_random", ("last_hidden_state", D), weights,
+                                   "bench/bench_peers.py", BERT_GENERATOR)
 
 
 def bert_reference_forward(cfg: BertConfig, w: dict, ids: np.ndarray) -> np.ndarray:

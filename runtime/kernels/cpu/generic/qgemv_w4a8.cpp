@@ -7,10 +7,17 @@
 
 namespace llmopt::kernels::cpu {
 
+namespace {
+
+// The scratch holds the int8 rows, padded to 4 bytes, then the group scales, then the sums.
+int64_t quantizedBytes(int64_t m, int64_t k) { return (m * k + 3) / 4 * 4; }
+
+}  // namespace
+
 size_t w4a8ScratchBytes(int64_t m, int64_t k) {
   const int64_t groups = (k + kW4A8Step - 1) / kW4A8Step;  // the most: groups of kW4A8Step
-  const int64_t q_bytes = (m * k + 3) / 4 * 4;
-  return static_cast<size_t>(q_bytes + 2 * m * groups * static_cast<int64_t>(sizeof(float)));
+  return static_cast<size_t>(quantizedBytes(m, k) +
+                             2 * m * groups * static_cast<int64_t>(sizeof(float)));
 }
 
 W4A8Rows quantizeW4A8Rows(const float* x, int64_t ldx, int64_t m, int64_t k, int64_t group_size,
@@ -19,7 +26,7 @@ W4A8Rows quantizeW4A8Rows(const float* x, int64_t ldx, int64_t m, int64_t k, int
   rows.k = k;
   rows.groups = (k + group_size - 1) / group_size;
   int8_t* q = static_cast<int8_t*>(scratch);
-  float* scale = reinterpret_cast<float*>(static_cast<uint8_t*>(scratch) + (m * k + 3) / 4 * 4);
+  float* scale = reinterpret_cast<float*>(static_cast<uint8_t*>(scratch) + quantizedBytes(m, k));
   float* sum = scale + m * rows.groups;
   for (int64_t r = 0; r < m; ++r)
     for (int64_t g = 0; g < rows.groups; ++g) {

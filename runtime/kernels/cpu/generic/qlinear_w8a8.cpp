@@ -66,16 +66,18 @@ void linearW8A8(const LinearW8A8Args& a, Parallel* parallel) {
       variant.store_tile(sums, rows, cols, row_scales + i, a.w_colsum + col, a.w_scale + col,
                          a.bias ? a.bias + col : nullptr, a.y + i * a.n + col, a.n);
     };
-    int64_t pending = -1;  // the row of the tile whose epilogue is due
+    int64_t pending = -1;  // the first row of the tile whose epilogue is due, in acc[due]
+    int due = 0;
     for (int64_t i = m0; i < m1; i += mr) {
       const int rows = static_cast<int>(m1 - i < mr ? m1 - i : mr);
-      int32_t* sums = acc[((i - m0) / mr) % 2];
+      const int next = pending < 0 ? 0 : 1 - due;
       variant.microkernel(kq, u + i * lda, lda, a.w + p0 * kq * 64, kq * 64,
-                          static_cast<int>(p1 - p0), rows, sums);
-      if (pending >= 0) store(pending, acc[((pending - m0) / mr) % 2]);
+                          static_cast<int>(p1 - p0), rows, acc[next]);
+      if (pending >= 0) store(pending, acc[due]);
       pending = i;
+      due = next;
     }
-    if (pending >= 0) store(pending, acc[((pending - m0) / mr) % 2]);
+    if (pending >= 0) store(pending, acc[due]);
   });
 }
 

@@ -120,7 +120,7 @@ void benchFp32Gemm(const Settings& s, const Limits& lim, RowLog& log) {
   fillFloats(b.data(), b.size(), 6);
   AlignedBuffer packed(kc::panelCount(n) * k * 16 * sizeof(float));
   kc::packWeightsN16(b.data(), k, n, packed.as<float>());
-  AlignedBuffer scratch(kc::gemmScratchFloats(n, k, kc::BLayout::PackedN16) * sizeof(float));
+  AlignedBuffer scratch(kc::gemmScratchFloats(m, n, k, kc::BLayout::PackedN16) * sizeof(float));
 
   kc::GemmArgs args;
   args.m = m;

@@ -245,7 +245,9 @@ uint64_t kernelScratchBytes(const OpDesc& op, const Shape* shapes) {
   if (isQuantizedKernel(op.kernel)) return quantizedScratchBytes(op, shapes);
   switch (op.kernel) {
     case OpKernel::LinearF32:
-      return linearScratchFloats(op.n, op.k, op.w_layout) * sizeof(float);
+      return linearScratchFloats(shapes[op.inputs[0]].elements() / (op.k ? op.k : 1), op.n, op.k,
+                                 op.w_layout) *
+             sizeof(float);
     case OpKernel::MatMulF32:
       return matmulScratchFloats(shapes[op.inputs[0]], shapes[op.inputs[1]]) * sizeof(float);
     case OpKernel::ReduceSumF32:

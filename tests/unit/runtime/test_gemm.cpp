@@ -1,10 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <tuple>
 
 #include "kernel_test_util.h"
 #include "kernels/cpu/generic/gemm.h"
+#include "kernels/cpu/generic/pack_a.h"
 #include "kernels/cpu/generic/pack_b.h"
 #include "thread_pool.h"
 
@@ -17,6 +19,8 @@ using kernels::cpu::GemmMicrokernelVariant;
 using kernels::cpu::gemmF32;
 using kernels::cpu::gemmMicrokernelVariants;
 using kernels::cpu::gemmScratchFloats;
+using kernels::cpu::packARows;
+using kernels::cpu::packedAFloats;
 using kernels::cpu::packWeightsN16;
 using kernels::cpu::panelCount;
 
@@ -28,7 +32,7 @@ struct AlignedFloats {
 };
 
 // (M, N, K): odd sizes around the block sizes (MR 6 and 12, panels of 16 taken 1 or 2 at a
-// time, 4 per task, MC 72, KC 256).
+// time, 4 per task, MC 132, KC 256).
 const std::vector<std::tuple<int64_t, int64_t, int64_t>> kSizes = {
     {1, 1, 1},     {1, 16, 1},   {7, 5, 3},     {6, 16, 256},  {13, 17, 257},
     {5, 3, 1},     {73, 33, 19}, {2, 100, 513}, {144, 48, 64}, {1, 1000, 7},
@@ -59,7 +63,7 @@ void checkGemm(const GemmMicrokernelVariant& variant, BLayout layout, bool with_
 
   std::vector<float> packed(panelCount(n) * k * 16 + 1);
   if (layout == BLayout::PackedN16) packWeightsN16(b.data(), k, n, packed.data());
-  AlignedFloats scratch(gemmScratchFloats(n, k, layout));
+  AlignedFloats scratch(gemmScratchFloats(m, n, k, layout));
 
   std::vector<float> c = c0;
   GemmArgs g;
@@ -142,6 +146,27 @@ TEST(Gemm, PackWeightsN16Layout) {
         const int64_t col = p * 16 + j;
         EXPECT_EQ(packed[(p * k + r) * 16 + j], col < n ? b[r * n + col] : 0.0f);
       }
+}
+
+TEST(Gemm, PackARowsLayout) {
+  // A[i][p] = 100 i + p, row stride 9; blocks of mr rows, each [k][rows], the last one shorter.
+  const int64_t m = 14, k = 5, lda = 9;
+  std::vector<float> a(m * lda, -1.0f);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t p = 0; p < k; ++p) a[i * lda + p] = static_cast<float>(100 * i + p);
+  for (int mr : {12, 6, 4, 1}) {
+    SCOPED_TRACE(mr);
+    ASSERT_EQ(packedAFloats(m, k), static_cast<size_t>(m * k));
+    std::vector<float> packed(packedAFloats(m, k) + 1, -7.0f);
+    rt::ThreadPool pool(2);
+    packARows(a.data(), lda, m, k, mr, packed.data(), &pool);
+    for (int64_t i = 0; i < m; ++i) {
+      const int64_t block = i / mr, rows = std::min<int64_t>(mr, m - block * mr);
+      for (int64_t p = 0; p < k; ++p)
+        EXPECT_EQ(packed[block * mr * k + p * rows + i % mr], a[i * lda + p]);
+    }
+    EXPECT_EQ(packed[m * k], -7.0f);  // nothing past the rows
+  }
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ TEST(LinearKernel, BothLayoutsWithAndWithoutBias) {
         auto bias = randomFloats(n, 3);
         std::vector<float> packed(kernels::cpu::panelCount(n) * 16 * k);
         kernels::cpu::packWeightsN16(w.data(), k, n, packed.data());
-        std::vector<float> scratch(kernels::cpu::linearScratchFloats(n, k, layout) + 16);
+        std::vector<float> scratch(kernels::cpu::linearScratchFloats(m, n, k, layout) + 16);
         std::vector<float> y(m * n, 123.0f);
         kernels::cpu::LinearArgs args;
         args.x = x.data();

@@ -1,13 +1,14 @@
 #include "kernels/cpu/generic/gemm.h"
 
+#include "kernels/cpu/generic/pack_a.h"
 #include "kernels/cpu/generic/pack_b.h"
 
 namespace llmopt::kernels::cpu {
 namespace {
 
 // K block: the microkernel's panels of B (up to 2 x kKc x 16 floats = 32 KiB) stay in L1 while
-// a row block of A (kMc x kKc floats = 132 KiB: all of a 128-token prompt, so B is read once)
-// streams from L2.
+// a row block of packed A (kMc x kKc floats = 132 KiB: all of a 128-token prompt, so B is read
+// once) streams from L2.
 constexpr int64_t kKc = 256;
 constexpr int64_t kMc = 132;  // a multiple of every variant's mr (6, 12)
 constexpr int64_t kPanelsPerTask = 4;  // a multiple of every variant's max_panels (1, 2)
@@ -25,12 +26,18 @@ void fillWithBias(const GemmArgs& g) {
   }
 }
 
-}  // namespace
-
-size_t gemmScratchFloats(int64_t n, int64_t k, BLayout layout) {
+// Scratch: [a K block of B's panels (KN only)][A's rows packed (pack_a.h)]. The first part is a
+// whole number of panels (64 bytes each), so the packed rows stay 64-byte aligned.
+size_t packedBFloats(int64_t n, int64_t k, BLayout layout) {
   if (layout != BLayout::KN) return 0;
   const int64_t kc = k < kKc ? k : kKc;
   return static_cast<size_t>(kc * panelCount(n) * kPanelWidth);
+}
+
+}  // namespace
+
+size_t gemmScratchFloats(int64_t m, int64_t n, int64_t k, BLayout layout) {
+  return packedBFloats(n, k, layout) + packedAFloats(m, k);
 }
 
 void gemmF32(const GemmArgs& g, Parallel* parallel) {
@@ -40,6 +47,9 @@ void gemmF32(const GemmArgs& g, Parallel* parallel) {
   const int64_t panels = panelCount(g.n);
   const int64_t row_blocks = ceilDiv(g.m, kMc);
   const int64_t panel_groups = ceilDiv(panels, kPanelsPerTask);
+  float* packed_b = g.scratch;
+  float* packed_a = g.scratch + packedBFloats(g.n, g.k, g.b_layout);
+  packARows(g.a, g.lda, g.m, g.k, kernel.mr, packed_a, parallel);
 
   // One task: a block of up to kMc rows against a group of up to kPanelsPerTask panels, over K
   // block [k0, k0 + kc) of panels laid out from panel_base (panel_stride floats apart).
@@ -60,7 +70,7 @@ void gemmF32(const GemmArgs& g, Parallel* parallel) {
       const float* bias = (last && g.bias) ? g.bias + col : nullptr;
       for (int64_t i = m0; i < m1; i += kernel.mr) {
         const int rows = static_cast<int>(m1 - i < kernel.mr ? m1 - i : kernel.mr);
-        kernel.fn(kc, g.a + i * g.lda + k0, g.lda, panel, panel_stride, count,
+        kernel.fn(kc, packed_a + i * g.k + k0 * rows, panel, panel_stride, count,
                   g.c + i * g.ldc + col, g.ldc, rows, cols, g.accumulate || !first, bias);
       }
     }
@@ -81,14 +91,13 @@ void gemmF32(const GemmArgs& g, Parallel* parallel) {
   for (int64_t k0 = 0; k0 < g.k; k0 += kKc) {
     const int64_t kc = g.k - k0 < kKc ? g.k - k0 : kKc;
     const float* b_rows = g.b + k0 * g.ldb;
-    float* scratch = g.scratch;
     parallelFor(parallel, panel_groups, [&](int64_t group) {
       const int64_t p0 = group * kPanelsPerTask;
       const int64_t count = panels - p0 < kPanelsPerTask ? panels - p0 : kPanelsPerTask;
-      packBPanels(b_rows, g.ldb, kc, g.n, p0, count, scratch + p0 * kc * kPanelWidth);
+      packBPanels(b_rows, g.ldb, kc, g.n, p0, count, packed_b + p0 * kc * kPanelWidth);
     });
     parallelFor(parallel, row_blocks * panel_groups,
-                [&](int64_t task) { runTask(task, k0, kc, scratch, kc * kPanelWidth); });
+                [&](int64_t task) { runTask(task, k0, kc, packed_b, kc * kPanelWidth); });
   }
 }
 

@@ -26,12 +26,13 @@ struct GemmArgs {
   float* c = nullptr;           // [m][n], row stride ldc
   int64_t ldc = 0;
   bool accumulate = false;   // C += A.B (+ bias) instead of C = A.B (+ bias)
-  float* scratch = nullptr;  // gemmScratchFloats() floats (KN only), 64-byte aligned
+  float* scratch = nullptr;  // gemmScratchFloats() floats, 64-byte aligned
   const GemmMicrokernelVariant* variant = nullptr;  // null: bestGemmMicrokernel()
 };
 
-// Scratch floats gemmF32 needs for B of n columns and k rows in `layout`.
-size_t gemmScratchFloats(int64_t n, int64_t k, BLayout layout);
+// Scratch floats gemmF32 needs for an [m][k] A and a B of n columns in `layout`: A's rows
+// packed for the microkernel, and for KN a K block of B packed into panels.
+size_t gemmScratchFloats(int64_t m, int64_t n, int64_t k, BLayout layout);
 
 void gemmF32(const GemmArgs& args, Parallel* parallel = nullptr);
 

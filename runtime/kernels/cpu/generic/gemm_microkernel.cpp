@@ -25,9 +25,9 @@ struct FloatVec {
 };
 
 template <int Rows, int W>
-__attribute__((always_inline)) inline void tile(int64_t kc, const float* a, int64_t lda,
-                                                const float* panel, float* c, int64_t ldc,
-                                                int cols, bool load_c, const float* bias) {
+__attribute__((always_inline)) inline void tile(int64_t kc, const float* a, const float* panel,
+                                                float* c, int64_t ldc, int cols, bool load_c,
+                                                const float* bias) {
   using V = typename FloatVec<W>::type;
   constexpr int kVecs = kPanelWidth / W;
   V acc[Rows][kVecs];
@@ -49,7 +49,7 @@ __attribute__((always_inline)) inline void tile(int64_t kc, const float* a, int6
     for (int v = 0; v < kVecs; ++v)
       __builtin_memcpy(&b[v], panel + k * kPanelWidth + v * W, sizeof(V));
     for (int r = 0; r < Rows; ++r) {
-      const float av = a[r * lda + k];
+      const float av = a[k * Rows + r];
       for (int v = 0; v < kVecs; ++v) acc[r][v] += av * b[v];
     }
   }
@@ -76,36 +76,36 @@ __attribute__((always_inline)) inline void tile(int64_t kc, const float* a, int6
 }
 
 template <int W>
-__attribute__((always_inline)) inline void anyRows(int64_t kc, const float* a, int64_t lda,
+__attribute__((always_inline)) inline void anyRows(int64_t kc, const float* a,
                                                    const float* panel, float* c, int64_t ldc,
                                                    int rows, int cols, bool load_c,
                                                    const float* bias) {
   static_assert(kGenericMr == 6, "update the row dispatch below");
   switch (rows) {
-    case 6: return tile<6, W>(kc, a, lda, panel, c, ldc, cols, load_c, bias);
-    case 5: return tile<5, W>(kc, a, lda, panel, c, ldc, cols, load_c, bias);
-    case 4: return tile<4, W>(kc, a, lda, panel, c, ldc, cols, load_c, bias);
-    case 3: return tile<3, W>(kc, a, lda, panel, c, ldc, cols, load_c, bias);
-    case 2: return tile<2, W>(kc, a, lda, panel, c, ldc, cols, load_c, bias);
-    default: return tile<1, W>(kc, a, lda, panel, c, ldc, cols, load_c, bias);
+    case 6: return tile<6, W>(kc, a, panel, c, ldc, cols, load_c, bias);
+    case 5: return tile<5, W>(kc, a, panel, c, ldc, cols, load_c, bias);
+    case 4: return tile<4, W>(kc, a, panel, c, ldc, cols, load_c, bias);
+    case 3: return tile<3, W>(kc, a, panel, c, ldc, cols, load_c, bias);
+    case 2: return tile<2, W>(kc, a, panel, c, ldc, cols, load_c, bias);
+    default: return tile<1, W>(kc, a, panel, c, ldc, cols, load_c, bias);
   }
 }
 
 // The generic variants take one panel per call (max_panels 1).
-void microkernelBaseline(int64_t kc, const float* a, int64_t lda, const float* panel,
+void microkernelBaseline(int64_t kc, const float* a, const float* panel,
                          int64_t /*panel_stride*/, int /*panels*/, float* c, int64_t ldc,
                          int rows, int cols, bool load_c, const float* bias) {
-  anyRows<4>(kc, a, lda, panel, c, ldc, rows, cols, load_c, bias);
+  anyRows<4>(kc, a, panel, c, ldc, rows, cols, load_c, bias);
 }
 
 #ifdef LLMOPT_GEMM_X86_VARIANTS
 __attribute__((target("avx2,fma"))) void microkernelAvx2(int64_t kc, const float* a,
-                                                         int64_t lda, const float* panel,
+                                                         const float* panel,
                                                          int64_t /*panel_stride*/,
                                                          int /*panels*/, float* c, int64_t ldc,
                                                          int rows, int cols, bool load_c,
                                                          const float* bias) {
-  anyRows<8>(kc, a, lda, panel, c, ldc, rows, cols, load_c, bias);
+  anyRows<8>(kc, a, panel, c, ldc, rows, cols, load_c, bias);
 }
 #endif
 

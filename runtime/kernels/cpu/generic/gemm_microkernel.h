@@ -14,10 +14,11 @@ constexpr int kGemmMaxPanels = 2;  // the most panels any variant takes per call
 constexpr int kPanelWidth = 16;    // columns per B panel (the PackedN16 layout)
 
 // C[rows][cols] = (load_c ? C : 0) + A[rows][kc] . [P_0 | P_1 | ...][kc][16 * panels]
-// (+ bias[cols] when bias != null), with A row-major (row stride lda) and P_i one panel block
-// (16 floats per row, zero-padded past the matrix) starting at panel + i * panel_stride; rows in
-// [1, mr], panels in [1, max_panels], cols in [16 * (panels - 1) + 1, 16 * panels].
-using GemmMicrokernelFn = void (*)(int64_t kc, const float* a, int64_t lda, const float* panel,
+// (+ bias[cols] when bias != null), with A one block of packed rows (pack_a.h: row r, step k at
+// a[k * rows + r]) and P_i one panel block (16 floats per row, zero-padded past the matrix)
+// starting at panel + i * panel_stride; rows in [1, mr], panels in [1, max_panels], cols in
+// [16 * (panels - 1) + 1, 16 * panels].
+using GemmMicrokernelFn = void (*)(int64_t kc, const float* a, const float* panel,
                                    int64_t panel_stride, int panels, float* c, int64_t ldc,
                                    int rows, int cols, bool load_c, const float* bias);
 

@@ -2,8 +2,8 @@
 
 namespace llmopt::kernels::cpu {
 
-size_t linearScratchFloats(int64_t n, int64_t k, BLayout w_layout) {
-  return gemmScratchFloats(n, k, w_layout);
+size_t linearScratchFloats(int64_t m, int64_t n, int64_t k, BLayout w_layout) {
+  return gemmScratchFloats(m, n, k, w_layout);
 }
 
 void linearF32(const LinearArgs& args, Parallel* parallel) {

@@ -17,10 +17,10 @@ struct LinearArgs {
   BLayout w_layout = BLayout::PackedN16;  // KN: w is row-major [k][n]
   const float* bias = nullptr;            // [n] or null
   float* y = nullptr;                     // [m][n]
-  float* scratch = nullptr;               // linearScratchFloats() floats
+  float* scratch = nullptr;               // linearScratchFloats() floats, 64-byte aligned
 };
 
-size_t linearScratchFloats(int64_t n, int64_t k, BLayout w_layout);
+size_t linearScratchFloats(int64_t m, int64_t n, int64_t k, BLayout w_layout);
 
 void linearF32(const LinearArgs& args, Parallel* parallel = nullptr);
 

@@ -45,7 +45,9 @@ bool matmulShape(const Shape& a, const Shape& b, Shape* y) {
 size_t matmulScratchFloats(const Shape& a, const Shape& b) {
   MatMulView v;
   if (!view(a, b, &v)) return 0;
-  return gemmScratchFloats(v.n, v.k, BLayout::KN);
+  // One GEMM over all of a's rows when b is shared by every batch, else one per batch.
+  const int64_t m = v.b_batch.elements() == 1 ? v.a_batch.elements() * v.m : v.m;
+  return gemmScratchFloats(m, v.n, v.k, BLayout::KN);
 }
 
 void matmulF32(const float* a, const Shape& a_shape, const float* b, const Shape& b_shape,

@@ -1,6 +1,7 @@
 #include "kernels/cpu/generic/qlinear.h"
 
 #include "kernels/cpu/generic/gemm_microkernel.h"
+#include "kernels/cpu/generic/pack_a.h"
 #include "kernels/cpu/generic/qgemv_w4a8.h"
 #include "kernels/cpu/generic/qpack.h"
 
@@ -24,8 +25,9 @@ void fillWithBias(const LinearDecodedArgs& a, int64_t m0, int64_t m1, int64_t co
 }  // namespace
 
 size_t linearDecodedScratchFloats(int64_t m, int64_t k, int64_t /*n*/) {
-  // Int4 GEMV rows quantized to int8 (qgemv_w4a8.h); the GEMM decodes on the stack.
-  if (m > kDecodedGemvMaxM) return 0;
+  // Int4 GEMV rows quantized to int8 (qgemv_w4a8.h); the GEMM packs x's rows for the fp32
+  // microkernel (pack_a.h) and decodes the weights on the stack.
+  if (m > kDecodedGemvMaxM) return packedAFloats(m, k);
   return (w4a8ScratchBytes(m, k) + sizeof(float) - 1) / sizeof(float);
 }
 
@@ -72,6 +74,7 @@ void linearDecoded(const LinearDecodedArgs& a, Parallel* parallel) {
   // the panel decoded once into a buffer on the stack for the fp32 microkernel.
   const GemmMicrokernelVariant& kernel = bestGemmMicrokernel();
   const int64_t row_blocks = ceilDiv(a.m, kMc);
+  packARows(a.x, a.k, a.m, a.k, kernel.mr, a.scratch, parallel);
   parallelFor(parallel, row_blocks * panels, [&](int64_t task) {
     const int64_t m0 = (task / panels) * kMc;
     const int64_t m1 = a.m - m0 < kMc ? a.m : m0 + kMc;
@@ -86,8 +89,8 @@ void linearDecoded(const LinearDecodedArgs& a, Parallel* parallel) {
       const float* bias = (k0 + kc == a.k && a.bias) ? a.bias + col : nullptr;
       for (int64_t i = m0; i < m1; i += kernel.mr) {
         const int rows = static_cast<int>(m1 - i < kernel.mr ? m1 - i : kernel.mr);
-        kernel.fn(kc, a.x + i * a.k + k0, a.k, block, 0, 1, a.y + i * a.n + col, a.n, rows, cols,
-                  k0 > 0, bias);
+        kernel.fn(kc, a.scratch + i * a.k + k0 * rows, block, 0, 1, a.y + i * a.n + col, a.n,
+                  rows, cols, k0 > 0, bias);
       }
     }
   });

@@ -15,9 +15,8 @@ LLMOPT_AVX512 __mmask16 laneMask(int cols, int p) {
 }
 
 template <int Rows, int Panels>
-LLMOPT_AVX512 void tile(int64_t kc, const float* a, int64_t lda, const float* panel,
-                        int64_t panel_stride, float* c, int64_t ldc, int cols, bool load_c,
-                        const float* bias) {
+LLMOPT_AVX512 void tile(int64_t kc, const float* a, const float* panel, int64_t panel_stride,
+                        float* c, int64_t ldc, int cols, bool load_c, const float* bias) {
   __mmask16 mask[Panels];
   for (int p = 0; p < Panels; ++p) mask[p] = laneMask(cols, p);
   __m512 acc[Rows][Panels];
@@ -33,7 +32,7 @@ LLMOPT_AVX512 void tile(int64_t kc, const float* a, int64_t lda, const float* pa
     b[0] = _mm512_loadu_ps(b0 + 16 * k);
     if (Panels == 2) b[Panels - 1] = _mm512_loadu_ps(b1 + 16 * k);
     for (int r = 0; r < Rows; ++r) {
-      const __m512 av = _mm512_set1_ps(a[r * lda + k]);
+      const __m512 av = _mm512_set1_ps(a[k * Rows + r]);
       for (int p = 0; p < Panels; ++p) acc[r][p] = _mm512_fmadd_ps(av, b[p], acc[r][p]);
     }
   }
@@ -50,17 +49,17 @@ LLMOPT_AVX512 void tile(int64_t kc, const float* a, int64_t lda, const float* pa
 }
 
 template <int Panels>
-LLMOPT_AVX512 void anyRows(int64_t kc, const float* a, int64_t lda, const float* panel,
+LLMOPT_AVX512 void anyRows(int64_t kc, const float* a, const float* panel,
                            int64_t panel_stride, float* c, int64_t ldc, int rows, int cols,
                            bool load_c, const float* bias) {
   static_assert(kGemmAvx512Mr == 12, "update the row dispatch below");
 #define LLMOPT_GEMM_ROWS(R) \
-  case R: return tile<R, Panels>(kc, a, lda, panel, panel_stride, c, ldc, cols, load_c, bias);
+  case R: return tile<R, Panels>(kc, a, panel, panel_stride, c, ldc, cols, load_c, bias);
   switch (rows) {
     LLMOPT_GEMM_ROWS(12) LLMOPT_GEMM_ROWS(11) LLMOPT_GEMM_ROWS(10) LLMOPT_GEMM_ROWS(9)
     LLMOPT_GEMM_ROWS(8) LLMOPT_GEMM_ROWS(7) LLMOPT_GEMM_ROWS(6) LLMOPT_GEMM_ROWS(5)
     LLMOPT_GEMM_ROWS(4) LLMOPT_GEMM_ROWS(3) LLMOPT_GEMM_ROWS(2)
-    default: return tile<1, Panels>(kc, a, lda, panel, panel_stride, c, ldc, cols, load_c, bias);
+    default: return tile<1, Panels>(kc, a, panel, panel_stride, c, ldc, cols, load_c, bias);
   }
 #undef LLMOPT_GEMM_ROWS
 }
@@ -68,12 +67,12 @@ LLMOPT_AVX512 void anyRows(int64_t kc, const float* a, int64_t lda, const float*
 }  // namespace
 
 __attribute__((target("avx512f,avx2,fma"))) void gemmAvx512(
-    int64_t kc, const float* a, int64_t lda, const float* panel, int64_t panel_stride,
-    int panels, float* c, int64_t ldc, int rows, int cols, bool load_c, const float* bias) {
+    int64_t kc, const float* a, const float* panel, int64_t panel_stride, int panels, float* c,
+    int64_t ldc, int rows, int cols, bool load_c, const float* bias) {
   if (panels == 2)
-    anyRows<2>(kc, a, lda, panel, panel_stride, c, ldc, rows, cols, load_c, bias);
+    anyRows<2>(kc, a, panel, panel_stride, c, ldc, rows, cols, load_c, bias);
   else
-    anyRows<1>(kc, a, lda, panel, panel_stride, c, ldc, rows, cols, load_c, bias);
+    anyRows<1>(kc, a, panel, panel_stride, c, ldc, rows, cols, load_c, bias);
 }
 
 bool cpuHasAvx512F() {

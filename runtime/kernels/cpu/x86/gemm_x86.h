@@ -15,9 +15,9 @@ namespace llmopt::kernels::cpu {
 constexpr int kGemmAvx512Mr = 12;
 constexpr int kGemmAvx512Panels = 2;
 
-void gemmAvx512(int64_t kc, const float* a, int64_t lda, const float* panel,
-                int64_t panel_stride, int panels, float* c, int64_t ldc, int rows, int cols,
-                bool load_c, const float* bias);
+void gemmAvx512(int64_t kc, const float* a, const float* panel, int64_t panel_stride,
+                int panels, float* c, int64_t ldc, int rows, int cols, bool load_c,
+                const float* bias);
 
 bool cpuHasAvx512F();
 

@@ -271,4 +271,28 @@ uint64_t llmopt_session_arena_bytes(const llmopt_session* session) {
   return session ? session->session.arenaBytes() : 0;
 }
 
+llmopt_status llmopt_session_set_profiling(llmopt_session* session, int enable) {
+  if (!session) return nullArgument("llmopt_session_set_profiling", "session");
+  return guarded("llmopt_session_set_profiling", [&]() -> Status {
+    session->session.setProfiling(enable != 0);  // may allocate the per-op totals
+    return LLMOPT_OK;
+  });
+}
+
+uint64_t llmopt_session_profiled_runs(const llmopt_session* session) {
+  return session ? session->session.profiledRuns() : 0;
+}
+
+llmopt_status llmopt_session_op_seconds(const llmopt_session* session, size_t index,
+                                        double* out_seconds) {
+  static const char* kFn = "llmopt_session_op_seconds";
+  if (!session) return nullArgument(kFn, "session");
+  if (!out_seconds) return nullArgument(kFn, "out_seconds");
+  if (index >= session->session.numOps())
+    return fail(LLMOPT_ERROR_INVALID_ARGUMENT, "%s: op index %zu is out of range (%zu ops)", kFn,
+                index, session->session.numOps());
+  *out_seconds = session->session.opSeconds(index);
+  return LLMOPT_OK;
+}
+
 }  // extern "C"

@@ -1,6 +1,7 @@
 #include "session.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cinttypes>
 #include <cstdint>
 
@@ -220,10 +221,30 @@ Status Session::run() {
   ExecContext context{&desc_,       shapes_.data(),
                       symbols_.data(), data_.data(),
                       reinterpret_cast<float*>(arena_.data() + layout_.scratch_offset), pool_.get()};
-  for (const OpDesc& op : desc_.ops) LLMOPT_TRY(executeOp(op, context));
+  if (!profiling_) {
+    for (const OpDesc& op : desc_.ops) LLMOPT_TRY(executeOp(op, context));
+  } else {
+    // Each op's wall time: the ops run one after the other, each on every thread.
+    std::vector<double> seconds(desc_.ops.size());
+    for (size_t i = 0; i < desc_.ops.size(); ++i) {
+      const auto start = std::chrono::steady_clock::now();
+      LLMOPT_TRY(executeOp(desc_.ops[i], context));
+      seconds[i] =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+    for (size_t i = 0; i < seconds.size(); ++i) op_seconds_[i] += seconds[i];
+    ++profiled_runs_;
+  }
   ++round_;
   outputs_valid_ = true;
   return LLMOPT_OK;
+}
+
+void Session::setProfiling(bool enable) {
+  profiling_ = enable;
+  if (!enable) return;
+  op_seconds_.assign(desc_.ops.size(), 0.0);
+  profiled_runs_ = 0;
 }
 
 Status Session::output(size_t index, llmopt_tensor* out) const {

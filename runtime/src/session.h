@@ -24,6 +24,13 @@ class Session {
   Status run();
   Status output(size_t index, llmopt_tensor* out) const;
   uint64_t arenaBytes() const { return layout_.total_bytes; }
+  size_t numOps() const { return desc_.ops.size(); }
+
+  // Per-op timing of the runs made while it is on; turning it on clears the totals.
+  void setProfiling(bool enable);
+  bool profiling() const { return profiling_; }
+  uint64_t profiledRuns() const { return profiled_runs_; }
+  double opSeconds(size_t op) const { return op < op_seconds_.size() ? op_seconds_[op] : 0.0; }
 
  private:
   struct Binding {
@@ -55,6 +62,10 @@ class Session {
   ArenaLayout layout_;
   Arena arena_;
   bool outputs_valid_ = false;
+
+  bool profiling_ = false;
+  uint64_t profiled_runs_ = 0;
+  std::vector<double> op_seconds_;  // per op, summed over the profiled runs
 };
 
 }  // namespace llmopt::rt

@@ -158,6 +158,17 @@ llmopt_status llmopt_session_get_output(const llmopt_session* session, size_t in
 /* Arena bytes the last run or plan used (resolved for the bound shapes); 0 before either. */
 uint64_t llmopt_session_arena_bytes(const llmopt_session* session);
 
+/* Profiling (off by default): while on, every successful run adds each op's wall time to that
+ * op's total (ops run one after the other, each on all of the session's threads). Turning it on
+ * clears the totals; turning it off keeps them. Ops are numbered as llmopt_model_op numbers
+ * them. */
+llmopt_status llmopt_session_set_profiling(llmopt_session* session, int enable);
+/* The number of runs profiled since profiling was last turned on (0 for a NULL session). */
+uint64_t llmopt_session_profiled_runs(const llmopt_session* session);
+/* Op `index`'s total seconds over those runs. */
+llmopt_status llmopt_session_op_seconds(const llmopt_session* session, size_t index,
+                                        double* out_seconds);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -17,6 +17,13 @@ constexpr llvm::StringLiteral kCalibrationAttr = "llmopt.calibration";
 /// Module attribute: the SmoothQuant factors llmopt-smooth divided each layer's input by,
 /// {"layer name" = dense<s> : tensor<K>} (for the report's error figures).
 constexpr llvm::StringLiteral kSmoothingAttr = "llmopt.smoothing";
+/// Module attribute: per-layer root-mean-square of each input channel over the calibration
+/// rows, {"layer name" = dense<...> : tensor<Kxf32>} (the activation-aware pruning criterion).
+constexpr llvm::StringLiteral kCalibrationRmsAttr = "llmopt.calibration_rms";
+/// Module attribute written by llmopt-prune: per pruned layer (the one whose input channels
+/// were removed), {"layer name" = {kind = "ffn" | "heads", kept = array<i64: ...>, of = N}}, kept
+/// the input channels left, in order.
+constexpr llvm::StringLiteral kPruningAttr = "llmopt.pruning";
 }  // namespace llmopt
 
 #endif  // LLMOPT_IR_LLMOPTDIALECT_H

@@ -219,4 +219,52 @@ def Smooth : Pass<"llmopt-smooth", "mlir::ModuleOp"> {
   ];
 }
 
+def Prune : Pass<"llmopt-prune", "mlir::ModuleOp"> {
+  let summary = "Structured pruning: remove whole attention heads and FFN channels";
+  let description = [{
+    Removes the least important units of each block and rewrites every weight, bias, reshape and
+    type they touch, so the runtime multiplies smaller matrices (not zeros):
+
+    - `ffn`: an MLP `down(act(up(x)))` (the activation standalone or in `up`'s epilogue) or
+      SwiGLU `down(silu(gate(x)) · up(x))`: channel j is row j of `up` (and `gate`) with its
+      bias entry, and column j of `down`.
+    - `heads`: an `llmopt.attention` whose query, key and value are head-split reshapes of
+      linears and whose result reaches one output projection through the merging reshape:
+      head h is rows [h·D, (h+1)·D) of the Q (and, with one query head per key/value head, K
+      and V) projections and the same columns of the output projection. With grouped-query
+      attention (H / Hkv = G > 1) the key/value heads stay and each group loses the same number
+      of query heads, so query head i still reads key/value head i / G'.
+
+    Each block keeps the units with the highest score, in their original order:
+    - `magnitude`: the product of the unit's weight norms (its rows in `up`/`gate`/Q/K/V, its
+      columns in `down`/output projection);
+    - `activation` (Wanda-style, needs `--calib`): the root mean square of the unit's input to
+      `down` (or the output projection) over the calibration rows (`llmopt.calibration_rms`)
+      times the norm of its columns there: the size of what the unit adds to the output.
+
+    `ffn` and `heads` are the fraction of each block's units removed (rounded to the nearest
+    unit); `rules` (`GLOB=FRACTION`, last match wins) set another fraction for the blocks whose
+    `down` / output projection's name matches. A block keeps at least `min-heads` heads (one per
+    group) and `min-ffn-channels` channels. What was removed is recorded in `llmopt.pruning`, and
+    the layers' calibration statistics are cut to the channels left.
+  }];
+  let dependentDialects = ["llmopt::LLMOptDialect"];
+  let options = [
+    Option<"heads", "heads", "double", /*default=*/"0.0",
+           "Fraction of the attention heads of each block removed, in [0, 1)">,
+    Option<"ffn", "ffn", "double", /*default=*/"0.0",
+           "Fraction of the FFN channels of each block removed, in [0, 1)">,
+    Option<"criterion", "criterion", "std::string", /*default=*/"\"magnitude\"",
+           "magnitude (weight norms) or activation (calibration statistics x weight norms)">,
+    ListOption<"headRules", "head-rules", "std::string",
+               "GLOB=FRACTION: the heads fraction of attentions whose output projection matches">,
+    ListOption<"ffnRules", "ffn-rules", "std::string",
+               "GLOB=FRACTION: the FFN fraction of MLPs whose down projection matches">,
+    Option<"minHeads", "min-heads", "int64_t", /*default=*/"1",
+           "Heads every attention keeps at least">,
+    Option<"minFfnChannels", "min-ffn-channels", "int64_t", /*default=*/"16",
+           "FFN channels every MLP keeps at least (all of a smaller one)">,
+  ];
+}
+
 #endif // LLMOPT_PASSES_TD

@@ -149,12 +149,17 @@ bool calibrate(ModuleOp module, const CalibrationOptions& options, CalibrationSt
       if (layer.features == 0) {
         layer.features = k;
         layer.absMax.assign(k, 0.0f);
+        layer.sumSquares.assign(k, 0.0);
       }
       const float* x = static_cast<const float*>(t.data);
       int64_t rows = k ? count / k : 0;
       for (int64_t r = 0; r < rows; ++r)
-        for (int64_t c = 0; c < k; ++c)
-          layer.absMax[c] = std::max(layer.absMax[c], std::fabs(x[r * k + c]));
+        for (int64_t c = 0; c < k; ++c) {
+          const float v = x[r * k + c];
+          layer.absMax[c] = std::max(layer.absMax[c], std::fabs(v));
+          layer.sumSquares[c] += double(v) * double(v);
+        }
+      layer.count += rows;
       int64_t step = std::max<int64_t>(1, rows / perWindow);
       for (int64_t r = 0, kept = 0; r < rows && kept < perWindow; r += step, ++kept)
         layer.samples.insert(layer.samples.end(), x + r * k, x + (r + 1) * k);
@@ -165,13 +170,43 @@ bool calibrate(ModuleOp module, const CalibrationOptions& options, CalibrationSt
 
 void attachCalibration(ModuleOp module, const CalibrationStats& stats) {
   MLIRContext* context = module.getContext();
-  SmallVector<NamedAttribute> entries;
+  SmallVector<NamedAttribute> maxEntries, rmsEntries;
   for (const auto& [name, layer] : stats) {
     auto type = RankedTensorType::get({layer.features}, Float32Type::get(context));
-    entries.emplace_back(StringAttr::get(context, name),
-                         DenseElementsAttr::get(type, llvm::ArrayRef<float>(layer.absMax)));
+    std::vector<float> rms(layer.features, 0.0f);
+    for (int64_t c = 0; c < layer.features && layer.count > 0; ++c)
+      rms[c] = static_cast<float>(std::sqrt(layer.sumSquares[c] / double(layer.count)));
+    maxEntries.emplace_back(StringAttr::get(context, name),
+                            DenseElementsAttr::get(type, llvm::ArrayRef<float>(layer.absMax)));
+    rmsEntries.emplace_back(StringAttr::get(context, name),
+                            DenseElementsAttr::get(type, llvm::ArrayRef<float>(rms)));
   }
-  module->setAttr(kCalibrationAttr, DictionaryAttr::get(context, entries));
+  module->setAttr(kCalibrationAttr, DictionaryAttr::get(context, maxEntries));
+  module->setAttr(kCalibrationRmsAttr, DictionaryAttr::get(context, rmsEntries));
+}
+
+void applyPruning(ModuleOp module, CalibrationStats& stats) {
+  auto pruning = module->getAttrOfType<DictionaryAttr>(kPruningAttr);
+  if (!pruning) return;
+  for (NamedAttribute entry : pruning) {
+    auto it = stats.find(entry.getName().str());
+    auto info = entry.getValue().dyn_cast<DictionaryAttr>();
+    auto kept = info ? info.getAs<DenseI64ArrayAttr>("kept") : nullptr;
+    if (it == stats.end() || !kept) continue;
+    LayerActivations& layer = it->second;
+    const int64_t rows = layer.rows(), k = layer.features;
+    if (llvm::any_of(kept.asArrayRef(), [&](int64_t c) { return c < 0 || c >= k; })) continue;
+    LayerActivations narrow;
+    narrow.features = static_cast<int64_t>(kept.size());
+    narrow.count = layer.count;
+    for (int64_t c : kept.asArrayRef()) {
+      narrow.absMax.push_back(layer.absMax[c]);
+      narrow.sumSquares.push_back(layer.sumSquares[c]);
+    }
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c : kept.asArrayRef()) narrow.samples.push_back(layer.samples[r * k + c]);
+    layer = std::move(narrow);
+  }
 }
 
 }  // namespace llmopt

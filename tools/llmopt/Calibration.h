@@ -29,6 +29,8 @@ struct CalibrationOptions {
 struct LayerActivations {
   int64_t features = 0;         // K
   std::vector<float> absMax;    // [K]: max |x| over every calibration row
+  std::vector<double> sumSquares;  // [K]: sum of x^2 over every calibration row
+  int64_t count = 0;               // calibration rows seen
   std::vector<float> samples;   // [rows, K]: rows spread over the calibration data
   int64_t rows() const { return features ? samples.size() / features : 0; }
 };
@@ -39,8 +41,13 @@ using CalibrationStats = std::map<std::string, LayerActivations>;
 bool calibrate(mlir::ModuleOp module, const CalibrationOptions& options, CalibrationStats& stats);
 
 /// Records each layer's absMax as `llmopt.calibration = {"layer" = dense<...> : tensor<Kxf32>}`
-/// on the module, where llmopt-smooth reads it.
+/// on the module, where llmopt-smooth reads it, and its per-channel root mean square as
+/// `llmopt.calibration_rms` (llmopt-prune's activation criterion).
 void attachCalibration(mlir::ModuleOp module, const CalibrationStats& stats);
+
+/// Cuts the statistics of the layers llmopt-prune narrowed (the module's `llmopt.pruning`) to the
+/// input channels they kept, so that the report measures them on the inputs they now get.
+void applyPruning(mlir::ModuleOp module, CalibrationStats& stats);
 
 }  // namespace llmopt
 

@@ -33,7 +33,18 @@ struct CompileOptions {
   double smooth = -1.0;  // < 0: no SmoothQuant
   std::string report;
   std::vector<std::string> disableFusion;
+  double pruneHeads = 0.0;  // fractions removed (llmopt-prune)
+  double pruneFfn = 0.0;
+  std::string pruneCriterion = "magnitude";
 };
+
+/// The llmopt-prune pass the CLI's --prune-* options ask for, in pipeline syntax; empty when
+/// they ask for nothing.
+std::string prunePassText(const CompileOptions& options) {
+  if (options.pruneHeads <= 0.0 && options.pruneFfn <= 0.0) return "";
+  return "llmopt-prune{heads=" + std::to_string(options.pruneHeads) +
+         " ffn=" + std::to_string(options.pruneFfn) + " criterion=" + options.pruneCriterion + "}";
+}
 
 /// The llmopt-quantize pass the CLI's --quant options ask for, in pipeline syntax.
 std::string quantizePassText(const CompileOptions& options) {
@@ -133,6 +144,16 @@ int runCompile(const CompileOptions& options) {
     if (mlir::failed(mlir::parsePassPipeline(defaultPipeline(options.disableFusion), pm)))
       return fail("internal: the default pipeline does not parse");
   }
+  // Pruning after the fusions (it finds blocks by their fused form), before smoothing and
+  // quantizing the smaller weights.
+  if (std::string prune = prunePassText(options); !prune.empty()) {
+    if (options.pruneCriterion == "activation" && options.calib.empty())
+      return fail("--prune-criterion activation needs --calib FILE (activation statistics)");
+    if (mlir::failed(mlir::parsePassPipeline(prune, pm)))
+      return fail("internal: the llmopt-prune pipeline does not parse");
+  } else if (options.pruneCriterion != "magnitude") {
+    return fail("--prune-criterion needs --prune-heads or --prune-ffn");
+  }
   if (options.smooth >= 0.0) {
     if (options.quant.empty() || options.calib.empty())
       return fail("--smooth needs --quant and --calib (SmoothQuant scales come from calibration)");
@@ -181,6 +202,7 @@ int runCompile(const CompileOptions& options) {
     weightsBefore = snapshotWeights(module);
 
   if (mlir::failed(pm.run(module))) return diagnostics.errorCount() ? 1 : fail("pass pipeline failed");
+  applyPruning(module, calibration);
   if (!options.quant.empty()) {
     weightsBefore = snapshotWeights(module);
     if (mlir::failed(quantizePm.run(module)))
@@ -256,6 +278,16 @@ std::function<int()> addCompileCommand(CLI::App& app) {
   cmd->add_option("--smooth", options->smooth,
                   "SmoothQuant migration strength alpha in [0, 1] (needs --quant and --calib)")
       ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--prune-heads", options->pruneHeads,
+                  "Remove this fraction of every attention's heads (llmopt-prune), in [0, 1)")
+      ->check(CLI::Range(0.0, 0.999));
+  cmd->add_option("--prune-ffn", options->pruneFfn,
+                  "Remove this fraction of every MLP's intermediate channels, in [0, 1)")
+      ->check(CLI::Range(0.0, 0.999));
+  cmd->add_option("--prune-criterion", options->pruneCriterion,
+                  "What a head or channel is worth: magnitude (weight norms, default) or "
+                  "activation (calibration statistics x weight norms; needs --calib)")
+      ->check(CLI::IsMember({"magnitude", "activation"}));
   cmd->add_option("--disable-fusion", options->disableFusion,
                   "Leave one fusion of the default pipeline out (repeatable): gelu-erf, "
                   "gelu-tanh, silu, attention, rms-norm, layer-norm, epilogue-activation, "

@@ -1,0 +1,524 @@
+//===- Prune.cpp - llmopt-prune: structured pruning of heads and FFN channels ===//
+//
+// Finds the blocks whose units can go together (an MLP's intermediate channels, an attention's
+// heads), scores the units, and rewrites the block's weights, biases, reshapes and types to the
+// units kept. See Passes.td for what each block looks like.
+//
+//===----------------------------------------------------------------------===//
+#include "ir/ConstantFolding.h"
+#include "ir/LLMOptDialect.h"
+#include "ir/LLMOptOps.h"
+#include "passes/Passes.h"
+#include "passes/compression/LinearWeights.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/Support/GlobPattern.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace llmopt {
+#define GEN_PASS_DEF_PRUNE
+#include "passes/Passes.h.inc"
+}  // namespace llmopt
+
+using namespace mlir;
+using namespace llmopt;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Weights
+//===----------------------------------------------------------------------===//
+
+/// A linear layer's constant weight [N, K] and bias [N] (empty when it has none).
+struct LinearParams {
+  LinearOp op;
+  int64_t n = 0, k = 0;
+  std::vector<float> weight;
+  std::vector<float> bias;
+};
+
+std::optional<LinearParams> readParams(LinearOp linear) {
+  std::optional<std::vector<float>> w = readLinearWeight(linear);
+  auto type = linear.getWeight().getType().cast<RankedTensorType>();
+  if (!w || !type.hasStaticShape()) return std::nullopt;
+  LinearParams p;
+  p.op = linear;
+  p.n = type.getDimSize(0);
+  p.k = type.getDimSize(1);
+  p.weight = std::move(*w);
+  if (Value bias = linear.getBias()) {
+    auto constant = bias.getDefiningOp<ConstantOp>();
+    std::optional<std::vector<float>> b =
+        constant ? getFloatValues(constant.getValue()) : std::nullopt;
+    if (!b || static_cast<int64_t>(b->size()) != p.n) return std::nullopt;
+    p.bias = std::move(*b);
+  }
+  return p;
+}
+
+/// ||rows [begin, end) of W||_F.
+double rowsNorm(const LinearParams& p, int64_t begin, int64_t end) {
+  double sum = 0;
+  for (int64_t i = begin * p.k; i < end * p.k; ++i) sum += double(p.weight[i]) * p.weight[i];
+  return std::sqrt(sum);
+}
+
+/// ||columns [begin, end) of W||_F.
+double columnsNorm(const LinearParams& p, int64_t begin, int64_t end) {
+  double sum = 0;
+  for (int64_t i = 0; i < p.n; ++i)
+    for (int64_t j = begin; j < end; ++j) {
+      const double w = p.weight[i * p.k + j];
+      sum += w * w;
+    }
+  return std::sqrt(sum);
+}
+
+Value floatConstant(OpBuilder& builder, Location loc, ArrayRef<int64_t> shape,
+                    ArrayRef<float> values) {
+  auto type = RankedTensorType::get(shape, builder.getF32Type());
+  return builder.create<ConstantOp>(loc, makeFloatConstant(type, values, "pruned"));
+}
+
+/// Keeps rows [r·unit, (r+1)·unit) of W and b for every r in `units` (ascending).
+void keepRows(LinearParams& p, ArrayRef<int64_t> units, int64_t unit) {
+  std::vector<float> weight, bias;
+  for (int64_t r : units)
+    for (int64_t i = r * unit; i < (r + 1) * unit; ++i) {
+      weight.insert(weight.end(), p.weight.begin() + i * p.k, p.weight.begin() + (i + 1) * p.k);
+      if (!p.bias.empty()) bias.push_back(p.bias[i]);
+    }
+  OpBuilder builder(p.op);
+  const int64_t n = static_cast<int64_t>(units.size()) * unit;
+  Value oldWeight = p.op.getWeight(), oldBias = p.op.getBias();
+  p.op.getWeightMutable().assign(floatConstant(builder, p.op.getLoc(), {n, p.k}, weight));
+  eraseIfUnused(oldWeight);
+  if (oldBias) {
+    p.op.getBiasMutable().assign(floatConstant(builder, p.op.getLoc(), {n}, bias));
+    eraseIfUnused(oldBias);
+  }
+}
+
+/// Keeps columns [c·unit, (c+1)·unit) of W for every c in `units` (ascending).
+void keepColumns(LinearParams& p, ArrayRef<int64_t> units, int64_t unit) {
+  const int64_t k = static_cast<int64_t>(units.size()) * unit;
+  std::vector<float> weight;
+  weight.reserve(p.n * k);
+  for (int64_t i = 0; i < p.n; ++i)
+    for (int64_t c : units)
+      for (int64_t j = c * unit; j < (c + 1) * unit; ++j) weight.push_back(p.weight[i * p.k + j]);
+  OpBuilder builder(p.op);
+  Value oldWeight = p.op.getWeight();
+  p.op.getWeightMutable().assign(floatConstant(builder, p.op.getLoc(), {p.n, k}, weight));
+  eraseIfUnused(oldWeight);
+}
+
+/// `value`'s type with its last dim (or, for `fromEnd` = 2, the one before) set to `size`.
+void setDim(Value value, int64_t size, int fromEnd = 1) {
+  auto type = value.getType().cast<RankedTensorType>();
+  SmallVector<int64_t> shape(type.getShape());
+  shape[shape.size() - fromEnd] = size;
+  value.setType(RankedTensorType::get(shape, type.getElementType()));
+}
+
+//===----------------------------------------------------------------------===//
+// Blocks
+//===----------------------------------------------------------------------===//
+
+bool isElementwiseActivation(Operation* op) {
+  return isa<GeluOp, SiluOp, ReluOp, TanhOp, SigmoidOp>(op);
+}
+
+/// A reshape that keeps the last dim (and its size) where it is: only the leading dims change,
+/// as exporters flatten [B, S, F] to [B·S, F] around a matmul (GPT-2's Conv1D).
+bool keepsLastDim(Operation* op) {
+  if (!isa<ReshapeOp, ReshapeToOp>(op)) return false;
+  auto in = op->getOperand(0).getType().cast<RankedTensorType>();
+  auto out = op->getResult(0).getType().cast<RankedTensorType>();
+  if (in.getRank() < 1 || out.getRank() < 1 || in.isDynamicDim(in.getRank() - 1) ||
+      in.getDimSize(in.getRank() - 1) != out.getDimSize(out.getRank() - 1))
+    return false;
+  if (auto reshape = dyn_cast<ReshapeOp>(op))
+    return reshape.getShape().back() == in.getDimSize(in.getRank() - 1);
+  auto last = cast<ReshapeToOp>(op).getShape().getValue().back().dyn_cast<IntegerAttr>();
+  return last && last.getInt() == in.getDimSize(in.getRank() - 1);
+}
+
+/// Gives an op between the producers and down (see FfnBlock) `channels` in its last dim: its
+/// result type, and a reshape's target shape.
+void setChannels(Operation* op, int64_t channels) {
+  if (auto reshape = dyn_cast<ReshapeOp>(op)) {
+    SmallVector<int64_t> shape(reshape.getShape());
+    shape.back() = channels;
+    reshape.setShapeAttr(DenseI64ArrayAttr::get(op->getContext(), shape));
+  } else if (auto reshape = dyn_cast<ReshapeToOp>(op)) {
+    SmallVector<Attribute> shape(reshape.getShape().getValue());
+    shape.back() = IntegerAttr::get(shape.back().cast<IntegerAttr>().getType(), channels);
+    reshape.setShapeAttr(ArrayAttr::get(op->getContext(), shape));
+  }
+  setDim(op->getResult(0), channels);
+}
+
+/// An MLP: `producers` (up, and gate for SwiGLU) make the channels, `between` are the
+/// elementwise ops (and reshapes of the leading dims) from them to `down`, which reads the
+/// channels as its input features.
+struct FfnBlock {
+  SmallVector<LinearOp, 2> producers;
+  SmallVector<Operation*, 3> between;
+  LinearOp down;
+};
+
+/// The linear making `value` through single-use elementwise activations and reshapes of the
+/// leading dims, or null.
+LinearOp producerThrough(Value value, SmallVectorImpl<Operation*>& between) {
+  Operation* op = value.getDefiningOp();
+  while (op && (isElementwiseActivation(op) || keepsLastDim(op)) && op->getResult(0).hasOneUse()) {
+    between.push_back(op);
+    op = op->getOperand(0).getDefiningOp();
+  }
+  auto linear = dyn_cast_or_null<LinearOp>(op);
+  if (!linear || !linear.getResult().hasOneUse() || linear.getResidual() ||
+      linear.getActivation() == "swiglu")
+    return nullptr;
+  return linear;
+}
+
+std::optional<FfnBlock> matchFfn(LinearOp down) {
+  FfnBlock block;
+  block.down = down;
+  Value h = down.getInput();
+  if (!h.hasOneUse()) return std::nullopt;
+  // Reshapes of the leading dims between the channels' last op and down.
+  for (Operation* op = h.getDefiningOp(); op && keepsLastDim(op) && op->getOperand(0).hasOneUse();
+       op = h.getDefiningOp()) {
+    block.between.push_back(op);
+    h = op->getOperand(0);
+  }
+  if (auto mul = h.getDefiningOp<MulOp>()) {
+    if (mul.getLhs().getType() != mul.getRhs().getType() || mul.getLhs().getType() != h.getType())
+      return std::nullopt;
+    block.between.push_back(mul);
+    for (Value side : {mul.getLhs(), mul.getRhs()}) {
+      LinearOp producer = producerThrough(side, block.between);
+      if (!producer) return std::nullopt;
+      block.producers.push_back(producer);
+    }
+  } else if (LinearOp producer = producerThrough(h, block.between)) {
+    block.producers.push_back(producer);
+  } else {
+    return std::nullopt;
+  }
+  return block;
+}
+
+/// Q, K and V projections split into heads, the attention, and the output projection reading
+/// the merged heads.
+struct HeadBlock {
+  LinearOp q, k, v, out;
+  ReshapeOp qSplit, kSplit, vSplit, merge;
+  AttentionOp attention;
+  int64_t heads = 0, kvHeads = 0, dim = 0;
+};
+
+/// `value` = reshape(linear(x)) splitting the last dim N into [H, D]: the two ops, or nothing.
+std::optional<std::pair<ReshapeOp, LinearOp>> matchSplit(Value value) {
+  auto reshape = value.getDefiningOp<ReshapeOp>();
+  if (!reshape || !value.hasOneUse()) return std::nullopt;
+  auto linear = reshape.getInput().getDefiningOp<LinearOp>();
+  if (!linear || !linear.getResult().hasOneUse() || linear.getResidual() ||
+      linear.getActivation() != "none")
+    return std::nullopt;
+  auto in = linear.getResult().getType().cast<RankedTensorType>();
+  auto out = value.getType().cast<RankedTensorType>();
+  if (out.getRank() != in.getRank() + 1 || in.isDynamicDim(in.getRank() - 1) ||
+      out.isDynamicDim(out.getRank() - 1) || out.isDynamicDim(out.getRank() - 2) ||
+      out.getDimSize(out.getRank() - 1) * out.getDimSize(out.getRank() - 2) !=
+          in.getDimSize(in.getRank() - 1))
+    return std::nullopt;
+  ArrayRef<int64_t> shape = reshape.getShape();
+  if (shape[shape.size() - 1] != out.getDimSize(out.getRank() - 1) ||
+      shape[shape.size() - 2] != out.getDimSize(out.getRank() - 2))
+    return std::nullopt;
+  return std::make_pair(reshape, linear);
+}
+
+std::optional<HeadBlock> matchHeads(AttentionOp attention) {
+  HeadBlock block;
+  block.attention = attention;
+  auto q = matchSplit(attention.getQuery()), k = matchSplit(attention.getKey()),
+       v = matchSplit(attention.getValue());
+  if (!q || !k || !v || !attention.getResult().hasOneUse()) return std::nullopt;
+  std::tie(block.qSplit, block.q) = *q;
+  std::tie(block.kSplit, block.k) = *k;
+  std::tie(block.vSplit, block.v) = *v;
+  auto merge = dyn_cast<ReshapeOp>(*attention.getResult().getUsers().begin());
+  if (!merge || !merge.getResult().hasOneUse()) return std::nullopt;
+  auto out = dyn_cast<LinearOp>(*merge.getResult().getUsers().begin());
+  if (!out || out.getInput() != merge.getResult()) return std::nullopt;
+  auto qType = attention.getQuery().getType().cast<RankedTensorType>();
+  auto kType = attention.getKey().getType().cast<RankedTensorType>();
+  auto merged = merge.getResult().getType().cast<RankedTensorType>();
+  block.heads = qType.getDimSize(qType.getRank() - 2);
+  block.kvHeads = kType.getDimSize(kType.getRank() - 2);
+  block.dim = qType.getDimSize(qType.getRank() - 1);
+  ArrayRef<int64_t> shape = merge.getShape();
+  if (merged.getRank() != qType.getRank() - 1 || shape.back() != block.heads * block.dim ||
+      block.kvHeads <= 0 || block.heads % block.kvHeads != 0)
+    return std::nullopt;
+  block.merge = merge;
+  block.out = out;
+  return block;
+}
+
+//===----------------------------------------------------------------------===//
+// The pass
+//===----------------------------------------------------------------------===//
+
+struct FractionRule {
+  llvm::GlobPattern glob;
+  double fraction;
+};
+
+/// The `count` indices with the highest scores, ascending (ties keep the lower index).
+std::vector<int64_t> topUnits(const std::vector<double>& scores, int64_t count) {
+  std::vector<int64_t> order(scores.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return scores[a] > scores[b]; });
+  order.resize(count);
+  std::sort(order.begin(), order.end());
+  return order;
+}
+
+/// Units kept of `total` when removing `fraction` of them, at least `minimum`.
+int64_t keptCount(int64_t total, double fraction, int64_t minimum) {
+  const int64_t removed = static_cast<int64_t>(std::llround(fraction * double(total)));
+  return std::min(total, std::max(total - removed, std::max<int64_t>(minimum, 1)));
+}
+
+struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
+  using PruneBase::PruneBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (!parseOptions(module)) return signalPassFailure();
+    if (auto stats = module->getAttrOfType<DictionaryAttr>(kCalibrationRmsAttr))
+      rms = NamedAttrList(stats);
+    if (auto stats = module->getAttrOfType<DictionaryAttr>(kCalibrationAttr))
+      absMax = NamedAttrList(stats);
+    if (auto previous = module->getAttrOfType<DictionaryAttr>(kPruningAttr))
+      record = NamedAttrList(previous);
+
+    SmallVector<AttentionOp> attentions;
+    SmallVector<LinearOp> linears;
+    module.walk([&](Operation* op) {
+      if (auto attention = dyn_cast<AttentionOp>(op)) attentions.push_back(attention);
+      if (auto linear = dyn_cast<LinearOp>(op)) linears.push_back(linear);
+    });
+    bool ok = true;
+    for (AttentionOp attention : attentions)
+      if (std::optional<HeadBlock> block = matchHeads(attention)) ok &= pruneHeads(*block);
+    for (LinearOp down : linears)
+      if (std::optional<FfnBlock> block = matchFfn(down)) ok &= pruneFfn(*block);
+    if (!ok) return signalPassFailure();
+
+    MLIRContext* context = module.getContext();
+    if (!rms.empty()) module->setAttr(kCalibrationRmsAttr, rms.getDictionary(context));
+    if (!absMax.empty()) module->setAttr(kCalibrationAttr, absMax.getDictionary(context));
+    if (!record.empty()) module->setAttr(kPruningAttr, record.getDictionary(context));
+  }
+
+  bool parseOptions(ModuleOp module) {
+    auto bad = [&](const Twine& message) {
+      module.emitError() << "llmopt-prune: " << message;
+      return false;
+    };
+    if (!(heads >= 0.0 && heads < 1.0))
+      return bad("heads must be in [0, 1), got " + std::to_string(heads));
+    if (!(ffn >= 0.0 && ffn < 1.0)) return bad("ffn must be in [0, 1), got " + std::to_string(ffn));
+    activationCriterion = criterion.getValue() == "activation";
+    if (!activationCriterion && criterion.getValue() != "magnitude")
+      return bad("criterion must be magnitude or activation, got '" + criterion.getValue() + "'");
+    if (activationCriterion && !module->hasAttr(kCalibrationRmsAttr))
+      return bad("the activation criterion needs calibration statistics: compile with --calib "
+                 "FILE (the module has no '" + kCalibrationRmsAttr + "' attribute)");
+    if (minHeads < 1 || minFfnChannels < 1)
+      return bad("min-heads and min-ffn-channels must be at least 1");
+    for (auto [list, out] : {std::make_pair(&headRules, &headFractions),
+                             std::make_pair(&ffnRules, &ffnFractions)})
+      for (const std::string& rule : *list) {
+        StringRef text(rule);
+        auto [pattern, value] = text.rsplit('=');
+        double fraction;
+        if (value.empty() || pattern.empty() || value.getAsDouble(fraction) ||
+            !(fraction >= 0.0 && fraction < 1.0))
+          return bad("rule '" + rule + "' must be GLOB=FRACTION with FRACTION in [0, 1)");
+        llvm::Expected<llvm::GlobPattern> glob = llvm::GlobPattern::create(pattern);
+        if (!glob) return bad("rule '" + rule + "': " + llvm::toString(glob.takeError()));
+        out->push_back({std::move(*glob), fraction});
+      }
+    return true;
+  }
+
+  double fractionFor(const std::vector<FractionRule>& rules, double fallback,
+                     const std::string& name) const {
+    double fraction = fallback;
+    for (const FractionRule& rule : rules)
+      if (rule.glob.match(name)) fraction = rule.fraction;
+    return fraction;
+  }
+
+  /// The calibration RMS of `layer`'s K input channels; empty when there is none.
+  std::vector<float> inputRms(const std::string& layer, int64_t k) const {
+    auto dense = rms.get(layer).dyn_cast_or_null<DenseFPElementsAttr>();
+    if (!dense || dense.getNumElements() != k) return {};
+    auto values = dense.getValues<float>();
+    return std::vector<float>(values.begin(), values.end());
+  }
+
+  /// The activation criterion's statistics for `layer`, or an error naming it.
+  bool needRms(Operation* op, const std::string& layer, int64_t k, std::vector<float>& out) {
+    if (!activationCriterion) return true;
+    out = inputRms(layer, k);
+    if (!out.empty()) return true;
+    op->emitError() << "llmopt-prune: no calibration statistics for layer '" << layer
+                    << "' (the activation criterion needs them for every pruned layer)";
+    return false;
+  }
+
+  /// Cuts `layer`'s calibration vectors to the channels kept and records the pruning.
+  void recordPruning(const std::string& layer, StringRef kind, ArrayRef<int64_t> units,
+                     int64_t unit, int64_t total) {
+    std::vector<int64_t> channels;
+    for (int64_t u : units)
+      for (int64_t c = u * unit; c < (u + 1) * unit; ++c) channels.push_back(c);
+    MLIRContext* context = &getContext();
+    for (NamedAttrList* stats : {&rms, &absMax}) {
+      auto dense = stats->get(layer).dyn_cast_or_null<DenseFPElementsAttr>();
+      if (!dense || dense.getNumElements() != total * unit) continue;
+      std::vector<float> all(dense.getValues<float>().begin(), dense.getValues<float>().end());
+      std::vector<float> kept;
+      for (int64_t c : channels) kept.push_back(all[c]);
+      auto type = RankedTensorType::get({int64_t(kept.size())}, Float32Type::get(context));
+      stats->set(layer, DenseElementsAttr::get(type, ArrayRef<float>(kept)));
+    }
+    Builder b(context);
+    record.set(layer, b.getDictionaryAttr({b.getNamedAttr("kind", b.getStringAttr(kind)),
+                                           b.getNamedAttr("kept", b.getDenseI64ArrayAttr(channels)),
+                                           b.getNamedAttr("of", b.getI64IntegerAttr(total * unit))}));
+  }
+
+  bool pruneFfn(FfnBlock& block) {
+    const std::string name = layerName(block.down);
+    const double fraction = fractionFor(ffnFractions, ffn, name);
+    std::optional<LinearParams> down = readParams(block.down);
+    if (!down || fraction <= 0.0) return true;
+    SmallVector<LinearParams, 2> producers;
+    for (LinearOp producer : block.producers) {
+      std::optional<LinearParams> p = readParams(producer);
+      if (!p || p->n != down->k) return true;  // not constant, or not the channels down reads
+      producers.push_back(std::move(*p));
+    }
+    const int64_t channels = down->k;
+    const int64_t keep = keptCount(channels, fraction, std::min(channels, int64_t(minFfnChannels)));
+    if (keep == channels) return true;
+
+    std::vector<float> act;
+    if (!needRms(block.down, name, channels, act)) return false;
+    std::vector<double> scores(channels);
+    for (int64_t j = 0; j < channels; ++j) {
+      double score = columnsNorm(*down, j, j + 1);
+      if (activationCriterion) {
+        score *= act[j];
+      } else {
+        for (const LinearParams& p : producers) score *= rowsNorm(p, j, j + 1);
+      }
+      scores[j] = score;
+    }
+    std::vector<int64_t> kept = topUnits(scores, keep);
+
+    for (LinearParams& p : producers) {
+      keepRows(p, kept, 1);
+      setDim(p.op.getResult(), keep);
+    }
+    for (Operation* op : block.between) setChannels(op, keep);
+    keepColumns(*down, kept, 1);
+    recordPruning(name, "ffn", kept, 1, channels);
+    return true;
+  }
+
+  bool pruneHeads(HeadBlock& block) {
+    const std::string name = layerName(block.out);
+    const double fraction = fractionFor(headFractions, heads, name);
+    if (fraction <= 0.0) return true;
+    std::optional<LinearParams> q = readParams(block.q), k = readParams(block.k),
+                                v = readParams(block.v), out = readParams(block.out);
+    const int64_t h = block.heads, hkv = block.kvHeads, d = block.dim, group = h / hkv;
+    if (!q || !k || !v || !out || out->k != h * d) return true;
+
+    // One query head per key/value head: heads go with their keys and values. Grouped: every
+    // group keeps the same number of query heads, and every key/value head stays.
+    const bool grouped = group > 1;
+    const int64_t minimum = std::max<int64_t>(1, (minHeads + hkv - 1) / hkv);
+    const int64_t keepPerGroup = grouped ? keptCount(group, fraction, minimum) : 0;
+    const int64_t keep = grouped ? keepPerGroup * hkv : keptCount(h, fraction, minHeads);
+    if (keep == h) return true;
+
+    std::vector<float> act;
+    if (!needRms(block.out, name, h * d, act)) return false;
+    std::vector<double> scores(h);
+    for (int64_t i = 0; i < h; ++i) {
+      double score = columnsNorm(*out, i * d, (i + 1) * d);
+      if (activationCriterion) {
+        double sum = 0;
+        for (int64_t c = i * d; c < (i + 1) * d; ++c) sum += double(act[c]) * act[c];
+        score *= std::sqrt(sum);
+      } else {
+        score *= rowsNorm(*q, i * d, (i + 1) * d);
+        if (!grouped) score *= rowsNorm(*k, i * d, (i + 1) * d) * rowsNorm(*v, i * d, (i + 1) * d);
+      }
+      scores[i] = score;
+    }
+    std::vector<int64_t> kept;
+    if (grouped) {
+      for (int64_t g = 0; g < hkv; ++g) {
+        std::vector<double> groupScores(scores.begin() + g * group,
+                                        scores.begin() + (g + 1) * group);
+        for (int64_t i : topUnits(groupScores, keepPerGroup)) kept.push_back(g * group + i);
+      }
+    } else {
+      kept = topUnits(scores, keep);
+    }
+
+    auto splitTo = [&](LinearParams& p, ReshapeOp split, int64_t count) {
+      keepRows(p, kept, d);
+      setDim(p.op.getResult(), count * d);
+      SmallVector<int64_t> shape(split.getShape());
+      shape[shape.size() - 2] = count;
+      split.setShapeAttr(DenseI64ArrayAttr::get(split.getContext(), shape));
+      setDim(split.getResult(), count, 2);
+    };
+    splitTo(*q, block.qSplit, keep);
+    if (!grouped) {
+      splitTo(*k, block.kSplit, keep);
+      splitTo(*v, block.vSplit, keep);
+    }
+    setDim(block.attention.getResult(), keep, 2);
+    SmallVector<int64_t> merged(block.merge.getShape());
+    merged.back() = keep * d;
+    block.merge.setShapeAttr(DenseI64ArrayAttr::get(block.merge.getContext(), merged));
+    setDim(block.merge.getResult(), keep * d);
+    keepColumns(*out, kept, d);
+    recordPruning(name, "heads", kept, d, h);
+    return true;
+  }
+
+  bool activationCriterion = false;
+  NamedAttrList rms, absMax, record;
+  std::vector<FractionRule> headFractions, ffnFractions;
+};
+
+}  // namespace

@@ -24,6 +24,9 @@ constexpr llvm::StringLiteral kCalibrationRmsAttr = "llmopt.calibration_rms";
 /// were removed), {"layer name" = {kind = "ffn" | "heads", kept = array<i64: ...>, of = N}}, kept
 /// the input channels left, in order.
 constexpr llvm::StringLiteral kPruningAttr = "llmopt.pruning";
+/// Module attribute written by llmopt-lowrank: per factorized layer (by its original name),
+/// {"layer name" = {rank = r, n = N, k = K}}.
+constexpr llvm::StringLiteral kLowRankAttr = "llmopt.lowrank";
 }  // namespace llmopt
 
 #endif  // LLMOPT_IR_LLMOPTDIALECT_H

@@ -267,4 +267,41 @@ def Prune : Pass<"llmopt-prune", "mlir::ModuleOp"> {
   ];
 }
 
+def LowRank : Pass<"llmopt-lowrank", "mlir::ModuleOp"> {
+  let summary = "Low-rank factorization: a linear becomes two smaller ones from a truncated SVD";
+  let description = [{
+    Replaces `y = x · Wᵀ + b` (W [N, K]) by `t = x · Vᵀ` (V [r, K]) and `y = t · Uᵀ + b`
+    (U [N, r]) from the truncated SVD W ≈ U_r Σ_r V_rᵀ (Eigen's BDCSVD; Σ_r^½ goes to each side),
+    only where r is at most `margin` times the break-even rank N·K / (N + K), so that both the
+    parameters and the multiply-adds drop. The second layer keeps the bias, the epilogue and the
+    name (`<name>/lowrank_u`; the first is `<name>/lowrank_v`), so rules and reports still find
+    them by the original name's prefix.
+
+    The rank: `ratio` R keeps R of the layer's parameters (r = ⌊R · N·K / (N + K)⌋); `energy` E
+    keeps the fewest singular values whose squares sum to E of the total. Exactly one of the two.
+
+    `criterion=activation` (ASVD / SVD-LLM style, needs `--calib`) factorizes W · S with S the
+    diagonal of the layer's input RMS over the calibration rows (`llmopt.calibration_rms`), and
+    folds S⁻¹ back into V: the truncation then drops what changes the layer's *output* least on
+    those inputs, not what is smallest in W. `plain` factorizes W itself.
+
+    Layers matching a `keep` glob, and the LM head unless `lm-head`, are left alone. What was
+    factorized is recorded in `llmopt.lowrank` ({"layer" = {rank = r, n = N, k = K}}).
+  }];
+  let dependentDialects = ["llmopt::LLMOptDialect"];
+  let options = [
+    Option<"ratio", "ratio", "double", /*default=*/"0.0",
+           "Fraction of each factorized layer's parameters kept, in (0, 1)">,
+    Option<"energy", "energy", "double", /*default=*/"0.0",
+           "Fraction of the squared singular values kept, in (0, 1]">,
+    Option<"criterion", "criterion", "std::string", /*default=*/"\"plain\"",
+           "plain (SVD of W) or activation (SVD of W scaled by the calibration RMS)">,
+    Option<"margin", "margin", "double", /*default=*/"0.95",
+           "Factorize only where the rank is at most this fraction of N·K / (N + K)">,
+    ListOption<"keep", "keep", "std::string", "Globs over layer names left unfactorized">,
+    Option<"lmHead", "lm-head", "bool", /*default=*/"false",
+           "Factorize the last linear before a model output too">,
+  ];
+}
+
 #endif // LLMOPT_PASSES_TD

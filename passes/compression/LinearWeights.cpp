@@ -78,6 +78,15 @@ std::string layerName(Operation* op) {
   return op->getName().getStringRef().str();
 }
 
+NamedAttrList readModuleDictionary(ModuleOp module, StringRef name) {
+  if (auto dictionary = module->getAttrOfType<DictionaryAttr>(name)) return NamedAttrList(dictionary);
+  return NamedAttrList();
+}
+
+void writeModuleDictionary(ModuleOp module, StringRef name, const NamedAttrList& entries) {
+  if (!entries.empty()) module->setAttr(name, entries.getDictionary(module.getContext()));
+}
+
 bool isLmHead(Operation* op) {
   SmallVector<Value> frontier{op->getResult(0)};
   while (!frontier.empty()) {

@@ -3,6 +3,7 @@
 #define LLMOPT_PASSES_COMPRESSION_LINEARWEIGHTS_H
 
 #include "ir/LLMOptOps.h"
+#include "mlir/IR/BuiltinOps.h"
 
 #include <map>
 #include <optional>
@@ -45,6 +46,14 @@ class LayerNames {
 /// True for the last linear before a model output: its result reaches the function's return
 /// through reshapes and transposes only.
 bool isLmHead(mlir::Operation* op);
+
+/// A dictionary attribute of the module (per-layer calibration statistics, a pass's record) as an
+/// editable list; empty when the module has none.
+mlir::NamedAttrList readModuleDictionary(mlir::ModuleOp module, llvm::StringRef name);
+
+/// Sets the module's dictionary attribute `name` to `entries`, unless they are empty.
+void writeModuleDictionary(mlir::ModuleOp module, llvm::StringRef name,
+                           const mlir::NamedAttrList& entries);
 
 /// Erases `value`'s defining constant (and a transpose in between) once nothing uses them.
 void eraseIfUnused(mlir::Value value);

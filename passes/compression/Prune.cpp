@@ -305,12 +305,9 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     if (!parseOptions(module)) return signalPassFailure();
-    if (auto stats = module->getAttrOfType<DictionaryAttr>(kCalibrationRmsAttr))
-      rms = NamedAttrList(stats);
-    if (auto stats = module->getAttrOfType<DictionaryAttr>(kCalibrationAttr))
-      absMax = NamedAttrList(stats);
-    if (auto previous = module->getAttrOfType<DictionaryAttr>(kPruningAttr))
-      record = NamedAttrList(previous);
+    rms = readModuleDictionary(module, kCalibrationRmsAttr);
+    absMax = readModuleDictionary(module, kCalibrationAttr);
+    record = readModuleDictionary(module, kPruningAttr);
 
     SmallVector<AttentionOp> attentions;
     SmallVector<LinearOp> linears;
@@ -325,10 +322,9 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
       if (std::optional<FfnBlock> block = matchFfn(down)) ok &= pruneFfn(*block);
     if (!ok) return signalPassFailure();
 
-    MLIRContext* context = module.getContext();
-    if (!rms.empty()) module->setAttr(kCalibrationRmsAttr, rms.getDictionary(context));
-    if (!absMax.empty()) module->setAttr(kCalibrationAttr, absMax.getDictionary(context));
-    if (!record.empty()) module->setAttr(kPruningAttr, record.getDictionary(context));
+    writeModuleDictionary(module, kCalibrationRmsAttr, rms);
+    writeModuleDictionary(module, kCalibrationAttr, absMax);
+    writeModuleDictionary(module, kPruningAttr, record);
   }
 
   bool parseOptions(ModuleOp module) {

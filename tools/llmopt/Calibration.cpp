@@ -185,6 +185,15 @@ void attachCalibration(ModuleOp module, const CalibrationStats& stats) {
   module->setAttr(kCalibrationRmsAttr, DictionaryAttr::get(context, rmsEntries));
 }
 
+void applyLowRank(ModuleOp module, CalibrationStats& stats) {
+  auto lowrank = module->getAttrOfType<DictionaryAttr>(kLowRankAttr);
+  if (!lowrank) return;
+  for (NamedAttribute entry : lowrank) {
+    auto it = stats.find(entry.getName().str());
+    if (it != stats.end()) stats[it->first + "/lowrank_v"] = it->second;
+  }
+}
+
 void applyPruning(ModuleOp module, CalibrationStats& stats) {
   auto pruning = module->getAttrOfType<DictionaryAttr>(kPruningAttr);
   if (!pruning) return;

@@ -49,6 +49,10 @@ void attachCalibration(mlir::ModuleOp module, const CalibrationStats& stats);
 /// input channels they kept, so that the report measures them on the inputs they now get.
 void applyPruning(mlir::ModuleOp module, CalibrationStats& stats);
 
+/// Gives the first factor of each layer llmopt-lowrank split (`<name>/lowrank_v`, which reads the
+/// layer's input) the layer's statistics.
+void applyLowRank(mlir::ModuleOp module, CalibrationStats& stats);
+
 }  // namespace llmopt
 
 #endif  // LLMOPT_TOOLS_LLMOPT_CALIBRATION_H

@@ -36,7 +36,19 @@ struct CompileOptions {
   double pruneHeads = 0.0;  // fractions removed (llmopt-prune)
   double pruneFfn = 0.0;
   std::string pruneCriterion = "magnitude";
+  double lowrankRatio = 0.0;  // llmopt-lowrank: parameters kept, or
+  double lowrankEnergy = 0.0;  // spectrum kept
+  std::string lowrankCriterion = "plain";
 };
+
+/// The llmopt-lowrank pass the CLI's --lowrank-* options ask for; empty when they ask for none.
+std::string lowrankPassText(const CompileOptions& options) {
+  if (options.lowrankRatio <= 0.0 && options.lowrankEnergy <= 0.0) return "";
+  std::string text = "llmopt-lowrank{criterion=" + options.lowrankCriterion;
+  if (options.lowrankRatio > 0.0) text += " ratio=" + std::to_string(options.lowrankRatio);
+  if (options.lowrankEnergy > 0.0) text += " energy=" + std::to_string(options.lowrankEnergy);
+  return text + "}";
+}
 
 /// The llmopt-prune pass the CLI's --prune-* options ask for, in pipeline syntax; empty when
 /// they ask for nothing.
@@ -154,6 +166,16 @@ int runCompile(const CompileOptions& options) {
   } else if (options.pruneCriterion != "magnitude") {
     return fail("--prune-criterion needs --prune-heads or --prune-ffn");
   }
+  if (std::string lowrank = lowrankPassText(options); !lowrank.empty()) {
+    if (options.lowrankRatio > 0.0 && options.lowrankEnergy > 0.0)
+      return fail("--lowrank-ratio and --lowrank-energy choose the rank two ways: give one");
+    if (options.lowrankCriterion == "activation" && options.calib.empty())
+      return fail("--lowrank-criterion activation needs --calib FILE (activation statistics)");
+    if (mlir::failed(mlir::parsePassPipeline(lowrank, pm)))
+      return fail("internal: the llmopt-lowrank pipeline does not parse");
+  } else if (options.lowrankCriterion != "plain") {
+    return fail("--lowrank-criterion needs --lowrank-ratio or --lowrank-energy");
+  }
   if (options.smooth >= 0.0) {
     if (options.quant.empty() || options.calib.empty())
       return fail("--smooth needs --quant and --calib (SmoothQuant scales come from calibration)");
@@ -203,6 +225,7 @@ int runCompile(const CompileOptions& options) {
 
   if (mlir::failed(pm.run(module))) return diagnostics.errorCount() ? 1 : fail("pass pipeline failed");
   applyPruning(module, calibration);
+  applyLowRank(module, calibration);
   if (!options.quant.empty()) {
     weightsBefore = snapshotWeights(module);
     if (mlir::failed(quantizePm.run(module)))
@@ -288,6 +311,18 @@ std::function<int()> addCompileCommand(CLI::App& app) {
                   "What a head or channel is worth: magnitude (weight norms, default) or "
                   "activation (calibration statistics x weight norms; needs --calib)")
       ->check(CLI::IsMember({"magnitude", "activation"}));
+  cmd->add_option("--lowrank-ratio", options->lowrankRatio,
+                  "Factorize every linear (but the LM head) into two by truncated SVD, keeping "
+                  "this fraction of its parameters, in (0, 1) (llmopt-lowrank)")
+      ->check(CLI::Range(0.0, 0.999));
+  cmd->add_option("--lowrank-energy", options->lowrankEnergy,
+                  "Factorize keeping the fewest singular values that hold this fraction of the "
+                  "spectrum's energy, where that is smaller than the layer, in (0, 1]")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--lowrank-criterion", options->lowrankCriterion,
+                  "plain (SVD of the weight, default) or activation (of the weight scaled by the "
+                  "calibration inputs' RMS, ASVD-style; needs --calib)")
+      ->check(CLI::IsMember({"plain", "activation"}));
   cmd->add_option("--disable-fusion", options->disableFusion,
                   "Leave one fusion of the default pipeline out (repeatable): gelu-erf, "
                   "gelu-tanh, silu, attention, rms-norm, layer-norm, epilogue-activation, "

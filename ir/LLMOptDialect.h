@@ -20,6 +20,10 @@ constexpr llvm::StringLiteral kSmoothingAttr = "llmopt.smoothing";
 /// Module attribute: per-layer root-mean-square of each input channel over the calibration
 /// rows, {"layer name" = dense<...> : tensor<Kxf32>} (the activation-aware pruning criterion).
 constexpr llvm::StringLiteral kCalibrationRmsAttr = "llmopt.calibration_rms";
+/// Module attribute: per-layer mean x xᵀ of the input over the calibration rows,
+/// {"layer name" = dense<...> : tensor<KxKxf32>} (llmopt-lowrank's activation whitening; the
+/// calibration accumulates it only when asked).
+constexpr llvm::StringLiteral kCalibrationGramAttr = "llmopt.calibration_gram";
 /// Module attribute written by llmopt-prune: per pruned layer (the one whose input channels
 /// were removed), {"layer name" = {kind = "ffn" | "heads", kept = array<i64: ...>, of = N}}, kept
 /// the input channels left, in order.

@@ -279,11 +279,14 @@ def LowRank : Pass<"llmopt-lowrank", "mlir::ModuleOp"> {
 
     The rank: `ratio` R keeps R of the layer's parameters (r = ⌊R · N·K / (N + K)⌋); `energy` E
     keeps the fewest singular values whose squares sum to E of the total. Exactly one of the two.
+    From 16 up the rank is a multiple of 16, the kernels' panel width (rounded down for a ratio,
+    up for an energy where that still fits under the margin).
 
-    `criterion=activation` (ASVD / SVD-LLM style, needs `--calib`) factorizes W · S with S the
-    diagonal of the layer's input RMS over the calibration rows (`llmopt.calibration_rms`), and
-    folds S⁻¹ back into V: the truncation then drops what changes the layer's *output* least on
-    those inputs, not what is smallest in W. `plain` factorizes W itself.
+    `criterion=activation` (needs `--calib`) whitens before truncating: it factorizes W · L with
+    L the Cholesky factor of the layer's mean input x xᵀ over the calibration rows
+    (`llmopt.calibration_gram`; SVD-LLM: the truncation error is then exactly the output's error
+    on those inputs), or, without it, W · diag(input RMS) (`llmopt.calibration_rms`, ASVD), and
+    folds the inverse back into V. `plain` factorizes W itself.
 
     Layers matching a `keep` glob, and the LM head unless `lm-head`, are left alone. What was
     factorized is recorded in `llmopt.lowrank` ({"layer" = {rank = r, n = N, k = K}}).

@@ -15,6 +15,7 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/Support/GlobPattern.h"
 
+#include <Eigen/Cholesky>
 #include <Eigen/Core>
 #include <Eigen/SVD>
 
@@ -32,6 +33,8 @@ using namespace llmopt;
 namespace {
 
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+constexpr int64_t kRankStep = 16;
 
 /// The smallest rank whose singular values hold `energy` of the sum of their squares.
 int64_t rankForEnergy(const Eigen::VectorXf& sigma, double energy) {
@@ -64,6 +67,7 @@ struct LowRankPass : public llmopt::impl::LowRankBase<LowRankPass> {
     ModuleOp module = getOperation();
     if (!parseOptions(module)) return signalPassFailure();
     rms = readModuleDictionary(module, kCalibrationRmsAttr);
+    gram = readModuleDictionary(module, kCalibrationGramAttr);
     absMax = readModuleDictionary(module, kCalibrationAttr);
     record = readModuleDictionary(module, kLowRankAttr);
 
@@ -73,6 +77,7 @@ struct LowRankPass : public llmopt::impl::LowRankBase<LowRankPass> {
       if (!factorize(linear)) return signalPassFailure();
 
     writeModuleDictionary(module, kCalibrationRmsAttr, rms);
+    writeModuleDictionary(module, kCalibrationGramAttr, gram);
     writeModuleDictionary(module, kCalibrationAttr, absMax);
     writeModuleDictionary(module, kLowRankAttr, record);
   }
@@ -104,9 +109,28 @@ struct LowRankPass : public llmopt::impl::LowRankBase<LowRankPass> {
     return true;
   }
 
-  /// The layer's input RMS as the whitening diagonal (floored so that S⁻¹ stays finite), or an
-  /// error naming the layer.
-  bool inputScale(LinearOp linear, const std::string& name, int64_t k, Eigen::VectorXf& scale) {
+  /// The activation criterion's whitening of `layer`: the Cholesky factor of its inputs' mean
+  /// x xᵀ (`llmopt.calibration_gram`, regularised by 1e-6 of its mean diagonal) when the
+  /// calibration accumulated it, else the diagonal of their RMS (floored at 1e-3 of the largest
+  /// so that its inverse stays finite). False with an error naming the layer when it has
+  /// neither.
+  bool inputWhitening(LinearOp linear, const std::string& name, int64_t k,
+                      Eigen::MatrixXd& whitening, Eigen::VectorXf& scale) {
+    if (auto dense = gram.get(name).dyn_cast_or_null<DenseFPElementsAttr>();
+        dense && dense.getNumElements() == k * k) {
+      std::vector<float> values(dense.getValues<float>().begin(), dense.getValues<float>().end());
+      Eigen::MatrixXd g =
+          Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+              values.data(), k, k)
+              .cast<double>();
+      const double ridge = std::max(1e-6 * g.diagonal().mean(), 1e-12);
+      g.diagonal().array() += ridge;
+      Eigen::LLT<Eigen::MatrixXd> cholesky(g);
+      if (cholesky.info() == Eigen::Success) {
+        whitening = cholesky.matrixL();
+        return true;
+      }
+    }
     auto dense = rms.get(name).dyn_cast_or_null<DenseFPElementsAttr>();
     if (!dense || dense.getNumElements() != k) {
       linear.emitError() << "llmopt-lowrank: no calibration statistics for layer '" << name
@@ -135,22 +159,40 @@ struct LowRankPass : public llmopt::impl::LowRankBase<LowRankPass> {
     if (ratio > 0.0 && std::floor(ratio * breakEven) > margin * breakEven) return true;
 
     Eigen::Map<const RowMatrix> w(weight->data(), n, k);
+    // The whitening: W·L with L the Cholesky factor of the inputs' mean x xᵀ (SVD-LLM: the
+    // truncation error is then the output's error on those inputs), else W·diag(RMS) (ASVD).
+    Eigen::MatrixXd whitening;  // lower triangular [K, K], or empty
     Eigen::VectorXf scale;
-    if (activationCriterion && !inputScale(linear, name, k, scale)) return false;
-    RowMatrix target = activationCriterion ? RowMatrix(w * scale.asDiagonal()) : RowMatrix(w);
+    if (activationCriterion && !inputWhitening(linear, name, k, whitening, scale)) return false;
+    RowMatrix target = w;
+    if (whitening.size()) target = (w.cast<double>() * whitening).cast<float>();
+    else if (scale.size()) target = w * scale.asDiagonal();
     Eigen::BDCSVD<RowMatrix> svd(target, Eigen::ComputeThinU | Eigen::ComputeThinV);
     const Eigen::VectorXf& sigma = svd.singularValues();
 
     int64_t rank = ratio > 0.0 ? static_cast<int64_t>(std::floor(ratio * breakEven))
                                : rankForEnergy(sigma, energy);
     rank = std::clamp<int64_t>(rank, 1, sigma.size());
+    // From 16 up, a multiple of 16 (the GEMM kernels' panel width: a rank of 115 costs the
+    // multiply-adds of 128): down for a parameter ratio, up for an energy when that still fits.
+    if (rank >= kRankStep) {
+      const int64_t down = rank / kRankStep * kRankStep, upTo = down == rank ? rank : down + kRankStep;
+      rank = ratio > 0.0 || double(upTo) > margin * breakEven || upTo > sigma.size() ? down : upTo;
+    }
     if (double(rank) > margin * breakEven) return true;  // no smaller than the layer itself
 
-    // U_r Σ^½ [N, r] and Σ^½ V_rᵀ S⁻¹ [r, K].
+    // U_r Σ^½ [N, r] and Σ^½ V_rᵀ (whitening)⁻¹ [r, K].
     Eigen::VectorXf root = sigma.head(rank).cwiseSqrt();
     RowMatrix up = svd.matrixU().leftCols(rank) * root.asDiagonal();
     RowMatrix down = root.asDiagonal() * svd.matrixV().leftCols(rank).transpose();
-    if (activationCriterion) down = down * scale.cwiseInverse().asDiagonal();
+    if (whitening.size()) {
+      // down · L = Σ^½ V_rᵀ  ⇔  Lᵀ · downᵀ = (Σ^½ V_rᵀ)ᵀ, Lᵀ upper triangular.
+      Eigen::MatrixXd solved = whitening.transpose().triangularView<Eigen::Upper>().solve(
+          down.cast<double>().transpose());
+      down = solved.transpose().cast<float>();
+    } else if (scale.size()) {
+      down = down * scale.cwiseInverse().asDiagonal();
+    }
 
     OpBuilder builder(linear);
     Location loc = linear.getLoc();
@@ -170,7 +212,7 @@ struct LowRankPass : public llmopt::impl::LowRankBase<LowRankPass> {
 
     // The first factor reads the layer's input: it takes its statistics.
     MLIRContext* context = &getContext();
-    for (NamedAttrList* stats : {&rms, &absMax})
+    for (NamedAttrList* stats : {&rms, &absMax, &gram})
       if (Attribute attr = stats->get(name)) stats->set(name + "/lowrank_v", attr);
     Builder b(context);
     record.set(name, b.getDictionaryAttr({b.getNamedAttr("rank", b.getI64IntegerAttr(rank)),
@@ -181,7 +223,7 @@ struct LowRankPass : public llmopt::impl::LowRankBase<LowRankPass> {
 
   bool activationCriterion = false;
   std::vector<llvm::GlobPattern> keepGlobs;
-  NamedAttrList rms, absMax, record;
+  NamedAttrList rms, gram, absMax, record;
 };
 
 }  // namespace

@@ -306,6 +306,7 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
     ModuleOp module = getOperation();
     if (!parseOptions(module)) return signalPassFailure();
     rms = readModuleDictionary(module, kCalibrationRmsAttr);
+    gram = readModuleDictionary(module, kCalibrationGramAttr);
     absMax = readModuleDictionary(module, kCalibrationAttr);
     record = readModuleDictionary(module, kPruningAttr);
 
@@ -323,6 +324,7 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
     if (!ok) return signalPassFailure();
 
     writeModuleDictionary(module, kCalibrationRmsAttr, rms);
+    writeModuleDictionary(module, kCalibrationGramAttr, gram);
     writeModuleDictionary(module, kCalibrationAttr, absMax);
     writeModuleDictionary(module, kPruningAttr, record);
   }
@@ -400,6 +402,17 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
       for (int64_t c : channels) kept.push_back(all[c]);
       auto type = RankedTensorType::get({int64_t(kept.size())}, Float32Type::get(context));
       stats->set(layer, DenseElementsAttr::get(type, ArrayRef<float>(kept)));
+    }
+    if (auto dense = gram.get(layer).dyn_cast_or_null<DenseFPElementsAttr>();
+        dense && dense.getNumElements() == total * unit * total * unit) {
+      const int64_t k = total * unit, kept = static_cast<int64_t>(channels.size());
+      std::vector<float> all(dense.getValues<float>().begin(), dense.getValues<float>().end());
+      std::vector<float> narrow;
+      narrow.reserve(kept * kept);
+      for (int64_t i : channels)
+        for (int64_t j : channels) narrow.push_back(all[i * k + j]);
+      auto type = RankedTensorType::get({kept, kept}, Float32Type::get(context));
+      gram.set(layer, DenseElementsAttr::get(type, ArrayRef<float>(narrow)));
     }
     Builder b(context);
     record.set(layer, b.getDictionaryAttr({b.getNamedAttr("kind", b.getStringAttr(kind)),
@@ -513,7 +526,7 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
   }
 
   bool activationCriterion = false;
-  NamedAttrList rms, absMax, record;
+  NamedAttrList rms, gram, absMax, record;
   std::vector<FractionRule> headFractions, ffnFractions;
 };
 

@@ -14,6 +14,8 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <Eigen/Core>
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -160,6 +162,13 @@ bool calibrate(ModuleOp module, const CalibrationOptions& options, CalibrationSt
           layer.sumSquares[c] += double(v) * double(v);
         }
       layer.count += rows;
+      if (options.gram) {
+        if (layer.gram.empty()) layer.gram.assign(k * k, 0.0);
+        Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>
+            rowsOfX(x, rows, k);
+        Eigen::MatrixXd xd = rowsOfX.cast<double>();
+        Eigen::Map<Eigen::MatrixXd>(layer.gram.data(), k, k).noalias() += xd.transpose() * xd;
+      }
       int64_t step = std::max<int64_t>(1, rows / perWindow);
       for (int64_t r = 0, kept = 0; r < rows && kept < perWindow; r += step, ++kept)
         layer.samples.insert(layer.samples.end(), x + r * k, x + (r + 1) * k);
@@ -183,6 +192,18 @@ void attachCalibration(ModuleOp module, const CalibrationStats& stats) {
   }
   module->setAttr(kCalibrationAttr, DictionaryAttr::get(context, maxEntries));
   module->setAttr(kCalibrationRmsAttr, DictionaryAttr::get(context, rmsEntries));
+  SmallVector<NamedAttribute> gramEntries;
+  for (const auto& [name, layer] : stats) {
+    if (layer.gram.empty() || layer.count == 0) continue;
+    const int64_t k = layer.features;
+    std::vector<float> mean(k * k);
+    for (int64_t i = 0; i < k * k; ++i) mean[i] = static_cast<float>(layer.gram[i] / double(layer.count));
+    auto type = RankedTensorType::get({k, k}, Float32Type::get(context));
+    gramEntries.emplace_back(StringAttr::get(context, name),
+                             DenseElementsAttr::get(type, llvm::ArrayRef<float>(mean)));
+  }
+  if (!gramEntries.empty())
+    module->setAttr(kCalibrationGramAttr, DictionaryAttr::get(context, gramEntries));
 }
 
 void applyLowRank(ModuleOp module, CalibrationStats& stats) {

@@ -23,6 +23,7 @@ struct CalibrationOptions {
   int64_t window = 256;   // tokens per run (bytes files and 1-D .npy)
   int64_t maxWindows = 16;
   int64_t sampleRows = 256;  // input rows kept per layer for the report's error figures
+  bool gram = false;         // also accumulate each layer's input Gram matrix (K x K)
   unsigned threads = 0;
 };
 
@@ -31,6 +32,7 @@ struct LayerActivations {
   std::vector<float> absMax;    // [K]: max |x| over every calibration row
   std::vector<double> sumSquares;  // [K]: sum of x^2 over every calibration row
   int64_t count = 0;               // calibration rows seen
+  std::vector<double> gram;        // [K, K]: sum of x x^T (CalibrationOptions::gram)
   std::vector<float> samples;   // [rows, K]: rows spread over the calibration data
   int64_t rows() const { return features ? samples.size() / features : 0; }
 };
@@ -41,8 +43,9 @@ using CalibrationStats = std::map<std::string, LayerActivations>;
 bool calibrate(mlir::ModuleOp module, const CalibrationOptions& options, CalibrationStats& stats);
 
 /// Records each layer's absMax as `llmopt.calibration = {"layer" = dense<...> : tensor<Kxf32>}`
-/// on the module, where llmopt-smooth reads it, and its per-channel root mean square as
-/// `llmopt.calibration_rms` (llmopt-prune's activation criterion).
+/// on the module, where llmopt-smooth reads it, its per-channel root mean square as
+/// `llmopt.calibration_rms` (llmopt-prune's activation criterion) and, when accumulated, its mean
+/// x x^T as `llmopt.calibration_gram` (llmopt-lowrank's whitening).
 void attachCalibration(mlir::ModuleOp module, const CalibrationStats& stats);
 
 /// Cuts the statistics of the layers llmopt-prune narrowed (the module's `llmopt.pruning`) to the

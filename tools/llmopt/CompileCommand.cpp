@@ -214,6 +214,8 @@ int runCompile(const CompileOptions& options) {
     calibOptions.path = options.calib;
     calibOptions.maxWindows = options.calibWindows;
     calibOptions.threads = options.threads;
+    // K x K per layer: only for the whitened SVD, which needs it.
+    calibOptions.gram = options.lowrankCriterion == "activation";
     if (!calibrate(module, calibOptions, calibration)) return 1;
     attachCalibration(module, calibration);
   }

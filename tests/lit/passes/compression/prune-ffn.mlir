@@ -10,6 +10,7 @@
 // The calibration statistics are cut to the channels kept; what was removed is recorded.
 // MAG: module attributes
 // MAG-SAME: llmopt.calibration = {"/down/MatMul" = dense<[5.000000e+00, 6.000000e+00]> : tensor<2xf32>
+// MAG-SAME: llmopt.calibration_gram = {"/down/MatMul" = dense<{{\[}}[1.100000e+01, 1.200000e+01], [1.500000e+01, 1.600000e+01]]> : tensor<2x2xf32>}
 // MAG-SAME: llmopt.pruning = {"/down/MatMul" = {kept = array<i64: 2, 3>, kind = "ffn", of = 4 : i64}, "/flat/down/Gemm" = {kept = array<i64: 2, 3>, kind = "ffn", of = 4 : i64}, "/swiglu/down/MatMul" = {kept = array<i64: 1, 3>, kind = "ffn", of = 4 : i64}}
 // MAG-LABEL: func.func @gelu_mlp
 // MAG-DAG: %[[W1:.*]] = llmopt.constant dense<{{\[}}[0.000000e+00, 2.000000e+00], [1.000000e+00, 1.000000e+00]]> : tensor<2x2xf32>
@@ -53,7 +54,7 @@
 // NONE-LABEL: func.func @gelu_mlp
 // NONE: tensor<4x2xf32>
 
-module attributes {llmopt.calibration = {"/down/MatMul" = dense<[5.0, 5.0, 5.0, 6.0]> : tensor<4xf32>}, llmopt.calibration_rms = {"/down/MatMul" = dense<[1.0, 100.0, 0.1, 0.1]> : tensor<4xf32>, "/swiglu/down/MatMul" = dense<[1.0, 1.0, 1.0, 1.0]> : tensor<4xf32>, "/flat/down/Gemm" = dense<1.0> : tensor<4xf32>}} {
+module attributes {llmopt.calibration = {"/down/MatMul" = dense<[5.0, 5.0, 5.0, 6.0]> : tensor<4xf32>}, llmopt.calibration_gram = {"/down/MatMul" = dense<[[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0], [9.0, 10.0, 11.0, 12.0], [13.0, 14.0, 15.0, 16.0]]> : tensor<4x4xf32>}, llmopt.calibration_rms = {"/down/MatMul" = dense<[1.0, 100.0, 0.1, 0.1]> : tensor<4xf32>, "/swiglu/down/MatMul" = dense<[1.0, 1.0, 1.0, 1.0]> : tensor<4xf32>, "/flat/down/Gemm" = dense<1.0> : tensor<4xf32>}} {
   func.func @gelu_mlp(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
     %w1 = llmopt.constant dense<[[1.0, 0.0], [3.0, 4.0], [0.0, 2.0], [1.0, 1.0]]> : tensor<4x2xf32>
     %b1 = llmopt.constant dense<[0.1, 0.2, 0.3, 0.4]> : tensor<4xf32>

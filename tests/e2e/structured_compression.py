@@ -255,6 +255,26 @@ def main():
                 check(bpb["activation"] < bpb["magnitude"],
                       f"charlm-gpt: the activation criterion beats magnitude "
                       f"({bpb['activation']:.4f} < {bpb['magnitude']:.4f})")
+            # The report: one row per changed layer, output errors measured on the calibration
+            # inputs where the layer keeps all its outputs.
+            report = os.path.join(work, "report.json")
+            r = run([args.llmopt, "compile", charlm, "-o", os.path.join(work, "r.llmo"),
+                     "--prune-ffn", "0.2", "--prune-criterion", "activation",
+                     "--lowrank-ratio", "0.8", "--lowrank-criterion", "activation",
+                     "--calib", calib, "--report", report])
+            if check(r.returncode == 0 and "model: " in r.stderr, "charlm-gpt: report compile" +
+                     failure(r)):
+                structure = json.load(open(report))["structure"]
+                rows = {row["name"]: row for row in structure["layers"]}
+                down = rows.get("/blocks.0/fc_out/MatMul", {})
+                up = rows.get("/blocks.0/fc/MatMul", {})
+                check(len(rows) == 24 and down.get("change", "").startswith("ffn: 819 of 1024")
+                      and "rank" in down.get("change", "") and "relative_output_error" not in up
+                      and 0 < down.get("relative_output_error", -1) < 0.5
+                      and all(row["params_after"] < row["params_before"] for row in rows.values())
+                      and structure["model_params_after"] < structure["model_params_before"],
+                      f"charlm-gpt: report rows ({len(rows)} changed layers; fc_out: "
+                      f"{down.get('change')}, error {down.get('relative_output_error')})")
             ranked = {}
             for variant in ("plain", "activation"):
                 artifact = os.path.join(work, f"charlm-rank-{variant}.llmo")

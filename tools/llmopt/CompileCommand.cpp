@@ -8,6 +8,7 @@
 #include "tools/llmopt/Diagnostics.h"
 #include "tools/llmopt/OpCounts.h"
 #include "tools/llmopt/QuantReport.h"
+#include "tools/llmopt/StructureReport.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
@@ -70,12 +71,14 @@ std::string quantizePassText(const CompileOptions& options) {
   return text + "})";
 }
 
-bool pipelineQuantizes(mlir::OpPassManager& pm) {
+bool pipelineRuns(mlir::OpPassManager& pm, llvm::StringRef pass) {
   std::string text;
   llvm::raw_string_ostream os(text);
   pm.printAsTextualPipeline(os);
-  return os.str().find("llmopt-quantize") != std::string::npos;
+  return os.str().find(pass.str()) != std::string::npos;
 }
+
+bool pipelineQuantizes(mlir::OpPassManager& pm) { return pipelineRuns(pm, "llmopt-quantize"); }
 
 std::string defaultOutputPath(const std::string& input) {
   size_t slash = input.find_last_of('/');
@@ -225,7 +228,22 @@ int runCompile(const CompileOptions& options) {
   if (pipelineFileQuantizes || (options.quant.empty() && !options.report.empty()))
     weightsBefore = snapshotWeights(module);
 
+  // Pruning and low rank change layers' shapes: the structure report compares with the layers
+  // as imported, on the calibration inputs as collected.
+  const bool restructures = pipelineRuns(pm, "llmopt-prune") || pipelineRuns(pm, "llmopt-lowrank");
+  WeightSnapshots structureBefore;
+  if (restructures) structureBefore = weightsBefore.empty() ? snapshotWeights(module) : weightsBefore;
+
   if (mlir::failed(pm.run(module))) return diagnostics.errorCount() ? 1 : fail("pass pipeline failed");
+  llvm::json::Object reportExtra;
+  if (restructures) {
+    std::vector<StructureRow> rows =
+        buildStructureReport(module, structureBefore, options.calib.empty() ? nullptr : &calibration);
+    const int64_t paramsBefore = snapshotParams(structureBefore),
+                  paramsAfter = snapshotParams(snapshotWeights(module));
+    printStructureReport(rows, paramsBefore, paramsAfter, llvm::errs());
+    reportExtra["structure"] = structureReportJson(rows, paramsBefore, paramsAfter);
+  }
   applyPruning(module, calibration);
   applyLowRank(module, calibration);
   if (!options.quant.empty()) {
@@ -254,7 +272,10 @@ int runCompile(const CompileOptions& options) {
   std::string error;
   if (!options.report.empty() &&
       !writeReportJson(layers, options.report, error,
-                       llvm::json::Object{{"op_counts", opCountsJson(opsBefore, opsAfter)}}))
+                       [&] {
+                         reportExtra["op_counts"] = opCountsJson(opsBefore, opsAfter);
+                         return std::move(reportExtra);
+                       }()))
     return fail(error);
   if (options.emit == "mlir") {
     if (int status = printModule(module, options.output)) return status;

@@ -10,6 +10,7 @@
 #include "ir/LLMOptDialect.h"
 #include "ir/LLMOptOps.h"
 #include "passes/Passes.h"
+#include "passes/compression/LayerStatistics.h"
 #include "passes/compression/LinearWeights.h"
 
 #include "mlir/IR/Builders.h"
@@ -66,9 +67,7 @@ struct LowRankPass : public llmopt::impl::LowRankBase<LowRankPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     if (!parseOptions(module)) return signalPassFailure();
-    rms = readModuleDictionary(module, kCalibrationRmsAttr);
-    gram = readModuleDictionary(module, kCalibrationGramAttr);
-    absMax = readModuleDictionary(module, kCalibrationAttr);
+    stats.emplace(module);
     record = readModuleDictionary(module, kLowRankAttr);
 
     SmallVector<LinearOp> linears;
@@ -76,9 +75,7 @@ struct LowRankPass : public llmopt::impl::LowRankBase<LowRankPass> {
     for (LinearOp linear : linears)
       if (!factorize(linear)) return signalPassFailure();
 
-    writeModuleDictionary(module, kCalibrationRmsAttr, rms);
-    writeModuleDictionary(module, kCalibrationGramAttr, gram);
-    writeModuleDictionary(module, kCalibrationAttr, absMax);
+    stats->write(module);
     writeModuleDictionary(module, kLowRankAttr, record);
   }
 
@@ -116,8 +113,7 @@ struct LowRankPass : public llmopt::impl::LowRankBase<LowRankPass> {
   /// neither.
   bool inputWhitening(LinearOp linear, const std::string& name, int64_t k,
                       Eigen::MatrixXd& whitening, Eigen::VectorXf& scale) {
-    if (auto dense = gram.get(name).dyn_cast_or_null<DenseFPElementsAttr>();
-        dense && dense.getNumElements() == k * k) {
+    if (DenseFPElementsAttr dense = stats->gram(name, k)) {
       std::vector<float> values(dense.getValues<float>().begin(), dense.getValues<float>().end());
       Eigen::MatrixXd g =
           Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
@@ -131,8 +127,8 @@ struct LowRankPass : public llmopt::impl::LowRankBase<LowRankPass> {
         return true;
       }
     }
-    auto dense = rms.get(name).dyn_cast_or_null<DenseFPElementsAttr>();
-    if (!dense || dense.getNumElements() != k) {
+    DenseFPElementsAttr dense = stats->rms(name, k);
+    if (!dense) {
       linear.emitError() << "llmopt-lowrank: no calibration statistics for layer '" << name
                          << "' (the activation criterion needs them for every factorized layer)";
       return false;
@@ -211,10 +207,8 @@ struct LowRankPass : public llmopt::impl::LowRankBase<LowRankPass> {
     eraseIfUnused(oldWeight);
 
     // The first factor reads the layer's input: it takes its statistics.
-    MLIRContext* context = &getContext();
-    for (NamedAttrList* stats : {&rms, &absMax, &gram})
-      if (Attribute attr = stats->get(name)) stats->set(name + "/lowrank_v", attr);
-    Builder b(context);
+    stats->copy(name, name + "/lowrank_v");
+    Builder b(&getContext());
     record.set(name, b.getDictionaryAttr({b.getNamedAttr("rank", b.getI64IntegerAttr(rank)),
                                           b.getNamedAttr("n", b.getI64IntegerAttr(n)),
                                           b.getNamedAttr("k", b.getI64IntegerAttr(k))}));
@@ -223,7 +217,8 @@ struct LowRankPass : public llmopt::impl::LowRankBase<LowRankPass> {
 
   bool activationCriterion = false;
   std::vector<llvm::GlobPattern> keepGlobs;
-  NamedAttrList rms, gram, absMax, record;
+  std::optional<LayerStatistics> stats;
+  NamedAttrList record;
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "ir/LLMOptDialect.h"
 #include "ir/LLMOptOps.h"
 #include "passes/Passes.h"
+#include "passes/compression/LayerStatistics.h"
 #include "passes/compression/LinearWeights.h"
 
 #include "mlir/IR/Builders.h"
@@ -305,9 +306,7 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     if (!parseOptions(module)) return signalPassFailure();
-    rms = readModuleDictionary(module, kCalibrationRmsAttr);
-    gram = readModuleDictionary(module, kCalibrationGramAttr);
-    absMax = readModuleDictionary(module, kCalibrationAttr);
+    stats.emplace(module);
     record = readModuleDictionary(module, kPruningAttr);
 
     SmallVector<AttentionOp> attentions;
@@ -323,9 +322,7 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
       if (std::optional<FfnBlock> block = matchFfn(down)) ok &= pruneFfn(*block);
     if (!ok) return signalPassFailure();
 
-    writeModuleDictionary(module, kCalibrationRmsAttr, rms);
-    writeModuleDictionary(module, kCalibrationGramAttr, gram);
-    writeModuleDictionary(module, kCalibrationAttr, absMax);
+    stats->write(module);
     writeModuleDictionary(module, kPruningAttr, record);
   }
 
@@ -371,8 +368,8 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
 
   /// The calibration RMS of `layer`'s K input channels; empty when there is none.
   std::vector<float> inputRms(const std::string& layer, int64_t k) const {
-    auto dense = rms.get(layer).dyn_cast_or_null<DenseFPElementsAttr>();
-    if (!dense || dense.getNumElements() != k) return {};
+    DenseFPElementsAttr dense = stats->rms(layer, k);
+    if (!dense) return {};
     auto values = dense.getValues<float>();
     return std::vector<float>(values.begin(), values.end());
   }
@@ -393,28 +390,8 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
     std::vector<int64_t> channels;
     for (int64_t u : units)
       for (int64_t c = u * unit; c < (u + 1) * unit; ++c) channels.push_back(c);
-    MLIRContext* context = &getContext();
-    for (NamedAttrList* stats : {&rms, &absMax}) {
-      auto dense = stats->get(layer).dyn_cast_or_null<DenseFPElementsAttr>();
-      if (!dense || dense.getNumElements() != total * unit) continue;
-      std::vector<float> all(dense.getValues<float>().begin(), dense.getValues<float>().end());
-      std::vector<float> kept;
-      for (int64_t c : channels) kept.push_back(all[c]);
-      auto type = RankedTensorType::get({int64_t(kept.size())}, Float32Type::get(context));
-      stats->set(layer, DenseElementsAttr::get(type, ArrayRef<float>(kept)));
-    }
-    if (auto dense = gram.get(layer).dyn_cast_or_null<DenseFPElementsAttr>();
-        dense && dense.getNumElements() == total * unit * total * unit) {
-      const int64_t k = total * unit, kept = static_cast<int64_t>(channels.size());
-      std::vector<float> all(dense.getValues<float>().begin(), dense.getValues<float>().end());
-      std::vector<float> narrow;
-      narrow.reserve(kept * kept);
-      for (int64_t i : channels)
-        for (int64_t j : channels) narrow.push_back(all[i * k + j]);
-      auto type = RankedTensorType::get({kept, kept}, Float32Type::get(context));
-      gram.set(layer, DenseElementsAttr::get(type, ArrayRef<float>(narrow)));
-    }
-    Builder b(context);
+    stats->keepChannels(layer, total * unit, channels);
+    Builder b(&getContext());
     record.set(layer, b.getDictionaryAttr({b.getNamedAttr("kind", b.getStringAttr(kind)),
                                            b.getNamedAttr("kept", b.getDenseI64ArrayAttr(channels)),
                                            b.getNamedAttr("of", b.getI64IntegerAttr(total * unit))}));
@@ -526,7 +503,8 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
   }
 
   bool activationCriterion = false;
-  NamedAttrList rms, gram, absMax, record;
+  std::optional<LayerStatistics> stats;
+  NamedAttrList record;
   std::vector<FractionRule> headFractions, ffnFractions;
 };
 

@@ -237,12 +237,10 @@ int runCompile(const CompileOptions& options) {
   if (mlir::failed(pm.run(module))) return diagnostics.errorCount() ? 1 : fail("pass pipeline failed");
   llvm::json::Object reportExtra;
   if (restructures) {
-    std::vector<StructureRow> rows =
+    StructureReport structure =
         buildStructureReport(module, structureBefore, options.calib.empty() ? nullptr : &calibration);
-    const int64_t paramsBefore = snapshotParams(structureBefore),
-                  paramsAfter = snapshotParams(snapshotWeights(module));
-    printStructureReport(rows, paramsBefore, paramsAfter, llvm::errs());
-    reportExtra["structure"] = structureReportJson(rows, paramsBefore, paramsAfter);
+    printStructureReport(structure, llvm::errs());
+    reportExtra["structure"] = structureReportJson(structure);
   }
   applyPruning(module, calibration);
   applyLowRank(module, calibration);

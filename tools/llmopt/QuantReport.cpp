@@ -6,6 +6,7 @@
 #include "ir/LLMOptOps.h"
 #include "passes/compression/LinearWeights.h"
 #include "passes/compression/WeightQuantizer.h"
+#include "tools/llmopt/ReportMath.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/Support/FileSystem.h"
@@ -53,28 +54,6 @@ std::optional<QuantizedMatrix> readQuantized(StringRef modeName, int64_t groupSi
     std::memcpy(m.groupOffset.data(), o->data(), o->size());
   }
   return m;
-}
-
-double relativeError(const std::vector<float>& approx, const std::vector<float>& exact) {
-  double diff = 0.0, norm = 0.0;
-  for (size_t i = 0; i < exact.size(); ++i) {
-    diff += (double(approx[i]) - exact[i]) * (double(approx[i]) - exact[i]);
-    norm += double(exact[i]) * exact[i];
-  }
-  return norm > 0.0 ? std::sqrt(diff / norm) : std::sqrt(diff);
-}
-
-/// x [rows, k] · wᵀ (w [n, k]) → [rows, n].
-std::vector<float> multiply(const std::vector<float>& x, const std::vector<float>& w, int64_t k) {
-  int64_t rows = x.size() / k, n = w.size() / k;
-  std::vector<float> y(rows * n);
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t j = 0; j < n; ++j) {
-      float sum = 0.0f;
-      for (int64_t c = 0; c < k; ++c) sum += x[r * k + c] * w[j * k + c];
-      y[r * n + j] = sum;
-    }
-  return y;
 }
 
 /// What the W8A8 kernel does to its input: int8 per row, symmetric, round to nearest even.
@@ -172,9 +151,9 @@ std::vector<LayerReport> buildReport(ModuleOp module, const WeightSnapshots& bef
             std::vector<float> factors(s.getValues<float>().begin(), s.getValues<float>().end());
             for (size_t i = 0; i < xq.size(); ++i) xq[i] /= factors[i % q->cols];
           }
-          std::vector<float> reference = multiply(xq, w, q->cols);
+          std::vector<float> reference = multiplyTransposed(xq, w, q->cols);
           if (q->mode == QuantMode::Int8) quantizeRowsInt8(xq, q->cols);
-          layer.error = relativeError(multiply(xq, wq, q->cols), reference);
+          layer.error = relativeError(multiplyTransposed(xq, wq, q->cols), reference);
           layer.outputError = true;
         } else if (!(smoothing && smoothing.get(layer.name))) {
           layer.error = relativeError(wq, w);

@@ -4,11 +4,11 @@
 #include "ir/LLMOptDialect.h"
 #include "ir/LLMOptOps.h"
 #include "passes/compression/LinearWeights.h"
+#include "tools/llmopt/ReportMath.h"
 
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 
-#include <cmath>
 #include <map>
 
 using namespace mlir;
@@ -18,66 +18,53 @@ namespace {
 
 constexpr llvm::StringLiteral kFactorU = "/lowrank_u", kFactorV = "/lowrank_v";
 
-/// A layer after the pipeline: its weight, or the two factors of a low-rank pair.
+/// A layer after the pipeline: its linear, or the two factors of a low-rank pair.
 struct LayerAfter {
+  LinearOp weight, u, v;
   int64_t params = 0;
-  std::vector<float> weight, u, v;  // [N, K]; or [N, r] and [r, K]
-  int64_t rank = 0;
   int64_t n = 0, k = 0;  // the shape of the layer (of the product of its factors)
 };
 
-/// x [rows, k] · wᵀ (w [n, k]) → [rows, n], in double.
-std::vector<double> multiply(const std::vector<double>& x, const std::vector<float>& w, int64_t k) {
-  const int64_t rows = static_cast<int64_t>(x.size()) / k, n = static_cast<int64_t>(w.size()) / k;
-  std::vector<double> y(rows * n, 0.0);
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t j = 0; j < n; ++j) {
-      double sum = 0.0;
-      for (int64_t c = 0; c < k; ++c) sum += x[r * k + c] * w[j * k + c];
-      y[r * n + j] = sum;
-    }
-  return y;
+/// A constant (or a transpose of one): a weight the snapshot counts.
+bool isConstantWeight(Value value) {
+  if (auto transpose = value.getDefiningOp<TransposeOp>()) value = transpose.getInput();
+  return value.getDefiningOp<ConstantOp>() != nullptr;
 }
 
-double relativeError(const std::vector<double>& approx, const std::vector<double>& exact) {
-  double diff = 0.0, norm = 0.0;
-  for (size_t i = 0; i < exact.size(); ++i) {
-    diff += (approx[i] - exact[i]) * (approx[i] - exact[i]);
-    norm += exact[i] * exact[i];
-  }
-  return norm > 0.0 ? std::sqrt(diff / norm) : std::sqrt(diff);
+std::vector<float> weightOf(LinearOp linear) {
+  std::optional<std::vector<float>> w = readLinearWeight(linear);
+  return w ? std::move(*w) : std::vector<float>();
 }
 
 }  // namespace
 
-int64_t snapshotParams(const WeightSnapshots& weights) {
-  int64_t total = 0;
-  for (const auto& [name, w] : weights) total += w.rows * w.cols;
-  return total;
-}
-
-std::vector<StructureRow> buildStructureReport(ModuleOp module, const WeightSnapshots& before,
-                                               const CalibrationStats* calibration) {
+StructureReport buildStructureReport(ModuleOp module, const WeightSnapshots& before,
+                                     const CalibrationStats* calibration) {
+  StructureReport report;
+  for (const auto& [name, w] : before) report.modelParamsBefore += w.rows * w.cols;
   std::map<std::string, LayerAfter> after;
-  module.walk([&](LinearOp linear) {
+  module.walk([&](Operation* op) {
+    if (auto gather = dyn_cast<GatherOp>(op)) {
+      auto type = gather.getData().getType().cast<RankedTensorType>();
+      if (gather.getAxis() == 0 && isConstantWeight(gather.getData()) && type.hasStaticShape())
+        report.modelParamsAfter += type.getNumElements();
+      return;
+    }
+    auto linear = dyn_cast<LinearOp>(op);
+    auto type = linear ? linear.getWeight().getType().cast<RankedTensorType>() : nullptr;
+    if (!linear || !type.hasStaticShape() || !isConstantWeight(linear.getWeight())) return;
+    report.modelParamsAfter += type.getNumElements();
     std::string name = layerName(linear);
-    std::optional<std::vector<float>> w = readLinearWeight(linear);
-    auto type = linear.getWeight().getType().cast<RankedTensorType>();
-    if (!w || !type.hasStaticShape()) return;
     StringRef text(name);
-    bool isU = text.endswith(kFactorU), isV = text.endswith(kFactorV);
-    std::string base = (isU || isV) ? text.drop_back(kFactorU.size()).str() : name;
-    LayerAfter& layer = after[base];
+    const bool isU = text.endswith(kFactorU), isV = text.endswith(kFactorV);
+    LayerAfter& layer = after[(isU || isV) ? text.drop_back(kFactorU.size()).str() : name];
     layer.params += type.getNumElements();
     if (!isV) layer.n = type.getDimSize(0);
     if (!isU) layer.k = type.getDimSize(1);
-    if (isU) layer.u = std::move(*w);
-    else if (isV) layer.v = std::move(*w), layer.rank = type.getDimSize(0);
-    else layer.weight = std::move(*w);
+    (isU ? layer.u : isV ? layer.v : layer.weight) = linear;
   });
   auto pruning = module->getAttrOfType<DictionaryAttr>(kPruningAttr);
 
-  std::vector<StructureRow> rows;
   for (auto& [name, layer] : after) {
     auto it = before.find(name);
     if (it == before.end()) continue;
@@ -90,7 +77,8 @@ std::vector<StructureRow> buildStructureReport(ModuleOp module, const WeightSnap
     row.name = name;
     row.paramsBefore = n * k;
     row.paramsAfter = layer.params;
-    const bool factored = !layer.u.empty() && !layer.v.empty();
+    const bool factored = layer.u && layer.v;
+    const int64_t rank = factored ? layer.v.getWeight().getType().cast<ShapedType>().getDimSize(0) : 0;
     std::vector<std::string> changes;
     if (kept) {
       auto kind = pruned.getAs<StringAttr>("kind");
@@ -100,7 +88,7 @@ std::vector<StructureRow> buildStructureReport(ModuleOp module, const WeightSnap
     }
     if (layer.n != n) changes.push_back("outputs " + std::to_string(n) + " -> " + std::to_string(layer.n));
     if (factored)
-      changes.push_back("rank " + std::to_string(layer.rank) + " (break-even " +
+      changes.push_back("rank " + std::to_string(rank) + " (break-even " +
                         std::to_string(layer.n * layer.k / (layer.n + layer.k)) + ")");
     row.change = llvm::join(changes, "; ");
     // The output error on the calibration inputs, where the layer's output keeps its meaning
@@ -112,24 +100,24 @@ std::vector<StructureRow> buildStructureReport(ModuleOp module, const WeightSnap
         stats = &s->second;
     const int64_t inputs = kept ? static_cast<int64_t>(kept.size()) : k;
     if (stats && stats->rows() > 0 && layer.n == n && layer.k == inputs) {
-      std::vector<double> x;
+      std::vector<float> x;
       for (int64_t r = 0; r < stats->rows(); ++r)
         for (int64_t c = 0; c < inputs; ++c)
           x.push_back(stats->samples[r * k + (kept ? kept.asArrayRef()[c] : c)]);
-      std::vector<double> full(stats->samples.begin(), stats->samples.end());
-      std::vector<double> exact = multiply(full, w0.values, k);
-      row.error = factored ? relativeError(multiply(multiply(x, layer.v, inputs), layer.u, layer.rank), exact)
-                           : relativeError(multiply(x, layer.weight, inputs), exact);
+      std::vector<float> exact = multiplyTransposed(stats->samples, w0.values, k);
+      row.error = factored ? relativeError(multiplyTransposed(multiplyTransposed(x, weightOf(layer.v), inputs),
+                                                              weightOf(layer.u), rank),
+                                           exact)
+                           : relativeError(multiplyTransposed(x, weightOf(layer.weight), inputs), exact);
     }
-    rows.push_back(std::move(row));
+    report.rows.push_back(std::move(row));
   }
-  return rows;
+  return report;
 }
 
-void printStructureReport(const std::vector<StructureRow>& rows, int64_t modelParamsBefore,
-                          int64_t modelParamsAfter, llvm::raw_ostream& os) {
+void printStructureReport(const StructureReport& report, llvm::raw_ostream& os) {
   size_t width = 5, changeWidth = 6;
-  for (const StructureRow& r : rows) {
+  for (const StructureRow& r : report.rows) {
     width = std::max(width, r.name.size());
     changeWidth = std::max(changeWidth, r.change.size());
   }
@@ -137,7 +125,7 @@ void printStructureReport(const std::vector<StructureRow>& rows, int64_t modelPa
      << llvm::right_justify("params", 11) << llvm::right_justify("after", 11)
      << llvm::right_justify("output err", 12) << "\n";
   int64_t before = 0, after = 0;
-  for (const StructureRow& r : rows) {
+  for (const StructureRow& r : report.rows) {
     before += r.paramsBefore;
     after += r.paramsAfter;
     std::string error = r.error >= 0.0 ? llvm::formatv("{0:e2}", r.error).str() : "-";
@@ -149,17 +137,15 @@ void printStructureReport(const std::vector<StructureRow>& rows, int64_t modelPa
   os << llvm::left_justify("changed layers", width) << "  "
      << llvm::left_justify("", changeWidth) << llvm::right_justify(std::to_string(before), 11)
      << llvm::right_justify(std::to_string(after), 11) << "\n";
-  os << llvm::formatv("model: {0} -> {1} weight parameters ({2:f1}% removed)\n", modelParamsBefore,
-                      modelParamsAfter,
-                      modelParamsBefore ? 100.0 * (modelParamsBefore - modelParamsAfter) /
-                                              double(modelParamsBefore)
-                                        : 0.0);
+  const int64_t modelBefore = report.modelParamsBefore, modelAfter = report.modelParamsAfter;
+  os << llvm::formatv("model: {0} -> {1} weight parameters ({2:f1}% removed)\n", modelBefore,
+                      modelAfter,
+                      modelBefore ? 100.0 * (modelBefore - modelAfter) / double(modelBefore) : 0.0);
 }
 
-llvm::json::Object structureReportJson(const std::vector<StructureRow>& rows,
-                                       int64_t modelParamsBefore, int64_t modelParamsAfter) {
+llvm::json::Object structureReportJson(const StructureReport& report) {
   llvm::json::Array layers;
-  for (const StructureRow& r : rows) {
+  for (const StructureRow& r : report.rows) {
     llvm::json::Object row{{"name", r.name},
                            {"change", r.change},
                            {"params_before", r.paramsBefore},
@@ -168,8 +154,8 @@ llvm::json::Object structureReportJson(const std::vector<StructureRow>& rows,
     layers.push_back(std::move(row));
   }
   return llvm::json::Object{{"layers", std::move(layers)},
-                            {"model_params_before", modelParamsBefore},
-                            {"model_params_after", modelParamsAfter}};
+                            {"model_params_before", report.modelParamsBefore},
+                            {"model_params_after", report.modelParamsAfter}};
 }
 
 }  // namespace llmopt

@@ -27,17 +27,18 @@ struct StructureRow {
   double error = -1.0;  // relative error of the output on the calibration inputs; < 0: not measured
 };
 
-/// `before` is the snapshot taken before the pipeline, `calibration` the statistics as the
-/// calibration run collected them (before applyPruning narrows them), or null.
-std::vector<StructureRow> buildStructureReport(mlir::ModuleOp module, const WeightSnapshots& before,
-                                               const CalibrationStats* calibration);
-void printStructureReport(const std::vector<StructureRow>& rows, int64_t modelParamsBefore,
-                          int64_t modelParamsAfter, llvm::raw_ostream& os);
-llvm::json::Object structureReportJson(const std::vector<StructureRow>& rows,
-                                       int64_t modelParamsBefore, int64_t modelParamsAfter);
+struct StructureReport {
+  std::vector<StructureRow> rows;
+  int64_t modelParamsBefore = 0, modelParamsAfter = 0;  // every constant linear weight and table
+};
 
-/// Weight elements of every linear and embedding table of the snapshot.
-int64_t snapshotParams(const WeightSnapshots& weights);
+/// `before` is the snapshot taken before the pipeline, `calibration` the statistics as the
+/// calibration run collected them (before applyPruning narrows them), or null. Reads back only
+/// the weights of the layers it reports.
+StructureReport buildStructureReport(mlir::ModuleOp module, const WeightSnapshots& before,
+                                     const CalibrationStats* calibration);
+void printStructureReport(const StructureReport& report, llvm::raw_ostream& os);
+llvm::json::Object structureReportJson(const StructureReport& report);
 
 }  // namespace llmopt
 

@@ -29,6 +29,7 @@ constexpr const char* kUsage =
     "  --bandwidth-bytes N   buffer of the bandwidth test (default 1G; suffixes K, M, G)\n"
     "  --gemv-bytes N        weight bytes the GEMV lines cycle through\n"
     "                        (default: the bandwidth buffer's, at least 4 x last-level cache)\n"
+    "  --gemm MxKxN          shape of the int8 and fp32 GEMM lines (default 128x768x3072)\n"
     "  --runs N              timed runs per kernel (median) or peak (best) (default 5)\n"
     "  --min-time SECONDS    least duration of one run (default 0.2)\n"
     "  --quick               tiny sizes and short runs: checks the program, not the machine\n";
@@ -63,6 +64,21 @@ int parseCount(const std::string& option, const std::string& text) {
   if (end == text.c_str() || *end != '\0' || value < 1 || value > 4096)
     fail(option + ": expected a whole number from 1 to 4096, got " + text);
   return static_cast<int>(value);
+}
+
+// "MxKxN", each from 1 to 65536.
+void parseGemmShape(const std::string& text, Settings& s) {
+  long dims[3];
+  const char* p = text.c_str();
+  for (int i = 0; i < 3; ++i) {
+    char* end = nullptr;
+    dims[i] = std::strtol(p, &end, 10);
+    const char expected = i < 2 ? 'x' : '\0';
+    if (end == p || *end != expected || dims[i] < 1 || dims[i] > 65536)
+      fail("--gemm: expected MxKxN with each from 1 to 65536, got " + text);
+    p = end + 1;
+  }
+  s.gemm_m = dims[0], s.gemm_k = dims[1], s.gemm_n = dims[2];
 }
 
 Settings parseArgs(int argc, char** argv, const llmopt::bench::CpuInfo& cpu) {
@@ -108,6 +124,8 @@ Settings parseArgs(int argc, char** argv, const llmopt::bench::CpuInfo& cpu) {
     } else if (arg == "--gemv-bytes") {
       s.gemv_bytes = parseBytes(arg, value());
       gemv_bytes_set = true;
+    } else if (arg == "--gemm") {
+      parseGemmShape(value(), s);
     } else if (arg == "--runs") {
       s.timing.runs = parseCount(arg, value());
     } else if (arg == "--min-time") {

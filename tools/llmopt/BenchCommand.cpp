@@ -3,7 +3,9 @@
 // Times llmopt_session_run on inputs read from .npy files (--input, as `llmopt run` reads them)
 // or random ones of given shapes (--shape): warmup runs, then timed runs; median, p10, p90 (and
 // min, mean) in milliseconds; with --profile, where the timed runs' time went, per kernel and per
-// op. Only the runtime C API is used here.
+// op; with --against OTHER.llmo, the other artifact's runs alternate with these on the same
+// inputs and the median of the paired ratios is printed (robust to a machine whose speed drifts
+// between separate runs). Only the runtime C API is used here.
 //===----------------------------------------------------------------------===//
 #include "tools/llmopt/BenchProfile.h"
 #include "tools/llmopt/Commands.h"
@@ -37,6 +39,7 @@ struct BenchOptions {
   bool json = false;
   bool profile = false;
   int top = 10;  // --profile: the slowest ops listed
+  std::string against;  // a second artifact timed alternately with the first
 };
 
 
@@ -92,6 +95,45 @@ struct BoundInput {
   std::string file;  // empty for random data
 };
 
+/// A session of `model` on `threads` with `inputs` bound; null after fail() when the model
+/// refuses them (`label` names the artifact in the message).
+SessionPtr boundSession(llmopt_model* model, int threads, const std::vector<BoundInput>& inputs,
+                        const std::string& label) {
+  llmopt_session_options sessionOptions = LLMOPT_SESSION_OPTIONS_INIT;
+  sessionOptions.num_threads = threads;
+  llmopt_session* rawSession = nullptr;
+  if (llmopt_session_create(model, &sessionOptions, &rawSession) != LLMOPT_OK) {
+    fail(label + ": cannot create a session: " + llmopt_last_error());
+    return nullptr;
+  }
+  SessionPtr session(rawSession);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const BoundInput& in = inputs[i];
+    if (llmopt_session_set_input(session.get(), i, in.dtype, static_cast<int32_t>(in.dims.size()),
+                                 in.dims.data(), in.data.data(), in.data.size()) != LLMOPT_OK) {
+      fail(label + ": " + llmopt_last_error());
+      return nullptr;
+    }
+  }
+  return session;
+}
+
+/// Milliseconds one run of `session` takes; negative after fail() when the run fails.
+double timedRun(llmopt_session* session) {
+  auto start = std::chrono::steady_clock::now();
+  if (llmopt_session_run(session) != LLMOPT_OK) {
+    fail(llmopt_last_error());
+    return -1;
+  }
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+/// --against: the other artifact's times and the paired ratios (this run / the other's).
+struct Comparison {
+  std::vector<double> times, ratios;
+  double median = 0, ratioMedian = 0, ratioP25 = 0, ratioP75 = 0;
+};
+
 int runBench(const BenchOptions& options) {
   // The program alone (its shared libraries: tens of MB) before the model adds to it.
   uint64_t rssBeforeLoad = peakRssBytes();
@@ -143,30 +185,53 @@ int runBench(const BenchOptions& options) {
     }
   }
 
-  llmopt_session_options sessionOptions = LLMOPT_SESSION_OPTIONS_INIT;
-  sessionOptions.num_threads = options.threads;
-  llmopt_session* rawSession = nullptr;
-  if (llmopt_session_create(model.get(), &sessionOptions, &rawSession) != LLMOPT_OK)
-    return fail(std::string("cannot create a session: ") + llmopt_last_error());
-  SessionPtr session(rawSession);
-  for (size_t i = 0; i < numInputs; ++i) {
-    const BoundInput& in = inputs[i];
-    if (llmopt_session_set_input(session.get(), i, in.dtype, static_cast<int32_t>(in.dims.size()), in.dims.data(),
-                                 in.data.data(), in.data.size()) != LLMOPT_OK)
-      return fail(llmopt_last_error());
+  SessionPtr session = boundSession(model.get(), options.threads, inputs, options.model);
+  if (!session) return 1;
+  // --against: the same inputs bound to the other artifact (the runtime checks that they fit).
+  ModelPtr otherModel;
+  SessionPtr otherSession;
+  if (!options.against.empty()) {
+    llmopt_model* rawOther = nullptr;
+    if (llmopt_model_load_file(options.against.c_str(), nullptr, &rawOther) != LLMOPT_OK)
+      return fail(options.against + ": " + llmopt_last_error());
+    otherModel.reset(rawOther);
+    if (llmopt_model_num_inputs(otherModel.get()) != numInputs)
+      return fail("--against " + options.against + ": it has " +
+                  std::to_string(llmopt_model_num_inputs(otherModel.get())) + " inputs, " +
+                  options.model + " has " + std::to_string(numInputs));
+    otherSession = boundSession(otherModel.get(), options.threads, inputs, "--against " + options.against);
+    if (!otherSession) return 1;
   }
 
-  for (int i = 0; i < options.warmup; ++i)
-    if (llmopt_session_run(session.get()) != LLMOPT_OK) return fail(llmopt_last_error());
+  for (int i = 0; i < options.warmup; ++i) {
+    if (timedRun(session.get()) < 0) return 1;
+    if (otherSession && timedRun(otherSession.get()) < 0) return 1;
+  }
   // Profiling times every op of the timed runs (two clock reads per op: well under 1% of a run).
   if (options.profile && llmopt_session_set_profiling(session.get(), 1) != LLMOPT_OK)
     return fail(llmopt_last_error());
   std::vector<double> times;
   times.reserve(options.iterations);
+  Comparison comparison;
   for (int i = 0; i < options.iterations; ++i) {
-    auto start = std::chrono::steady_clock::now();
-    if (llmopt_session_run(session.get()) != LLMOPT_OK) return fail(llmopt_last_error());
-    times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    // The pair's order alternates, so that neither side always runs with the other's data in cache.
+    double other = 0;
+    if (otherSession && i % 2 == 1 && (other = timedRun(otherSession.get())) < 0) return 1;
+    double t = timedRun(session.get());
+    if (t < 0) return 1;
+    if (otherSession && i % 2 == 0 && (other = timedRun(otherSession.get())) < 0) return 1;
+    times.push_back(t);
+    if (otherSession) {
+      comparison.times.push_back(other);
+      comparison.ratios.push_back(t / other);
+    }
+  }
+  if (otherSession) {
+    std::vector<double> sortedOther = comparison.times, sortedRatios = comparison.ratios;
+    comparison.median = metrics::percentile(sortedOther, 50);
+    comparison.ratioMedian = metrics::percentile(sortedRatios, 50);
+    comparison.ratioP25 = metrics::percentile(sortedRatios, 25);
+    comparison.ratioP75 = metrics::percentile(sortedRatios, 75);
   }
   std::vector<double> sorted = times;
   double median = metrics::percentile(sorted, 50), p10 = metrics::percentile(sorted, 10),
@@ -202,6 +267,16 @@ int runBench(const BenchOptions& options) {
             ", \"rss_before_load_bytes\": " + std::to_string(rssBeforeLoad) + ", \"times_ms\": [";
     for (size_t i = 0; i < times.size(); ++i) text += (i ? ", " : "") + metrics::jsonNumber(times[i]);
     text += "]";
+    if (otherSession) {
+      text += ", \"against\": {\"model\": " + metrics::jsonString(options.against) +
+              ", \"median_ms\": " + metrics::jsonNumber(comparison.median) +
+              ", \"ratio_median\": " + metrics::jsonNumber(comparison.ratioMedian) +
+              ", \"ratio_p25\": " + metrics::jsonNumber(comparison.ratioP25) +
+              ", \"ratio_p75\": " + metrics::jsonNumber(comparison.ratioP75) + ", \"times_ms\": [";
+      for (size_t i = 0; i < comparison.times.size(); ++i)
+        text += (i ? ", " : "") + metrics::jsonNumber(comparison.times[i]);
+      text += "]}";
+    }
     if (options.profile) text += ", \"profile\": " + profileJson(profile);
     text += "}";
     std::printf("%s\n", text.c_str());
@@ -224,6 +299,11 @@ int runBench(const BenchOptions& options) {
   std::printf("peak rss:    %llu bytes (weights + arena = %llu bytes; %llu bytes before loading the model)\n",
               static_cast<unsigned long long>(peakRss), static_cast<unsigned long long>(weights + arena),
               static_cast<unsigned long long>(rssBeforeLoad));
+  if (otherSession) {
+    std::printf("against:     %s: median %.3f ms\n", options.against.c_str(), comparison.median);
+    std::printf("ratio:       %.3f (this / against, median of %d alternating pairs; quartiles %.3f .. %.3f)\n",
+                comparison.ratioMedian, options.iterations, comparison.ratioP25, comparison.ratioP75);
+  }
   if (options.profile) std::printf("%s", profileText(profile, mean, static_cast<size_t>(options.top)).c_str());
   return 0;
 }
@@ -248,6 +328,9 @@ std::function<int()> addBenchCommand(CLI::App& app) {
                 "Time every op of the timed runs: totals per kernel and the slowest ops (JSON: every op)");
   cmd->add_option("--top", options->top, "--profile: how many of the slowest ops to list (default 10)")
       ->check(CLI::Range(0, 1000000));
+  cmd->add_option("--against", options->against,
+                  "OTHER.llmo: time it on the same inputs, alternating run by run, and print the median "
+                  "ratio of the pairs (this / other)");
   return [options] { return runBench(*options); };
 }
 

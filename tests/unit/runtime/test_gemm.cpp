@@ -169,5 +169,37 @@ TEST(Gemm, PackARowsLayout) {
   }
 }
 
+// A variant's own block packing (pack_block) lays out the same as the generic one, for column
+// counts around its vector width and with a short last block.
+TEST(Gemm, PackARowsVariantBlocksMatchLayout) {
+  size_t count = 0;
+  const kernels::cpu::GemmMicrokernelVariant* variants =
+      kernels::cpu::gemmMicrokernelVariants(&count);
+  int tested = 0;
+  for (size_t v = 0; v < count; ++v) {
+    const auto& variant = variants[v];
+    if (!variant.pack_block || !variant.supported) continue;
+    ++tested;
+    for (int64_t k : {1, 5, 15, 16, 17, 40, 256}) {
+      SCOPED_TRACE(::testing::Message() << variant.name << " k " << k);
+      const int64_t m = 2 * variant.mr + 3, lda = k + 3;
+      std::vector<float> a(m * lda, -1.0f);
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t p = 0; p < k; ++p) a[i * lda + p] = static_cast<float>(1000 * i + p);
+      std::vector<float> packed(packedAFloats(m, k) + 16, -7.0f);
+      packARows(a.data(), lda, m, k, variant.mr, packed.data(), nullptr, variant.pack_block);
+      for (int64_t i = 0; i < m; ++i) {
+        const int64_t block = i / variant.mr;
+        const int64_t rows = std::min<int64_t>(variant.mr, m - block * variant.mr);
+        for (int64_t p = 0; p < k; ++p)
+          ASSERT_EQ(packed[block * variant.mr * k + p * rows + i % variant.mr], a[i * lda + p])
+              << "row " << i << " column " << p;
+      }
+      for (size_t i = m * k; i < packed.size(); ++i) ASSERT_EQ(packed[i], -7.0f);
+    }
+  }
+  if (tested == 0) GTEST_SKIP() << "no variant with its own packing runs on this CPU";
+}
+
 }  // namespace
 }  // namespace llmopt::testing

@@ -49,7 +49,7 @@ void gemmF32(const GemmArgs& g, Parallel* parallel) {
   const int64_t panel_groups = ceilDiv(panels, kPanelsPerTask);
   float* packed_b = g.scratch;
   float* packed_a = g.scratch + packedBFloats(g.n, g.k, g.b_layout);
-  packARows(g.a, g.lda, g.m, g.k, kernel.mr, packed_a, parallel);
+  packARows(g.a, g.lda, g.m, g.k, kernel.mr, packed_a, parallel, kernel.pack_block);
 
   // One task: a block of up to kMc rows against a group of up to kPanelsPerTask panels, over K
   // block [k0, k0 + kc) of panels laid out from panel_base (panel_stride floats apart).

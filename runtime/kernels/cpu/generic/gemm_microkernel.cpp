@@ -116,10 +116,10 @@ const IsaVariants<GemmMicrokernelVariant>& table() {
     __builtin_cpu_init();
     const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     v.add(QIsa::Avx512, {"avx512", gemmAvx512, kGemmAvx512Mr, kGemmAvx512Panels,
-                         cpuHasAvx512F()});
-    v.add(QIsa::Avx2, {"avx2", microkernelAvx2, kGenericMr, 1, avx2});
+                         cpuHasAvx512F(), packA12Avx512});
+    v.add(QIsa::Avx2, {"avx2", microkernelAvx2, kGenericMr, 1, avx2, nullptr});
 #endif
-    v.add(QIsa::Scalar, {"baseline", microkernelBaseline, kGenericMr, 1, true});
+    v.add(QIsa::Scalar, {"baseline", microkernelBaseline, kGenericMr, 1, true, nullptr});
     v.choose();
     return v;
   }();

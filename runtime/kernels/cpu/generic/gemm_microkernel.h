@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/cpu/generic/pack_a.h"
+
 namespace llmopt::kernels::cpu {
 
 constexpr int kGemmMaxMr = 12;     // the most rows any variant takes per call
@@ -28,6 +30,7 @@ struct GemmMicrokernelVariant {
   int mr;          // rows per call
   int max_panels;  // panels per call
   bool supported;  // this CPU can run it
+  PackABlockFn pack_block;  // packs a full block of mr rows of A; null: the generic packing
 };
 
 // Every variant built into this library, best first (for tests and benchmarks).

@@ -24,13 +24,14 @@ void packBlockAnyRows(const float* a, int64_t lda, int rows, int64_t k, float* d
 size_t packedAFloats(int64_t m, int64_t k) { return static_cast<size_t>(m * k); }
 
 void packARows(const float* a, int64_t lda, int64_t m, int64_t k, int mr, float* dst,
-               Parallel* parallel) {
+               Parallel* parallel, PackABlockFn full_block) {
   const int64_t blocks = (m + mr - 1) / mr;
   parallelFor(parallel, blocks, [&](int64_t block) {
     const int64_t i = block * mr;
     const int rows = static_cast<int>(m - i < mr ? m - i : mr);
     const float* src = a + i * lda;
     float* out = dst + i * k;
+    if (rows == mr && full_block) return full_block(src, lda, k, out);
     switch (rows) {
       case 12: return packBlock<12>(src, lda, k, out);
       case 6: return packBlock<6>(src, lda, k, out);

@@ -74,7 +74,7 @@ void linearDecoded(const LinearDecodedArgs& a, Parallel* parallel) {
   // the panel decoded once into a buffer on the stack for the fp32 microkernel.
   const GemmMicrokernelVariant& kernel = bestGemmMicrokernel();
   const int64_t row_blocks = ceilDiv(a.m, kMc);
-  packARows(a.x, a.k, a.m, a.k, kernel.mr, a.scratch, parallel);
+  packARows(a.x, a.k, a.m, a.k, kernel.mr, a.scratch, parallel, kernel.pack_block);
   parallelFor(parallel, row_blocks * panels, [&](int64_t task) {
     const int64_t m0 = (task / panels) * kMc;
     const int64_t m1 = a.m - m0 < kMc ? a.m : m0 + kMc;

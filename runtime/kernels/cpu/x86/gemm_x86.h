@@ -19,6 +19,10 @@ void gemmAvx512(int64_t kc, const float* a, const float* panel, int64_t panel_st
                 int panels, float* c, int64_t ldc, int rows, int cols, bool load_c,
                 const float* bias);
 
+// Packs 12 rows of A (row stride lda) of k columns into dst[p * 12 + r] (pack_a.h's layout for a
+// full block), 16 columns at a time through a register transpose.
+void packA12Avx512(const float* a, int64_t lda, int64_t k, float* dst);
+
 bool cpuHasAvx512F();
 
 }  // namespace llmopt::kernels::cpu

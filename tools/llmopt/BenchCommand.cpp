@@ -96,14 +96,14 @@ struct BoundInput {
 };
 
 /// A session of `model` on `threads` with `inputs` bound; null after fail() when the model
-/// refuses them (`label` names the artifact in the message).
+/// refuses them (the message starts with `prefix`).
 SessionPtr boundSession(llmopt_model* model, int threads, const std::vector<BoundInput>& inputs,
-                        const std::string& label) {
+                        const std::string& prefix) {
   llmopt_session_options sessionOptions = LLMOPT_SESSION_OPTIONS_INIT;
   sessionOptions.num_threads = threads;
   llmopt_session* rawSession = nullptr;
   if (llmopt_session_create(model, &sessionOptions, &rawSession) != LLMOPT_OK) {
-    fail(label + ": cannot create a session: " + llmopt_last_error());
+    fail(prefix + "cannot create a session: " + llmopt_last_error());
     return nullptr;
   }
   SessionPtr session(rawSession);
@@ -111,7 +111,7 @@ SessionPtr boundSession(llmopt_model* model, int threads, const std::vector<Boun
     const BoundInput& in = inputs[i];
     if (llmopt_session_set_input(session.get(), i, in.dtype, static_cast<int32_t>(in.dims.size()),
                                  in.dims.data(), in.data.data(), in.data.size()) != LLMOPT_OK) {
-      fail(label + ": " + llmopt_last_error());
+      fail(prefix + llmopt_last_error());
       return nullptr;
     }
   }
@@ -185,7 +185,7 @@ int runBench(const BenchOptions& options) {
     }
   }
 
-  SessionPtr session = boundSession(model.get(), options.threads, inputs, options.model);
+  SessionPtr session = boundSession(model.get(), options.threads, inputs, "");
   if (!session) return 1;
   // --against: the same inputs bound to the other artifact (the runtime checks that they fit).
   ModelPtr otherModel;
@@ -199,7 +199,8 @@ int runBench(const BenchOptions& options) {
       return fail("--against " + options.against + ": it has " +
                   std::to_string(llmopt_model_num_inputs(otherModel.get())) + " inputs, " +
                   options.model + " has " + std::to_string(numInputs));
-    otherSession = boundSession(otherModel.get(), options.threads, inputs, "--against " + options.against);
+    otherSession = boundSession(otherModel.get(), options.threads, inputs,
+                                "--against " + options.against + ": ");
     if (!otherSession) return 1;
   }
 

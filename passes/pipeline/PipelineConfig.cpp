@@ -8,6 +8,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -103,6 +104,10 @@ class Loader {
         std::string key = option.first.as<std::string>(), value;
         if (!scalarOrList(option.second, value))
           return fail(option.second, "option '" + key + "' must be a scalar or a list of scalars");
+        YAML::Node culprit;
+        std::string why;
+        if (unsafeScalar(option.second, culprit, why))
+          return fail(culprit, "option '" + key + "': '" + culprit.as<std::string>() + "' " + why);
         std::string one = key + "=" + value;
         if (!validateOption(*info, one))
           return fail(option.first, "pass '" + name + "': bad option '" + one + "': " + lastParseError);
@@ -147,6 +152,20 @@ class Loader {
     return true;
   }
 
+  /// The first scalar of `node` (a scalar or a list of them) that cannot go into a pass
+  /// option's text, with why; false when all can.
+  static bool unsafeScalar(const YAML::Node& node, YAML::Node& culprit, std::string& why) {
+    auto check = [&](const YAML::Node& scalar) {
+      why = unsafeOptionValue(scalar.as<std::string>());
+      culprit = scalar;
+      return !why.empty();
+    };
+    if (node.IsScalar()) return check(node);
+    for (const YAML::Node& item : node)
+      if (check(item)) return true;
+    return false;
+  }
+
   static std::string knownPassesHint() {
     std::string names;
     for (const char* known : {"canonicalize", "cse", "llmopt-recognize-linear"})
@@ -161,6 +180,17 @@ class Loader {
 };
 
 }  // namespace
+
+std::string unsafeOptionValue(const std::string& value) {
+  for (char c : value) {
+    if (c == '{' || c == '}' || c == '[' || c == ']' || c == '"' || c == '\'')
+      return std::string("holds '") + c + "': braces, brackets and quotes cannot be passed to a pass option";
+    if (c == ',') return "holds ',': list items are separated by commas, so none can hold one";
+    if (std::isspace(static_cast<unsigned char>(c)))
+      return "holds a space: a pass option's value cannot";
+  }
+  return "";
+}
 
 std::string PipelineError::format() const {
   std::ostringstream os;

@@ -31,6 +31,12 @@ struct PipelineError {
   std::string format() const;
 };
 
+/// Why `value` (one scalar, or one item of a list) cannot be passed in a pass option's text, or
+/// an empty string when it can. MLIR 16's option lexer reads braces, brackets and quotes as
+/// nesting (an unbalanced one makes it loop or crash), spaces as the end of the option and commas
+/// as list separators, so values holding any of them are refused before they reach it.
+std::string unsafeOptionValue(const std::string& value);
+
 /// Parses `path` and adds its passes to `pm` (anchored on builtin.module, implicit nesting).
 /// Returns false and fills `error` on the first problem.
 bool loadPipelineFile(const std::string& path, mlir::OpPassManager& pm, PipelineError& error);

@@ -277,10 +277,17 @@ def LowRank : Pass<"llmopt-lowrank", "mlir::ModuleOp"> {
     name (`<name>/lowrank_u`; the first is `<name>/lowrank_v`), so rules and reports still find
     them by the original name's prefix.
 
-    The rank: `ratio` R keeps R of the layer's parameters (r = ⌊R · N·K / (N + K)⌋); `energy` E
-    keeps the fewest singular values whose squares sum to E of the total. Exactly one of the two.
-    From 16 up the rank is a multiple of 16, the kernels' panel width (rounded down for a ratio,
-    up for an energy where that still fits under the margin).
+    The rank, by exactly one of:
+    - `ratio` R: each layer keeps R of its parameters (r = ⌊R · N·K / (N + K)⌋);
+    - `energy` E: the fewest singular values whose squares sum to E of the layer's total;
+    - `budget` B: the layers that may be factorized keep B of their parameters in all, spread by
+      sensitivity: step by step, the cut with the least relative error energy (the dropped
+      Σ σᵢ² over the layer's; whitened, its relative output error on the calibration inputs) per
+      parameter saved, over all layers — a layer's whole factorization at its largest rank
+      under the margin, then 16 ranks at a time.
+    `rules` (`GLOB=VALUE`, the last match wins) give the layers whose name matches another ratio
+    or energy. From 16 up the rank is a multiple of 16, the kernels' panel width (rounded down
+    for a ratio, up for an energy where that still fits under the margin).
 
     `criterion=activation` (needs `--calib`) whitens before truncating: it factorizes W · L with
     L the Cholesky factor of the layer's mean input x xᵀ over the calibration rows
@@ -297,6 +304,11 @@ def LowRank : Pass<"llmopt-lowrank", "mlir::ModuleOp"> {
            "Fraction of each factorized layer's parameters kept, in (0, 1)">,
     Option<"energy", "energy", "double", /*default=*/"0.0",
            "Fraction of the squared singular values kept, in (0, 1]">,
+    Option<"budget", "budget", "double", /*default=*/"0.0",
+           "Fraction of the factorizable layers' parameters kept in all, spread by sensitivity, "
+           "in (0, 1)">,
+    ListOption<"rules", "rules", "std::string",
+               "GLOB=VALUE: the ratio (or energy) of the layers whose name matches">,
     Option<"criterion", "criterion", "std::string", /*default=*/"\"plain\"",
            "plain (SVD of W) or activation (SVD of W scaled by the calibration RMS)">,
     Option<"margin", "margin", "double", /*default=*/"0.95",

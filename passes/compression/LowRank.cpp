@@ -22,6 +22,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <memory>
+#include <queue>
 
 namespace llmopt {
 #define GEN_PASS_DEF_LOWRANK
@@ -61,6 +64,25 @@ Location namedLoc(Location loc, const std::string& name) {
   return NameLoc::get(StringAttr::get(loc.getContext(), name), loc);
 }
 
+/// A rule of the `rules` option: layers matching `glob` get `value` (a ratio or an energy).
+struct ValueRule {
+  llvm::GlobPattern glob;
+  double value;
+};
+
+/// A layer that may be factorized, with the SVD of its (whitened) weight.
+struct Candidate {
+  LinearOp linear;
+  std::string name;
+  int64_t n = 0, k = 0;
+  Eigen::MatrixXd whitening;  // lower triangular [K, K], or empty
+  Eigen::VectorXf scale;      // the RMS diagonal, or empty
+  std::unique_ptr<Eigen::BDCSVD<RowMatrix>> svd;
+  int64_t rank = 0;  // chosen; 0 leaves the layer alone
+
+  double breakEven() const { return double(n) * double(k) / double(n + k); }
+};
+
 struct LowRankPass : public llmopt::impl::LowRankBase<LowRankPass> {
   using LowRankBase::LowRankBase;
 
@@ -72,8 +94,24 @@ struct LowRankPass : public llmopt::impl::LowRankBase<LowRankPass> {
 
     SmallVector<LinearOp> linears;
     module.walk([&](LinearOp linear) { linears.push_back(linear); });
-    for (LinearOp linear : linears)
-      if (!factorize(linear)) return signalPassFailure();
+    // A ratio or an energy decides each layer alone: one SVD held at a time. A budget compares
+    // the layers' spectra first.
+    std::vector<Candidate> pending;
+    for (LinearOp linear : linears) {
+      std::optional<Candidate> candidate;
+      if (!analyze(linear, candidate)) return signalPassFailure();
+      if (!candidate) continue;
+      if (budget > 0.0) {
+        pending.push_back(std::move(*candidate));
+        continue;
+      }
+      candidate->rank = rankFor(*candidate, valueFor(candidate->name));
+      rewrite(*candidate);
+    }
+    if (budget > 0.0) {
+      if (!spreadBudget(module, pending)) return signalPassFailure();
+      for (Candidate& candidate : pending) rewrite(candidate);
+    }
 
     stats->write(module);
     writeModuleDictionary(module, kLowRankAttr, record);
@@ -84,12 +122,15 @@ struct LowRankPass : public llmopt::impl::LowRankBase<LowRankPass> {
       module.emitError() << "llmopt-lowrank: " << message;
       return false;
     };
-    if ((ratio > 0.0) == (energy > 0.0))
-      return bad("set exactly one of ratio (parameters kept) and energy (spectrum kept)");
+    if ((ratio > 0.0) + (energy > 0.0) + (budget > 0.0) != 1)
+      return bad("set exactly one of ratio (parameters kept per layer), energy (spectrum kept) "
+                 "and budget (parameters kept in all)");
     if (ratio > 0.0 && !(ratio < 1.0))
       return bad("ratio must be in (0, 1), got " + std::to_string(ratio));
     if (energy > 0.0 && !(energy <= 1.0))
       return bad("energy must be in (0, 1], got " + std::to_string(energy));
+    if (budget > 0.0 && !(budget < 1.0))
+      return bad("budget must be in (0, 1), got " + std::to_string(budget));
     if (!(margin > 0.0 && margin <= 1.0))
       return bad("margin must be in (0, 1], got " + std::to_string(margin));
     activationCriterion = criterion.getValue() == "activation";
@@ -103,7 +144,32 @@ struct LowRankPass : public llmopt::impl::LowRankBase<LowRankPass> {
       if (!glob) return bad("keep '" + pattern + "': " + llvm::toString(glob.takeError()));
       keepGlobs.push_back(std::move(*glob));
     }
+    if (!rules.empty() && budget > 0.0)
+      return bad("rules set a ratio or an energy per layer; a budget spreads the ranks itself "
+                 "(leave layers out with keep)");
+    const bool byRatio = ratio > 0.0;
+    for (const std::string& rule : rules) {
+      StringRef text(rule);
+      auto [pattern, valueText] = text.rsplit('=');
+      double value = 0.0;
+      const bool parsed = !valueText.empty() && !pattern.empty() && !valueText.getAsDouble(value);
+      const bool inRange = byRatio ? value > 0.0 && value < 1.0 : value > 0.0 && value <= 1.0;
+      if (!parsed || !inRange)
+        return bad("rule '" + rule + "' must be GLOB=" +
+                   (byRatio ? "RATIO with RATIO in (0, 1)" : "ENERGY with ENERGY in (0, 1]"));
+      llvm::Expected<llvm::GlobPattern> glob = llvm::GlobPattern::create(pattern);
+      if (!glob) return bad("rule '" + rule + "': " + llvm::toString(glob.takeError()));
+      valueRules.push_back({std::move(*glob), value});
+    }
     return true;
+  }
+
+  /// The ratio (or energy) of layer `name`: the last matching rule's, else the option's.
+  double valueFor(const std::string& name) const {
+    double value = ratio > 0.0 ? ratio : energy;
+    for (const ValueRule& rule : valueRules)
+      if (rule.glob.match(name)) value = rule.value;
+    return value;
   }
 
   /// The activation criterion's whitening of `layer`: the Cholesky factor of its inputs' mean
@@ -142,7 +208,10 @@ struct LowRankPass : public llmopt::impl::LowRankBase<LowRankPass> {
     return true;
   }
 
-  bool factorize(LinearOp linear) {
+  /// `candidate` set to `linear` with its SVD when it may be factorized; left empty for a layer
+  /// left alone (kept, the LM head, not constant, SwiGLU, or a ratio too high to pay). False
+  /// after an error.
+  bool analyze(LinearOp linear, std::optional<Candidate>& candidate) {
     const std::string name = layerName(linear);
     if (!lmHead && isLmHead(linear)) return true;
     if (llvm::any_of(keepGlobs, [&](const llvm::GlobPattern& g) { return g.match(name); }))
@@ -150,46 +219,144 @@ struct LowRankPass : public llmopt::impl::LowRankBase<LowRankPass> {
     std::optional<std::vector<float>> weight = readLinearWeight(linear);
     auto type = linear.getWeight().getType().cast<RankedTensorType>();
     if (!weight || !type.hasStaticShape() || linear.getActivation() == "swiglu") return true;
-    const int64_t n = type.getDimSize(0), k = type.getDimSize(1);
-    const double breakEven = double(n) * double(k) / double(n + k);
-    if (ratio > 0.0 && std::floor(ratio * breakEven) > margin * breakEven) return true;
+    Candidate c;
+    c.linear = linear;
+    c.name = name;
+    c.n = type.getDimSize(0);
+    c.k = type.getDimSize(1);
+    if (c.n * c.k == 0) return true;
+    // A ratio whose rank exceeds the margin needs no SVD to be left alone.
+    if (ratio > 0.0 && std::floor(valueFor(name) * c.breakEven()) > margin * c.breakEven())
+      return true;
 
-    Eigen::Map<const RowMatrix> w(weight->data(), n, k);
+    Eigen::Map<const RowMatrix> w(weight->data(), c.n, c.k);
     // The whitening: W·L with L the Cholesky factor of the inputs' mean x xᵀ (SVD-LLM: the
     // truncation error is then the output's error on those inputs), else W·diag(RMS) (ASVD).
-    Eigen::MatrixXd whitening;  // lower triangular [K, K], or empty
-    Eigen::VectorXf scale;
-    if (activationCriterion && !inputWhitening(linear, name, k, whitening, scale)) return false;
+    if (activationCriterion && !inputWhitening(linear, name, c.k, c.whitening, c.scale))
+      return false;
     RowMatrix target = w;
-    if (whitening.size()) target = (w.cast<double>() * whitening).cast<float>();
-    else if (scale.size()) target = w * scale.asDiagonal();
-    Eigen::BDCSVD<RowMatrix> svd(target, Eigen::ComputeThinU | Eigen::ComputeThinV);
-    const Eigen::VectorXf& sigma = svd.singularValues();
+    if (c.whitening.size()) target = (w.cast<double>() * c.whitening).cast<float>();
+    else if (c.scale.size()) target = w * c.scale.asDiagonal();
+    c.svd = std::make_unique<Eigen::BDCSVD<RowMatrix>>(target,
+                                                       Eigen::ComputeThinU | Eigen::ComputeThinV);
+    candidate = std::move(c);
+    return true;
+  }
 
-    int64_t rank = ratio > 0.0 ? static_cast<int64_t>(std::floor(ratio * breakEven))
-                               : rankForEnergy(sigma, energy);
+  /// The largest rank `c` may take: under the margin, and a multiple of 16 from 16 up.
+  int64_t largestRank(const Candidate& c) const {
+    int64_t rank = std::min<int64_t>(static_cast<int64_t>(std::floor(margin * c.breakEven())),
+                                     c.svd->singularValues().size());
+    return rank >= kRankStep ? rank / kRankStep * kRankStep : rank;
+  }
+
+  /// The rank a ratio or an energy `value` gives `c`; 0 where it would not be below the margin.
+  int64_t rankFor(const Candidate& c, double value) const {
+    const Eigen::VectorXf& sigma = c.svd->singularValues();
+    int64_t rank = ratio > 0.0 ? static_cast<int64_t>(std::floor(value * c.breakEven()))
+                               : rankForEnergy(sigma, value);
     rank = std::clamp<int64_t>(rank, 1, sigma.size());
     // From 16 up, a multiple of 16 (the GEMM kernels' panel width: a rank of 115 costs the
     // multiply-adds of 128): down for a parameter ratio, up for an energy when that still fits.
     if (rank >= kRankStep) {
       const int64_t down = rank / kRankStep * kRankStep, upTo = down == rank ? rank : down + kRankStep;
-      rank = ratio > 0.0 || double(upTo) > margin * breakEven || upTo > sigma.size() ? down : upTo;
+      rank = ratio > 0.0 || double(upTo) > margin * c.breakEven() || upTo > sigma.size() ? down
+                                                                                           : upTo;
     }
-    if (double(rank) > margin * breakEven) return true;  // no smaller than the layer itself
+    return double(rank) > margin * c.breakEven() ? 0 : rank;
+  }
 
+  /// Budget: ranks for `candidates` whose parameters add up to at most `budget` of theirs
+  /// unfactorized. Each step takes, over all layers, the cut with the least relative error
+  /// energy per parameter saved (Σ σᵢ² of the singular values it drops / the layer's Σ σᵢ²,
+  /// whitened: the layer's relative output error on the calibration inputs): first a layer's
+  /// whole factorization at its largest rank, then 16 ranks (1 below 16) at a time.
+  bool spreadBudget(ModuleOp module, std::vector<Candidate>& candidates) {
+    struct Cut {
+      double costPerParameter;
+      size_t layer;
+      bool operator>(const Cut& o) const { return costPerParameter > o.costPerParameter; }
+    };
+    std::vector<std::vector<double>> tail(candidates.size());  // tail[l][r] = Σ_{i≥r} σᵢ² / Σ σᵢ²
+    double total = 0, dense = 0;
+    std::priority_queue<Cut, std::vector<Cut>, std::greater<Cut>> cuts;
+    // The next cut of layer l from rank `from` (its dense shape when from is 0); false when
+    // it has none left.
+    auto nextCut = [&](size_t l, int64_t from, Cut& cut, int64_t& to, double& saved) {
+      const Candidate& c = candidates[l];
+      const int64_t largest = largestRank(c);
+      if (largest < 1) return false;
+      const int64_t step = largest >= kRankStep ? kRankStep : 1;
+      to = from == 0 ? largest : from - step;
+      if (to < step) return false;
+      saved = from == 0 ? double(c.n * c.k) - double(to * (c.n + c.k))
+                        : double((from - to) * (c.n + c.k));
+      const double cost = tail[l][to] - (from == 0 ? 0.0 : tail[l][from]);
+      cut = {cost / saved, l};
+      return saved > 0;
+    };
+    for (size_t l = 0; l < candidates.size(); ++l) {
+      const Eigen::VectorXf& sigma = candidates[l].svd->singularValues();
+      tail[l].assign(sigma.size() + 1, 0.0);
+      for (Eigen::Index i = sigma.size() - 1; i >= 0; --i)
+        tail[l][i] = tail[l][i + 1] + double(sigma[i]) * sigma[i];
+      const double energy = tail[l][0] > 0 ? tail[l][0] : 1.0;
+      for (double& t : tail[l]) t /= energy;
+      dense += double(candidates[l].n * candidates[l].k);
+      Cut cut;
+      int64_t to;
+      double saved;
+      if (nextCut(l, 0, cut, to, saved)) cuts.push(cut);
+    }
+    total = dense;
+    const double target = budget * dense;
+    while (total > target && !cuts.empty()) {
+      const Cut cut = cuts.top();
+      cuts.pop();
+      Candidate& c = candidates[cut.layer];
+      int64_t to;
+      double saved;
+      Cut unused;
+      nextCut(cut.layer, c.rank, unused, to, saved);
+      c.rank = to;
+      total -= saved;
+      Cut next;
+      if (nextCut(cut.layer, c.rank, next, to, saved)) cuts.push(next);
+    }
+    if (total > target) {
+      auto shortNumber = [](double value) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%.4g", value);
+        return std::string(text);
+      };
+      module.emitError() << "llmopt-lowrank: budget " << shortNumber(budget)
+                         << " cannot be met: at their smallest ranks the " << candidates.size()
+                         << " layers that may be factorized keep "
+                         << shortNumber(total / std::max(dense, 1.0)) << " of their parameters";
+      return false;
+    }
+    return true;
+  }
+
+  /// Replaces `c.linear` by its two factors at `c.rank` (nothing when 0).
+  void rewrite(Candidate& c) {
+    if (c.rank == 0) return;
+    const int64_t rank = c.rank, n = c.n, k = c.k;
+    const Eigen::BDCSVD<RowMatrix>& svd = *c.svd;
     // U_r Σ^½ [N, r] and Σ^½ V_rᵀ (whitening)⁻¹ [r, K].
-    Eigen::VectorXf root = sigma.head(rank).cwiseSqrt();
+    Eigen::VectorXf root = svd.singularValues().head(rank).cwiseSqrt();
     RowMatrix up = svd.matrixU().leftCols(rank) * root.asDiagonal();
     RowMatrix down = root.asDiagonal() * svd.matrixV().leftCols(rank).transpose();
-    if (whitening.size()) {
+    if (c.whitening.size()) {
       // down · L = Σ^½ V_rᵀ  ⇔  Lᵀ · downᵀ = (Σ^½ V_rᵀ)ᵀ, Lᵀ upper triangular.
-      Eigen::MatrixXd solved = whitening.transpose().triangularView<Eigen::Upper>().solve(
+      Eigen::MatrixXd solved = c.whitening.transpose().triangularView<Eigen::Upper>().solve(
           down.cast<double>().transpose());
       down = solved.transpose().cast<float>();
-    } else if (scale.size()) {
-      down = down * scale.cwiseInverse().asDiagonal();
+    } else if (c.scale.size()) {
+      down = down * c.scale.cwiseInverse().asDiagonal();
     }
 
+    LinearOp linear = c.linear;
     OpBuilder builder(linear);
     Location loc = linear.getLoc();
     auto inType = linear.getInput().getType().cast<RankedTensorType>();
@@ -197,26 +364,27 @@ struct LowRankPass : public llmopt::impl::LowRankBase<LowRankPass> {
     innerShape.back() = rank;
     auto innerType = RankedTensorType::get(innerShape, inType.getElementType());
     Value vWeight = floatConstant(builder, loc, rank, k, down.data());
-    auto first = builder.create<LinearOp>(namedLoc(loc, name + "/lowrank_v"), innerType,
+    auto first = builder.create<LinearOp>(namedLoc(loc, c.name + "/lowrank_v"), innerType,
                                           linear.getInput(), vWeight, Value(), Value(),
                                           builder.getStringAttr("none"));
     Value oldWeight = linear.getWeight();
     linear.getInputMutable().assign(first.getResult());
     linear.getWeightMutable().assign(floatConstant(builder, loc, n, rank, up.data()));
-    linear->setLoc(namedLoc(loc, name + "/lowrank_u"));
+    linear->setLoc(namedLoc(loc, c.name + "/lowrank_u"));
     eraseIfUnused(oldWeight);
+    c.svd.reset();
 
     // The first factor reads the layer's input: it takes its statistics.
-    stats->copy(name, name + "/lowrank_v");
+    stats->copy(c.name, c.name + "/lowrank_v");
     Builder b(&getContext());
-    record.set(name, b.getDictionaryAttr({b.getNamedAttr("rank", b.getI64IntegerAttr(rank)),
-                                          b.getNamedAttr("n", b.getI64IntegerAttr(n)),
-                                          b.getNamedAttr("k", b.getI64IntegerAttr(k))}));
-    return true;
+    record.set(c.name, b.getDictionaryAttr({b.getNamedAttr("rank", b.getI64IntegerAttr(rank)),
+                                            b.getNamedAttr("n", b.getI64IntegerAttr(n)),
+                                            b.getNamedAttr("k", b.getI64IntegerAttr(k))}));
   }
 
   bool activationCriterion = false;
   std::vector<llvm::GlobPattern> keepGlobs;
+  std::vector<ValueRule> valueRules;
   std::optional<LayerStatistics> stats;
   NamedAttrList record;
 };

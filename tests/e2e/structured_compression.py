@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Structured pruning (`--prune-heads R --prune-ffn R`) and low-rank factorization
-(`--lowrank-ratio R`, `--lowrank-energy E`) end to end.
+(`--lowrank-ratio R`, `--lowrank-energy E`, `--lowrank-budget B`) end to end.
 
 For each transformer fixture (tests/fixtures/transformers/<model>, its case<K>/inputs) and, when
 ../shared is present, charlm-gpt (input_window0.npy):
@@ -21,7 +21,8 @@ For each transformer fixture (tests/fixtures/transformers/<model>, its case<K>/i
    (full rank is above the break-even rank) and their outputs stay bit for bit;
 5. low rank on the fixtures: `--lowrank-ratio 0.5` runs with fewer weight bytes and finite
    outputs of the same shapes; on charlm-gpt at `--lowrank-ratio 0.7` the activation-scaled SVD
-   costs fewer bits per byte than the plain one.
+   costs fewer bits per byte than the plain one, and `--lowrank-budget` at the same share of
+   the parameters (spread by sensitivity) fewer than the uniform ratio, at no more bytes.
 
 Prints one line per check and ``N passed, M failed``; exits 1 if any failed.
 
@@ -125,6 +126,17 @@ def lowrank_ranks(mlir_text):
     return {name: int(rank) for name, rank in
             re.findall(r'"([^"]+)" = \{k = \d+ : i64, n = \d+ : i64, rank = (\d+) : i64\}',
                        mlir_text)}
+
+
+def lowrank_kept_fraction(mlir_text):
+    """Σ rank·(n + k) / Σ n·k over the llmopt.lowrank entries: the parameters the factorized
+    layers keep."""
+    kept = dense = 0
+    for k, n, rank in re.findall(r'"[^"]+" = \{k = (\d+) : i64, n = (\d+) : i64, rank = (\d+) : i64\}',
+                                 mlir_text):
+        kept += int(rank) * (int(n) + int(k))
+        dense += int(n) * int(k)
+    return kept / dense if dense else 1.0
 
 
 def bits_per_byte(llmopt, artifact, text):
@@ -306,6 +318,25 @@ def main():
                 check(ranked["activation"] < ranked["plain"],
                       f"charlm-gpt: at 70% of the parameters the activation-scaled SVD beats the "
                       f"plain one ({ranked['activation']:.4f} < {ranked['plain']:.4f} bpb)")
+            # A budget equal to what ratio 0.7 keeps of the factorizable layers (every linear
+            # but the head is factorized there), spread by sensitivity: no more parameters, and
+            # fewer bits per byte than the same ratio everywhere.
+            r = run([args.llmopt, "compile", charlm, "--emit", "mlir", "-o", "-", "--lowrank-ratio",
+                     "0.7", "--lowrank-criterion", "activation", "--calib", calib])
+            budget = lowrank_kept_fraction(r.stdout) if r.returncode == 0 else 0
+            uniform = os.path.join(work, "charlm-rank-activation.llmo")
+            spread = os.path.join(work, "charlm-rank-budget.llmo")
+            r = run([args.llmopt, "compile", charlm, "-o", spread, "--lowrank-budget",
+                     f"{budget:.6f}", "--lowrank-criterion", "activation", "--calib", calib])
+            if (check(r.returncode == 0 and 0 < budget < 1,
+                      f"charlm-gpt: compile --lowrank-budget {budget:.4f}" + failure(r))
+                    and "activation" in ranked):
+                spread_bpb = bits_per_byte(args.llmopt, spread, text)
+                sizes = (weight_bytes(args.llmopt, spread), weight_bytes(args.llmopt, uniform))
+                check(sizes[0] <= sizes[1] and spread_bpb < ranked["activation"],
+                      f"charlm-gpt: the budget spread by sensitivity beats the uniform ratio "
+                      f"({spread_bpb:.4f} < {ranked['activation']:.4f} bpb; weight bytes "
+                      f"{sizes[0]} <= {sizes[1]})")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

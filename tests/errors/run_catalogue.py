@@ -362,6 +362,15 @@ def _(llmopt, d):
     return ["compile", MLP, "--config", f"{d}/nope.yaml", "-o", f"{d}/out.llmo"]
 
 
+@case("yaml: option value with a bracket", 1,
+      "{dir}/p.yaml:5:22: error: option 'keep': 'a[b' holds '[': braces, brackets and quotes "
+      "cannot be passed to a pass option")
+def _(llmopt, d):
+    return compile_with_config(
+        d, "passes:\n  - name: llmopt-lowrank\n    options:\n      energy: 0.5\n"
+           "      keep: [\"/x/*\", \"a[b\"]\n")
+
+
 # Command line ------------------------------------------------------------------------------
 
 @case("cli: compile without a model", 2, "error: model is required (see --help)")
@@ -391,6 +400,47 @@ def _(llmopt, d):
 def _(llmopt, d):
     art = compile_mlp(llmopt, d)
     return ["run", art, "--input", f"x={MLP_INPUT}", "--input", f"x={MLP_INPUT}"]
+
+
+@case("cli: --keep-fp32 pattern with a bracket", 1,
+      "error: --keep-fp32 'fc[1' holds '[': braces, brackets and quotes cannot be passed to a "
+      "pass option")
+def _(llmopt, d):
+    return ["compile", MLP, "--quant", "int8", "--keep-fp32", "fc[1", "-o", f"{d}/out.llmo"]
+
+
+@case("cli: --prune-criterion activation without --calib", 1,
+      "error: --prune-criterion activation needs --calib FILE (activation statistics)")
+def _(llmopt, d):
+    return ["compile", MLP, "--prune-ffn", "0.5", "--prune-criterion", "activation",
+            "-o", f"{d}/out.llmo"]
+
+
+@case("cli: --prune-criterion without pruning", 1,
+      "error: --prune-criterion needs --prune-heads or --prune-ffn")
+def _(llmopt, d):
+    return ["compile", MLP, "--prune-criterion", "activation", "-o", f"{d}/out.llmo"]
+
+
+@case("cli: --lowrank-criterion activation without --calib", 1,
+      "error: --lowrank-criterion activation needs --calib FILE (activation statistics)")
+def _(llmopt, d):
+    return ["compile", MLP, "--lowrank-budget", "0.5", "--lowrank-criterion", "activation",
+            "-o", f"{d}/out.llmo"]
+
+
+@case("cli: two ways to choose the rank", 1,
+      "error: --lowrank-ratio, --lowrank-energy and --lowrank-budget choose the rank different "
+      "ways: give one")
+def _(llmopt, d):
+    return ["compile", MLP, "--lowrank-ratio", "0.5", "--lowrank-budget", "0.5",
+            "-o", f"{d}/out.llmo"]
+
+
+@case("cli: --prune-ffn out of range", 2,
+      "error: --prune-ffn: Value 1 not in range 0.000000 to 0.999000 (see --help)")
+def _(llmopt, d):
+    return ["compile", MLP, "--prune-ffn", "1", "-o", f"{d}/out.llmo"]
 
 
 # Artifacts -----------------------------------------------------------------------------------

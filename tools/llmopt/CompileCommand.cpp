@@ -38,16 +38,19 @@ struct CompileOptions {
   double pruneFfn = 0.0;
   std::string pruneCriterion = "magnitude";
   double lowrankRatio = 0.0;  // llmopt-lowrank: parameters kept, or
-  double lowrankEnergy = 0.0;  // spectrum kept
+  double lowrankEnergy = 0.0;  // spectrum kept, or
+  double lowrankBudget = 0.0;  // parameters kept in all
   std::string lowrankCriterion = "plain";
 };
 
 /// The llmopt-lowrank pass the CLI's --lowrank-* options ask for; empty when they ask for none.
 std::string lowrankPassText(const CompileOptions& options) {
-  if (options.lowrankRatio <= 0.0 && options.lowrankEnergy <= 0.0) return "";
+  if (options.lowrankRatio <= 0.0 && options.lowrankEnergy <= 0.0 && options.lowrankBudget <= 0.0)
+    return "";
   std::string text = "llmopt-lowrank{criterion=" + options.lowrankCriterion;
   if (options.lowrankRatio > 0.0) text += " ratio=" + std::to_string(options.lowrankRatio);
   if (options.lowrankEnergy > 0.0) text += " energy=" + std::to_string(options.lowrankEnergy);
+  if (options.lowrankBudget > 0.0) text += " budget=" + std::to_string(options.lowrankBudget);
   return text + "}";
 }
 
@@ -170,14 +173,15 @@ int runCompile(const CompileOptions& options) {
     return fail("--prune-criterion needs --prune-heads or --prune-ffn");
   }
   if (std::string lowrank = lowrankPassText(options); !lowrank.empty()) {
-    if (options.lowrankRatio > 0.0 && options.lowrankEnergy > 0.0)
-      return fail("--lowrank-ratio and --lowrank-energy choose the rank two ways: give one");
+    if ((options.lowrankRatio > 0.0) + (options.lowrankEnergy > 0.0) + (options.lowrankBudget > 0.0) > 1)
+      return fail("--lowrank-ratio, --lowrank-energy and --lowrank-budget choose the rank different "
+                  "ways: give one");
     if (options.lowrankCriterion == "activation" && options.calib.empty())
       return fail("--lowrank-criterion activation needs --calib FILE (activation statistics)");
     if (mlir::failed(mlir::parsePassPipeline(lowrank, pm)))
       return fail("internal: the llmopt-lowrank pipeline does not parse");
   } else if (options.lowrankCriterion != "plain") {
-    return fail("--lowrank-criterion needs --lowrank-ratio or --lowrank-energy");
+    return fail("--lowrank-criterion needs --lowrank-ratio, --lowrank-energy or --lowrank-budget");
   }
   if (options.smooth >= 0.0) {
     if (options.quant.empty() || options.calib.empty())
@@ -189,8 +193,11 @@ int runCompile(const CompileOptions& options) {
   if (!options.quant.empty()) {
     if (pipelineQuantizes(pm))
       return fail("--quant and a pipeline that already runs llmopt-quantize: use one of them");
+    for (const std::string& pattern : options.keepFp32)
+      if (std::string why = unsafeOptionValue(pattern); !why.empty())
+        return fail("--keep-fp32 '" + pattern + "' " + why);
     if (mlir::failed(mlir::parsePassPipeline(quantizePassText(options), quantizePm)))
-      return fail("bad --keep-fp32 pattern (commas and braces are not allowed)");
+      return fail("internal: the llmopt-quantize pipeline does not parse");
   } else if (!options.keepFp32.empty()) {
     return fail("--keep-fp32 needs --quant");
   }
@@ -340,6 +347,10 @@ std::function<int()> addCompileCommand(CLI::App& app) {
                   "Factorize keeping the fewest singular values that hold this fraction of the "
                   "spectrum's energy, where that is smaller than the layer, in (0, 1]")
       ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--lowrank-budget", options->lowrankBudget,
+                  "Factorize so that the linears (but the LM head) keep this fraction of their "
+                  "parameters in all, the ranks spread by each layer's sensitivity, in (0, 1)")
+      ->check(CLI::Range(0.0, 0.999));
   cmd->add_option("--lowrank-criterion", options->lowrankCriterion,
                   "plain (SVD of the weight, default) or activation (of the weight scaled by the "
                   "calibration inputs' RMS, ASVD-style; needs --calib)")

@@ -6,7 +6,17 @@
 // RUN: not llmopt-opt %s --llmopt-lowrank="energy=0.5 criterion=activation" 2>&1 | FileCheck %s --check-prefix=NOSTATS
 // RUN: not llmopt-opt %s --llmopt-lowrank="energy=0.5 margin=0" 2>&1 | FileCheck %s --check-prefix=MARGIN
 
-// NONE: error: llmopt-lowrank: set exactly one of ratio (parameters kept) and energy (spectrum kept)
+// RUN: not llmopt-opt %s --llmopt-lowrank="ratio=0.5 budget=0.5" 2>&1 | FileCheck %s --check-prefix=NONE
+// RUN: not llmopt-opt %s --llmopt-lowrank="budget=1.5" 2>&1 | FileCheck %s --check-prefix=BUDGET
+// RUN: not llmopt-opt %s --llmopt-lowrank="budget=0.5 rules=/fc/*=0.5" 2>&1 | FileCheck %s --check-prefix=BUDGETRULES
+// RUN: not llmopt-opt %s --llmopt-lowrank="ratio=0.5 rules=/fc/*=1.5" 2>&1 | FileCheck %s --check-prefix=RULERATIO
+// RUN: not llmopt-opt %s --llmopt-lowrank="energy=0.5 rules=/fc/*" 2>&1 | FileCheck %s --check-prefix=RULEENERGY
+
+// NONE: error: llmopt-lowrank: set exactly one of ratio (parameters kept per layer), energy (spectrum kept) and budget (parameters kept in all)
+// BUDGET: error: llmopt-lowrank: budget must be in (0, 1), got 1.500000
+// BUDGETRULES: error: llmopt-lowrank: rules set a ratio or an energy per layer; a budget spreads the ranks itself (leave layers out with keep)
+// RULERATIO: error: llmopt-lowrank: rule '/fc/*=1.5' must be GLOB=RATIO with RATIO in (0, 1)
+// RULEENERGY: error: llmopt-lowrank: rule '/fc/*' must be GLOB=ENERGY with ENERGY in (0, 1]
 // RATIO: error: llmopt-lowrank: ratio must be in (0, 1), got 1.500000
 // ENERGY: error: llmopt-lowrank: energy must be in (0, 1], got 2.000000
 // CRITERION: error: llmopt-lowrank: criterion must be plain or activation, got 'whiten'

@@ -244,7 +244,12 @@ def Prune : Pass<"llmopt-prune", "mlir::ModuleOp"> {
 
     `ffn` and `heads` are the fraction of each block's units removed (rounded to the nearest
     unit); `rules` (`GLOB=FRACTION`, last match wins) set another fraction for the blocks whose
-    `down` / output projection's name matches. A block keeps at least `min-heads` heads (one per
+    `down` / output projection's name matches. With `global`, they are the fraction of all the
+    model's FFN channels (heads) removed: the lowest-scored across blocks go, so blocks lose
+    different shares. Channels are ranked by their scores as they are (what a channel adds to
+    the residual stream, comparable between MLPs); heads by their score over their block's mean
+    (raw head scores follow each block's output scale); a grouped attention loses one head of
+    every group at a time. A block keeps at least `min-heads` heads (one per
     group) and `min-ffn-channels` channels. What was removed is recorded in `llmopt.pruning`, and
     the layers' calibration statistics are cut to the channels left.
   }];
@@ -264,6 +269,8 @@ def Prune : Pass<"llmopt-prune", "mlir::ModuleOp"> {
            "Heads every attention keeps at least">,
     Option<"minFfnChannels", "min-ffn-channels", "int64_t", /*default=*/"16",
            "FFN channels every MLP keeps at least (all of a smaller one)">,
+    Option<"global", "global", "bool", /*default=*/"false",
+           "Rank the units of all blocks together: the fractions are of the whole model">,
   ];
 }
 

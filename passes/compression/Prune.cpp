@@ -13,6 +13,7 @@
 #include "passes/compression/LinearWeights.h"
 
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/GlobPattern.h"
 
 #include <algorithm>
@@ -300,6 +301,62 @@ int64_t keptCount(int64_t total, double fraction, int64_t minimum) {
   return std::min(total, std::max(total - removed, std::max<int64_t>(minimum, 1)));
 }
 
+/// An MLP whose channels may go, scored.
+struct FfnPlan {
+  FfnBlock block;
+  std::string name;  // of `down`
+  LinearParams down;
+  SmallVector<LinearParams, 2> producers;
+  std::vector<double> scores;  // per channel
+  int64_t minimum = 1;         // channels kept at least
+  int64_t keep = 0;            // channels kept (chosen)
+};
+
+/// An attention whose heads may go, scored.
+struct HeadPlan {
+  HeadBlock block;
+  std::string name;  // of the output projection
+  LinearParams q, k, v, out;
+  std::vector<double> scores;  // per query head
+  int64_t group = 1;           // query heads per key/value head
+  int64_t minimumPerGroup = 1; // grouped: query heads each group keeps at least
+  int64_t minimum = 1;         // not grouped: heads kept at least
+  int64_t keep = 0;            // query heads kept (chosen; grouped: a multiple of the groups)
+};
+
+/// One removable unit of a global ranking: `count` units of plan `plan`, worth `score` each.
+struct RankedUnit {
+  double score;
+  size_t plan;
+  int64_t count;
+};
+
+/// The mean of a block's scores (1 when they are all 0): a unit's score over it says how much
+/// the unit weighs within its block.
+double blockMean(const std::vector<double>& scores) {
+  double sum = 0;
+  for (double s : scores) sum += s;
+  return sum > 0 ? sum / double(scores.size()) : 1.0;
+}
+
+/// Removes the lowest-scored units across all plans until `target` units are gone, never
+/// taking plan p below `floor[p]` units of `total[p]`; returns the units each plan keeps.
+/// A plan's units must come in ascending score order (as the caller lists them).
+std::vector<int64_t> rankGlobally(std::vector<RankedUnit> units, const std::vector<int64_t>& total,
+                                  const std::vector<int64_t>& floor, int64_t target) {
+  std::stable_sort(units.begin(), units.end(),
+                   [](const RankedUnit& a, const RankedUnit& b) { return a.score < b.score; });
+  std::vector<int64_t> kept = total;
+  int64_t removed = 0;
+  for (const RankedUnit& unit : units) {
+    if (removed + unit.count > target) continue;
+    if (kept[unit.plan] - unit.count < floor[unit.plan]) continue;
+    kept[unit.plan] -= unit.count;
+    removed += unit.count;
+  }
+  return kept;
+}
+
 struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
   using PruneBase::PruneBase;
 
@@ -315,12 +372,23 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
       if (auto attention = dyn_cast<AttentionOp>(op)) attentions.push_back(attention);
       if (auto linear = dyn_cast<LinearOp>(op)) linears.push_back(linear);
     });
+    // Every block is scored before any is rewritten: a global ranking needs all the scores.
+    std::vector<HeadPlan> headPlans;
+    std::vector<FfnPlan> ffnPlans;
     bool ok = true;
     for (AttentionOp attention : attentions)
-      if (std::optional<HeadBlock> block = matchHeads(attention)) ok &= pruneHeads(*block);
+      if (std::optional<HeadBlock> block = matchHeads(attention)) ok &= planHeads(*block, headPlans);
     for (LinearOp down : linears)
-      if (std::optional<FfnBlock> block = matchFfn(down)) ok &= pruneFfn(*block);
+      if (std::optional<FfnBlock> block = matchFfn(down)) ok &= planFfn(*block, ffnPlans);
     if (!ok) return signalPassFailure();
+    if (global) {
+      chooseGlobally(ffnPlans);
+      chooseGlobally(headPlans);
+    }
+    for (HeadPlan& plan : headPlans)
+      if (plan.keep < static_cast<int64_t>(plan.scores.size())) applyHeads(plan);
+    for (FfnPlan& plan : ffnPlans)
+      if (plan.keep < static_cast<int64_t>(plan.scores.size())) applyFfn(plan);
 
     stats->write(module);
     writeModuleDictionary(module, kPruningAttr, record);
@@ -342,6 +410,9 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
                  "FILE (the module has no '" + kCalibrationRmsAttr + "' attribute)");
     if (minHeads < 1 || minFfnChannels < 1)
       return bad("min-heads and min-ffn-channels must be at least 1");
+    if (global && (!headRules.empty() || !ffnRules.empty()))
+      return bad("rules set a fraction per block; a global ranking spreads the fraction itself "
+                 "(min-heads and min-ffn-channels still hold)");
     for (auto [list, out] : {std::make_pair(&headRules, &headFractions),
                              std::make_pair(&ffnRules, &ffnFractions)})
       for (const std::string& rule : *list) {
@@ -397,48 +468,52 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
                                            b.getNamedAttr("of", b.getI64IntegerAttr(total * unit))}));
   }
 
-  bool pruneFfn(FfnBlock& block) {
+  /// Scores `block`'s channels and adds its plan (with the per-block fraction's keep) unless
+  /// nothing of it would go. False after an error.
+  bool planFfn(FfnBlock& block, std::vector<FfnPlan>& plans) {
     const std::string name = layerName(block.down);
-    const double fraction = fractionFor(ffnFractions, ffn, name);
+    const double fraction = global ? ffn : fractionFor(ffnFractions, ffn, name);
     std::optional<LinearParams> down = readParams(block.down);
     if (!down || fraction <= 0.0) return true;
-    SmallVector<LinearParams, 2> producers;
+    FfnPlan plan;
     for (LinearOp producer : block.producers) {
       std::optional<LinearParams> p = readParams(producer);
       if (!p || p->n != down->k) return true;  // not constant, or not the channels down reads
-      producers.push_back(std::move(*p));
+      plan.producers.push_back(std::move(*p));
     }
     const int64_t channels = down->k;
-    const int64_t keep = keptCount(channels, fraction, std::min(channels, int64_t(minFfnChannels)));
-    if (keep == channels) return true;
+    plan.minimum = std::max<int64_t>(1, std::min(channels, int64_t(minFfnChannels)));
+    plan.keep = keptCount(channels, fraction, plan.minimum);
+    if (!global && plan.keep == channels) return true;
 
     std::vector<float> act;
     if (!needRms(block.down, name, channels, act)) return false;
-    std::vector<double> scores(channels);
+    plan.scores.resize(channels);
     for (int64_t j = 0; j < channels; ++j) {
       double score = columnsNorm(*down, j, j + 1);
       if (activationCriterion) {
         score *= act[j];
       } else {
-        for (const LinearParams& p : producers) score *= rowsNorm(p, j, j + 1);
+        for (const LinearParams& p : plan.producers) score *= rowsNorm(p, j, j + 1);
       }
-      scores[j] = score;
+      plan.scores[j] = score;
     }
-    std::vector<int64_t> kept = topUnits(scores, keep);
-
-    for (LinearParams& p : producers) {
-      keepRows(p, kept, 1);
-      setDim(p.op.getResult(), keep);
-    }
-    for (Operation* op : block.between) setChannels(op, keep);
-    keepColumns(*down, kept, 1);
-    recordPruning(name, "ffn", kept, 1, channels);
+    // A linear between two linears can look like the down of one block and the up of the
+    // next; blocks are rewritten from copies read now, so each linear goes to one block only.
+    if (!claim({block.down.getOperation(), block.producers[0].getOperation(),
+                block.producers.back().getOperation()}))
+      return true;
+    plan.block = block;
+    plan.name = name;
+    plan.down = std::move(*down);
+    plans.push_back(std::move(plan));
     return true;
   }
 
-  bool pruneHeads(HeadBlock& block) {
+  /// Scores `block`'s heads and adds its plan (see planFfn).
+  bool planHeads(HeadBlock& block, std::vector<HeadPlan>& plans) {
     const std::string name = layerName(block.out);
-    const double fraction = fractionFor(headFractions, heads, name);
+    const double fraction = global ? heads : fractionFor(headFractions, heads, name);
     if (fraction <= 0.0) return true;
     std::optional<LinearParams> q = readParams(block.q), k = readParams(block.k),
                                 v = readParams(block.v), out = readParams(block.out);
@@ -447,15 +522,18 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
 
     // One query head per key/value head: heads go with their keys and values. Grouped: every
     // group keeps the same number of query heads, and every key/value head stays.
+    HeadPlan plan;
+    plan.group = group;
     const bool grouped = group > 1;
-    const int64_t minimum = std::max<int64_t>(1, (minHeads + hkv - 1) / hkv);
-    const int64_t keepPerGroup = grouped ? keptCount(group, fraction, minimum) : 0;
-    const int64_t keep = grouped ? keepPerGroup * hkv : keptCount(h, fraction, minHeads);
-    if (keep == h) return true;
+    plan.minimumPerGroup = std::max<int64_t>(1, (minHeads + hkv - 1) / hkv);
+    plan.minimum = grouped ? plan.minimumPerGroup * hkv : std::max<int64_t>(1, minHeads);
+    plan.keep = grouped ? keptCount(group, fraction, plan.minimumPerGroup) * hkv
+                        : keptCount(h, fraction, minHeads);
+    if (!global && plan.keep == h) return true;
 
     std::vector<float> act;
     if (!needRms(block.out, name, h * d, act)) return false;
-    std::vector<double> scores(h);
+    plan.scores.resize(h);
     for (int64_t i = 0; i < h; ++i) {
       double score = columnsNorm(*out, i * d, (i + 1) * d);
       if (activationCriterion) {
@@ -466,17 +544,111 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
         score *= rowsNorm(*q, i * d, (i + 1) * d);
         if (!grouped) score *= rowsNorm(*k, i * d, (i + 1) * d) * rowsNorm(*v, i * d, (i + 1) * d);
       }
-      scores[i] = score;
+      plan.scores[i] = score;
     }
+    if (!claim({block.q.getOperation(), block.k.getOperation(), block.v.getOperation(),
+                block.out.getOperation()}))
+      return true;
+    plan.block = block;
+    plan.name = name;
+    plan.q = std::move(*q);
+    plan.k = std::move(*k);
+    plan.v = std::move(*v);
+    plan.out = std::move(*out);
+    plans.push_back(std::move(plan));
+    return true;
+  }
+
+  /// Marks `ops` as one block's; false (marking nothing) when one of them is another's.
+  bool claim(std::initializer_list<Operation*> ops) {
+    for (Operation* op : ops)
+      if (claimed.contains(op)) return false;
+    claimed.insert(ops.begin(), ops.end());
+    return true;
+  }
+
+  /// global: `ffn` of all the MLPs' channels go, the lowest-scored across blocks. The scores
+  /// are compared as they are: each is the size of what the channel adds to the residual
+  /// stream, which every MLP writes to (on charlm-gpt, 20% of the channels: +2.1% bits per
+  /// byte ranked raw, +3.1% with each block's scores over their mean, +3.3% per block).
+  void chooseGlobally(std::vector<FfnPlan>& plans) {
+    std::vector<RankedUnit> units;
+    std::vector<int64_t> total, floor;
+    int64_t all = 0;
+    for (size_t p = 0; p < plans.size(); ++p) {
+      for (double score : plans[p].scores) units.push_back({score, p, 1});
+      total.push_back(plans[p].scores.size());
+      floor.push_back(plans[p].minimum);
+      all += total.back();
+    }
+    const int64_t target = std::llround(ffn * double(all));
+    std::vector<int64_t> kept = rankGlobally(std::move(units), total, floor, target);
+    for (size_t p = 0; p < plans.size(); ++p) plans[p].keep = kept[p];
+  }
+
+  /// global for heads: `heads` of all the query heads go. A head is compared by its score over
+  /// its block's mean: raw scores follow each block's output scale, and the first block's
+  /// attention writes small values the later blocks depend on (on charlm-gpt a raw ranking of
+  /// 25% took 7 of its 8 heads, +71% bits per byte). A grouped attention's unit is one head of
+  /// every group (the next lowest-scored of each), worth their mean.
+  void chooseGlobally(std::vector<HeadPlan>& plans) {
+    std::vector<RankedUnit> units;
+    std::vector<int64_t> total, floor;
+    int64_t all = 0;
+    for (size_t p = 0; p < plans.size(); ++p) {
+      const HeadPlan& plan = plans[p];
+      const int64_t h = plan.scores.size(), groups = h / plan.group;
+      const double mean = blockMean(plan.scores);
+      if (plan.group == 1) {
+        for (double score : plan.scores) units.push_back({score / mean, p, 1});
+      } else {
+        std::vector<std::vector<double>> sorted(groups);
+        for (int64_t g = 0; g < groups; ++g) {
+          sorted[g].assign(plan.scores.begin() + g * plan.group,
+                           plan.scores.begin() + (g + 1) * plan.group);
+          std::sort(sorted[g].begin(), sorted[g].end());
+        }
+        for (int64_t j = 0; j < plan.group; ++j) {
+          double sum = 0;
+          for (int64_t g = 0; g < groups; ++g) sum += sorted[g][j];
+          units.push_back({sum / double(groups) / mean, p, groups});
+        }
+      }
+      total.push_back(h);
+      floor.push_back(plan.minimum);
+      all += h;
+    }
+    const int64_t target = std::llround(heads * double(all));
+    std::vector<int64_t> kept = rankGlobally(std::move(units), total, floor, target);
+    for (size_t p = 0; p < plans.size(); ++p) plans[p].keep = kept[p];
+  }
+
+  void applyFfn(FfnPlan& plan) {
+    const int64_t channels = plan.down.k, keep = plan.keep;
+    std::vector<int64_t> kept = topUnits(plan.scores, keep);
+    for (LinearParams& p : plan.producers) {
+      keepRows(p, kept, 1);
+      setDim(p.op.getResult(), keep);
+    }
+    for (Operation* op : plan.block.between) setChannels(op, keep);
+    keepColumns(plan.down, kept, 1);
+    recordPruning(plan.name, "ffn", kept, 1, channels);
+  }
+
+  void applyHeads(HeadPlan& plan) {
+    HeadBlock& block = plan.block;
+    const int64_t h = block.heads, hkv = block.kvHeads, d = block.dim, group = plan.group;
+    const bool grouped = group > 1;
+    const int64_t keep = plan.keep;
     std::vector<int64_t> kept;
     if (grouped) {
       for (int64_t g = 0; g < hkv; ++g) {
-        std::vector<double> groupScores(scores.begin() + g * group,
-                                        scores.begin() + (g + 1) * group);
-        for (int64_t i : topUnits(groupScores, keepPerGroup)) kept.push_back(g * group + i);
+        std::vector<double> groupScores(plan.scores.begin() + g * group,
+                                        plan.scores.begin() + (g + 1) * group);
+        for (int64_t i : topUnits(groupScores, keep / hkv)) kept.push_back(g * group + i);
       }
     } else {
-      kept = topUnits(scores, keep);
+      kept = topUnits(plan.scores, keep);
     }
 
     auto splitTo = [&](LinearParams& p, ReshapeOp split, int64_t count) {
@@ -487,25 +659,25 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
       split.setShapeAttr(DenseI64ArrayAttr::get(split.getContext(), shape));
       setDim(split.getResult(), count, 2);
     };
-    splitTo(*q, block.qSplit, keep);
+    splitTo(plan.q, block.qSplit, keep);
     if (!grouped) {
-      splitTo(*k, block.kSplit, keep);
-      splitTo(*v, block.vSplit, keep);
+      splitTo(plan.k, block.kSplit, keep);
+      splitTo(plan.v, block.vSplit, keep);
     }
     setDim(block.attention.getResult(), keep, 2);
     SmallVector<int64_t> merged(block.merge.getShape());
     merged.back() = keep * d;
     block.merge.setShapeAttr(DenseI64ArrayAttr::get(block.merge.getContext(), merged));
     setDim(block.merge.getResult(), keep * d);
-    keepColumns(*out, kept, d);
-    recordPruning(name, "heads", kept, d, h);
-    return true;
+    keepColumns(plan.out, kept, d);
+    recordPruning(plan.name, "heads", kept, d, h);
   }
 
   bool activationCriterion = false;
   std::optional<LayerStatistics> stats;
   NamedAttrList record;
   std::vector<FractionRule> headFractions, ffnFractions;
+  llvm::DenseSet<Operation*> claimed;  // the linears of the blocks planned
 };
 
 }  // namespace

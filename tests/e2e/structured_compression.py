@@ -14,7 +14,8 @@ For each transformer fixture (tests/fixtures/transformers/<model>, its case<K>/i
    all finite;
 3. charlm-gpt with `--calib`: removing 15% of the FFN channels by the activation criterion
    costs at most 5% bits per byte on the first evaluation windows, and less than removing them
-   by weight magnitude;
+   by weight magnitude; ranked over the whole model (`--prune-global`) it costs less than 15%
+   of each block's; the tiny Llama prunes globally (grouped-query heads, SwiGLU) and runs;
 4. low rank, exactness: an MLP whose two hidden layers have rank 3 and 2 (a generated ONNX
    model) factorized with `--lowrank-energy 0.99999` records ranks 3 and 2 and gives the
    unfactorized outputs within 1e-5; `--lowrank-energy 1` factorizes nothing in the fixtures
@@ -267,6 +268,17 @@ def main():
             out = outputs_of(args.llmopt, artifact, case, os.path.join(work, "out-calibrated"))
             check(all(np.isfinite(v).all() for v in out.values()),
                   "llama: calibrated prune + whitened low rank runs, outputs finite")
+        # Global ranking over the grouped-query heads and the SwiGLU channels.
+        artifact = os.path.join(work, "llama-global.llmo")
+        r = run([args.llmopt, "compile", llama, "-o", artifact, "--calib", ids,
+                 "--prune-ffn", "0.5", "--prune-heads", "0.5", "--prune-criterion", "activation",
+                 "--prune-global"])
+        if check(r.returncode == 0 and "model: " in r.stderr,
+                 "llama: global pruning of heads and channels" + failure(r)):
+            out = outputs_of(args.llmopt, artifact, models[2][2][0],
+                             os.path.join(work, "out-global"))
+            check(all(np.isfinite(v).all() for v in out.values()),
+                  "llama: globally pruned model runs, outputs finite")
 
         if os.path.isfile(charlm):
             text = os.path.join(args.model_dir, "eval.txt")
@@ -274,12 +286,19 @@ def main():
             for variant, flags in (("fp32", []),
                                    ("activation", ["--prune-ffn", "0.15", "--prune-criterion",
                                                    "activation", "--calib", calib]),
-                                   ("magnitude", ["--prune-ffn", "0.15", "--calib", calib])):
+                                   ("magnitude", ["--prune-ffn", "0.15", "--calib", calib]),
+                                   ("global", ["--prune-ffn", "0.15", "--prune-criterion",
+                                               "activation", "--prune-global", "--calib",
+                                               calib])):
                 artifact = os.path.join(work, f"charlm-{variant}.llmo")
                 r = run([args.llmopt, "compile", charlm, "-o", artifact, *flags])
                 if check(r.returncode == 0, f"charlm-gpt: compile {variant}" + failure(r)):
                     bpb[variant] = bits_per_byte(args.llmopt, artifact, text)
-            if len(bpb) == 3:
+            if len(bpb) == 4:
+                check(bpb["global"] < bpb["activation"],
+                      f"charlm-gpt: 15% of all FFN channels ranked globally beats 15% of each "
+                      f"block's ({bpb['global']:.4f} < {bpb['activation']:.4f})")
+            if len(bpb) >= 3:
                 change = {v: bpb[v] / bpb["fp32"] - 1 for v in ("activation", "magnitude")}
                 check(change["activation"] <= 0.05,
                       f"charlm-gpt: 15% of FFN channels by activation: bpb {bpb['activation']:.4f} "

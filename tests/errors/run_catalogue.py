@@ -422,6 +422,12 @@ def _(llmopt, d):
     return ["compile", MLP, "--prune-criterion", "activation", "-o", f"{d}/out.llmo"]
 
 
+@case("cli: --prune-global without pruning", 1,
+      "error: --prune-global needs --prune-heads or --prune-ffn")
+def _(llmopt, d):
+    return ["compile", MLP, "--prune-global", "-o", f"{d}/out.llmo"]
+
+
 @case("cli: --lowrank-criterion activation without --calib", 1,
       "error: --lowrank-criterion activation needs --calib FILE (activation statistics)")
 def _(llmopt, d):

@@ -37,6 +37,7 @@ struct CompileOptions {
   double pruneHeads = 0.0;  // fractions removed (llmopt-prune)
   double pruneFfn = 0.0;
   std::string pruneCriterion = "magnitude";
+  bool pruneGlobal = false;  // the fractions are of the whole model
   double lowrankRatio = 0.0;  // llmopt-lowrank: parameters kept, or
   double lowrankEnergy = 0.0;  // spectrum kept, or
   double lowrankBudget = 0.0;  // parameters kept in all
@@ -59,7 +60,8 @@ std::string lowrankPassText(const CompileOptions& options) {
 std::string prunePassText(const CompileOptions& options) {
   if (options.pruneHeads <= 0.0 && options.pruneFfn <= 0.0) return "";
   return "llmopt-prune{heads=" + std::to_string(options.pruneHeads) +
-         " ffn=" + std::to_string(options.pruneFfn) + " criterion=" + options.pruneCriterion + "}";
+         " ffn=" + std::to_string(options.pruneFfn) + " criterion=" + options.pruneCriterion +
+         (options.pruneGlobal ? " global=true" : "") + "}";
 }
 
 /// The llmopt-quantize pass the CLI's --quant options ask for, in pipeline syntax.
@@ -169,8 +171,9 @@ int runCompile(const CompileOptions& options) {
       return fail("--prune-criterion activation needs --calib FILE (activation statistics)");
     if (mlir::failed(mlir::parsePassPipeline(prune, pm)))
       return fail("internal: the llmopt-prune pipeline does not parse");
-  } else if (options.pruneCriterion != "magnitude") {
-    return fail("--prune-criterion needs --prune-heads or --prune-ffn");
+  } else if (options.pruneCriterion != "magnitude" || options.pruneGlobal) {
+    return fail(std::string(options.pruneGlobal ? "--prune-global" : "--prune-criterion") +
+                " needs --prune-heads or --prune-ffn");
   }
   if (std::string lowrank = lowrankPassText(options); !lowrank.empty()) {
     if ((options.lowrankRatio > 0.0) + (options.lowrankEnergy > 0.0) + (options.lowrankBudget > 0.0) > 1)
@@ -339,6 +342,9 @@ std::function<int()> addCompileCommand(CLI::App& app) {
                   "What a head or channel is worth: magnitude (weight norms, default) or "
                   "activation (calibration statistics x weight norms; needs --calib)")
       ->check(CLI::IsMember({"magnitude", "activation"}));
+  cmd->add_flag("--prune-global", options->pruneGlobal,
+                "--prune-heads / --prune-ffn are fractions of the whole model's heads / channels, "
+                "the lowest-scored across blocks removed (default: of each block)");
   cmd->add_option("--lowrank-ratio", options->lowrankRatio,
                   "Factorize every linear (but the LM head) into two by truncated SVD, keeping "
                   "this fraction of its parameters, in (0, 1) (llmopt-lowrank)")

@@ -5,6 +5,9 @@
 // RUN: not llmopt-opt %s --llmopt-prune="ffn=0.5 min-ffn-channels=0" 2>&1 | FileCheck %s --check-prefix=MIN
 // RUN: not llmopt-opt %s --llmopt-prune="ffn=0.5 criterion=activation" 2>&1 | FileCheck %s --check-prefix=NOSTATS
 
+// RUN: not llmopt-opt %s --llmopt-prune="ffn=0.5 global=true ffn-rules=/down/*=0" 2>&1 | FileCheck %s --check-prefix=GLOBAL
+
+// GLOBAL: error: llmopt-prune: rules set a fraction per block; a global ranking spreads the fraction itself (min-heads and min-ffn-channels still hold)
 // RANGE: error: llmopt-prune: heads must be in [0, 1), got 1.500000
 // CRITERION: error: llmopt-prune: criterion must be magnitude or activation, got 'size'
 // RULE: error: llmopt-prune: rule '/down/*' must be GLOB=FRACTION with FRACTION in [0, 1)

@@ -1,6 +1,7 @@
 // RUN: llmopt-opt %s --llmopt-prune="heads=0.5" | FileCheck %s --check-prefix=MAG
 // RUN: llmopt-opt %s --llmopt-prune="heads=0.5 criterion=activation" | FileCheck %s --check-prefix=ACT
 // RUN: llmopt-opt %s --llmopt-prune="heads=0.5 head-rules=/gqa/*=0" | FileCheck %s --check-prefix=RULE
+// RUN: llmopt-opt %s --llmopt-prune="heads=0.34 global=true" | FileCheck %s --check-prefix=GLOBAL
 
 // Two heads of two dims. magnitude = the product of the head's norms in Q, K, V (rows) and
 // the output projection (columns): head 0 sqrt2^4 = 4, head 1 sqrt2 * sqrt8^3 = 32 -> head 1
@@ -32,6 +33,14 @@
 // RULE: llmopt.pruning = {"/attn/o/MatMul" = {kept = array<i64: 2, 3>, kind = "heads", of = 4 : i64}}
 // RULE-LABEL: func.func @gqa
 // RULE: llmopt.attention {{.*}} -> tensor<1x3x4x1xf32>
+
+// global: 2 of the 6 query heads go, ranked by score over their block's mean: /attn's head 0
+// (4 / 18) first; /gqa's unit is a head of each group (the lower of each: (1 + 1) / 2 / 2.5),
+// two heads, which would overshoot; /attn's head 1 is its last. So only /attn loses a head
+// (per block, 0.34 takes one of /attn's two heads and one of each /gqa group's two).
+// GLOBAL: llmopt.pruning = {"/attn/o/MatMul" = {kept = array<i64: 2, 3>, kind = "heads", of = 4 : i64}}
+// GLOBAL-LABEL: func.func @gqa
+// GLOBAL: llmopt.attention {{.*}} -> tensor<1x3x4x1xf32>
 
 module attributes {llmopt.calibration_rms = {"/attn/o/MatMul" = dense<[10.0, 10.0, 0.1, 0.1]> : tensor<4xf32>, "/gqa/o/MatMul" = dense<1.0> : tensor<4xf32>}} {
   func.func @mha(%x: tensor<1x3x4xf32>) -> tensor<1x3x4xf32> {

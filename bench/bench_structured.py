@@ -159,18 +159,20 @@ def main():
             budget = lowrank_budget_of(args.llmopt, onnx_path, flags[1], calib)
             flags = ["--lowrank-budget", f"{budget:.6f}"] + flags[2:]
         flags = flags + ["--calib", calib]
+        # The structure (parameters, multiply-adds) is the fp32 compile's; the int8 row has the
+        # same.
+        structure = {}
         for quant, reference in (("fp32", base), ("int8", base_int8)):
             extra = ["--quant", "int8"] if quant == "int8" else []
-            artifact = os.path.join(work, "point.llmo")
+            artifact = os.path.join(work, f"point-{quant}.llmo")
             run([args.llmopt, "compile", onnx_path, "-o", artifact, *flags, *extra])
             row = {"label": label, "quant": quant, "twin": twin}
-            fp32_artifact = artifact
-            if quant == "int8":  # parameters of the same structure in fp32
-                fp32_artifact = os.path.join(work, "point-fp32.llmo")
-                run([args.llmopt, "compile", onnx_path, "-o", fp32_artifact, *flags])
-            row["params"] = weight_bytes(args.llmopt, fp32_artifact) // 4
-            row["removed"] = 1 - row["params"] / base_params
-            row["macs_removed"] = 1 - macs_per_token(args.llmopt, onnx_path, flags) / base_macs
+            if not structure:
+                structure["params"] = weight_bytes(args.llmopt, artifact) // 4
+                structure["removed"] = 1 - structure["params"] / base_params
+                structure["macs_removed"] = (1 - macs_per_token(args.llmopt, onnx_path, flags) /
+                                             base_macs)
+            row.update(structure)
             row["bpb"] = bpb(args.llmopt, artifact, text, args.max_windows)
             row["latency"] = latency_ratio(args.llmopt, artifact, reference, args.pairs)
             rows.append(row)
@@ -197,7 +199,7 @@ def main():
     by_label = {(r["label"], r["quant"]): r for r in rows}
     print("\nActivation-aware against plain at the same size:")
     for r in rows:
-        if r.get("twin"):
+        if r.get("twin") and (r["twin"], r["quant"]) in by_label:
             other = by_label[(r["twin"], r["quant"])]
             ok = r["bpb"] < other["bpb"]
             verdicts.append(ok)

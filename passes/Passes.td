@@ -233,7 +233,9 @@ def Prune : Pass<"llmopt-prune", "mlir::ModuleOp"> {
       head h is rows [h·D, (h+1)·D) of the Q (and, with one query head per key/value head, K
       and V) projections and the same columns of the output projection. With grouped-query
       attention (H / Hkv = G > 1) the key/value heads stay and each group loses the same number
-      of query heads, so query head i still reads key/value head i / G'.
+      of query heads, so query head i still reads key/value head i / G'. GPT-2's form (Q, K and
+      V consecutive last-axis slices of one projection, the merged heads flattened before the
+      output projection) loses head h's rows in each of the projection's three sections.
 
     Each block keeps the units with the highest score, in their original order:
     - `magnitude`: the product of the unit's weight norms (its rows in `up`/`gate`/Q/K/V, its

@@ -219,56 +219,143 @@ std::optional<FfnBlock> matchFfn(LinearOp down) {
 /// Q, K and V projections split into heads, the attention, and the output projection reading
 /// the merged heads.
 struct HeadBlock {
-  LinearOp q, k, v, out;
+  LinearOp q, k, v, out;  // packed: q, k and v are the one projection making all three
   ReshapeOp qSplit, kSplit, vSplit, merge;
   AttentionOp attention;
   int64_t heads = 0, kvHeads = 0, dim = 0;
+  // GPT-2's form: Q, K and V are consecutive last-axis slices of one projection's output,
+  // reached through reshapes of the leading dims.
+  bool packed = false;
+  SmallVector<Operation*, 2> packedReshapes;
+  SliceOp qSlice, kSlice, vSlice;
+  SmallVector<Operation*, 2> afterMerge;  // reshapes of the leading dims from merge to out
 };
 
-/// `value` = reshape(linear(x)) splitting the last dim N into [H, D]: the two ops, or nothing.
-std::optional<std::pair<ReshapeOp, LinearOp>> matchSplit(Value value) {
+/// A projection whose output rows may be cut: no residual, no epilogue activation.
+bool plainProjection(LinearOp linear) {
+  return linear && linear.getResult().hasOneUse() && !linear.getResidual() &&
+         linear.getActivation() == "none";
+}
+
+/// `value` = reshape(x) splitting the last dim N of x into [H, D]: the reshape, or null.
+ReshapeOp headSplit(Value value) {
   auto reshape = value.getDefiningOp<ReshapeOp>();
-  if (!reshape || !value.hasOneUse()) return std::nullopt;
-  auto linear = reshape.getInput().getDefiningOp<LinearOp>();
-  if (!linear || !linear.getResult().hasOneUse() || linear.getResidual() ||
-      linear.getActivation() != "none")
-    return std::nullopt;
-  auto in = linear.getResult().getType().cast<RankedTensorType>();
+  if (!reshape || !value.hasOneUse()) return ReshapeOp();
+  auto in = reshape.getInput().getType().cast<RankedTensorType>();
   auto out = value.getType().cast<RankedTensorType>();
   if (out.getRank() != in.getRank() + 1 || in.isDynamicDim(in.getRank() - 1) ||
       out.isDynamicDim(out.getRank() - 1) || out.isDynamicDim(out.getRank() - 2) ||
       out.getDimSize(out.getRank() - 1) * out.getDimSize(out.getRank() - 2) !=
           in.getDimSize(in.getRank() - 1))
-    return std::nullopt;
+    return ReshapeOp();
   ArrayRef<int64_t> shape = reshape.getShape();
   if (shape[shape.size() - 1] != out.getDimSize(out.getRank() - 1) ||
       shape[shape.size() - 2] != out.getDimSize(out.getRank() - 2))
-    return std::nullopt;
+    return ReshapeOp();
+  return reshape;
+}
+
+/// `value` = reshape(linear(x)) splitting the last dim N into [H, D]: the two ops, or nothing.
+std::optional<std::pair<ReshapeOp, LinearOp>> matchSplit(Value value) {
+  ReshapeOp reshape = headSplit(value);
+  auto linear = reshape ? reshape.getInput().getDefiningOp<LinearOp>() : LinearOp();
+  if (!plainProjection(linear)) return std::nullopt;
   return std::make_pair(reshape, linear);
+}
+
+/// The integer start of a one-axis slice along the last axis with step 1, or -1.
+int64_t lastAxisStart(SliceOp slice) {
+  auto type = slice.getInput().getType().cast<RankedTensorType>();
+  auto start = slice.getStarts().size() == 1 ? slice.getStarts()[0].dyn_cast<IntegerAttr>()
+                                             : IntegerAttr();
+  if (!start || slice.getAxes() != ArrayRef<int64_t>{type.getRank() - 1} ||
+      slice.getSteps() != ArrayRef<int64_t>{1})
+    return -1;
+  return start.getInt();
+}
+
+/// GPT-2's form: query, key and value head-split reshapes of the slices [0, H·D), [H·D, 2·H·D),
+/// [2·H·D, 3·H·D) of one tensor that a plain projection makes (through reshapes of the leading
+/// dims) and that nothing else reads. Fills the packed fields of `block`.
+bool matchPackedSplits(AttentionOp attention, HeadBlock& block) {
+  Value packed;
+  int64_t expected = 0;
+  SmallVector<ReshapeOp, 3> splits;
+  SmallVector<SliceOp, 3> slices;
+  for (Value heads : {attention.getQuery(), attention.getKey(), attention.getValue()}) {
+    ReshapeOp split = headSplit(heads);
+    auto slice = split ? split.getInput().getDefiningOp<SliceOp>() : SliceOp();
+    if (!slice || !slice.getResult().hasOneUse() || lastAxisStart(slice) != expected ||
+        (packed && slice.getInput() != packed))
+      return false;
+    packed = slice.getInput();
+    expected += split.getInput().getType().cast<RankedTensorType>().getShape().back();
+    splits.push_back(split);
+    slices.push_back(slice);
+  }
+  auto packedType = packed.getType().cast<RankedTensorType>();
+  if (packedType.isDynamicDim(packedType.getRank() - 1) ||
+      packedType.getShape().back() != expected ||
+      std::distance(packed.getUses().begin(), packed.getUses().end()) != 3)
+    return false;
+  SmallVector<Operation*, 2> reshapes;
+  Operation* op = packed.getDefiningOp();
+  while (op && keepsLastDim(op) && op->getOperand(0).hasOneUse()) {
+    reshapes.push_back(op);
+    op = op->getOperand(0).getDefiningOp();
+  }
+  // The projection's only readers are the three slices (directly, or through the reshapes).
+  auto linear = dyn_cast_or_null<LinearOp>(op);
+  if (!linear || (!reshapes.empty() && !plainProjection(linear)) || linear.getResidual() ||
+      linear.getActivation() != "none")
+    return false;
+  block.q = block.k = block.v = linear;
+  block.qSplit = splits[0];
+  block.kSplit = splits[1];
+  block.vSplit = splits[2];
+  block.qSlice = slices[0];
+  block.kSlice = slices[1];
+  block.vSlice = slices[2];
+  block.packedReshapes = reshapes;
+  block.packed = true;
+  return true;
 }
 
 std::optional<HeadBlock> matchHeads(AttentionOp attention) {
   HeadBlock block;
   block.attention = attention;
+  if (!attention.getResult().hasOneUse()) return std::nullopt;
   auto q = matchSplit(attention.getQuery()), k = matchSplit(attention.getKey()),
        v = matchSplit(attention.getValue());
-  if (!q || !k || !v || !attention.getResult().hasOneUse()) return std::nullopt;
-  std::tie(block.qSplit, block.q) = *q;
-  std::tie(block.kSplit, block.k) = *k;
-  std::tie(block.vSplit, block.v) = *v;
+  if (q && k && v) {
+    std::tie(block.qSplit, block.q) = *q;
+    std::tie(block.kSplit, block.k) = *k;
+    std::tie(block.vSplit, block.v) = *v;
+  } else if (!matchPackedSplits(attention, block)) {
+    return std::nullopt;
+  }
   auto merge = dyn_cast<ReshapeOp>(*attention.getResult().getUsers().begin());
   if (!merge || !merge.getResult().hasOneUse()) return std::nullopt;
-  auto out = dyn_cast<LinearOp>(*merge.getResult().getUsers().begin());
-  if (!out || out.getInput() != merge.getResult()) return std::nullopt;
+  // GPT-2's Conv1D flattens the merged heads to [B·S, H·D] before the projection.
+  Value merged = merge.getResult();
+  Operation* user = *merged.getUsers().begin();
+  while (keepsLastDim(user) && user->getResult(0).hasOneUse()) {
+    block.afterMerge.push_back(user);
+    merged = user->getResult(0);
+    user = *merged.getUsers().begin();
+  }
+  auto out = dyn_cast<LinearOp>(user);
+  if (!out || out.getInput() != merged) return std::nullopt;
   auto qType = attention.getQuery().getType().cast<RankedTensorType>();
   auto kType = attention.getKey().getType().cast<RankedTensorType>();
-  auto merged = merge.getResult().getType().cast<RankedTensorType>();
+  auto mergedType = merge.getResult().getType().cast<RankedTensorType>();
   block.heads = qType.getDimSize(qType.getRank() - 2);
   block.kvHeads = kType.getDimSize(kType.getRank() - 2);
   block.dim = qType.getDimSize(qType.getRank() - 1);
   ArrayRef<int64_t> shape = merge.getShape();
-  if (merged.getRank() != qType.getRank() - 1 || shape.back() != block.heads * block.dim ||
-      block.kvHeads <= 0 || block.heads % block.kvHeads != 0)
+  if (mergedType.getRank() != qType.getRank() - 1 || shape.back() != block.heads * block.dim ||
+      block.kvHeads <= 0 || block.heads % block.kvHeads != 0 ||
+      (block.packed && block.kvHeads != block.heads))  // packed grouped-query: not handled
     return std::nullopt;
   block.merge = merge;
   block.out = out;
@@ -515,10 +602,14 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
     const std::string name = layerName(block.out);
     const double fraction = global ? heads : fractionFor(headFractions, heads, name);
     if (fraction <= 0.0) return true;
-    std::optional<LinearParams> q = readParams(block.q), k = readParams(block.k),
-                                v = readParams(block.v), out = readParams(block.out);
+    // Packed (GPT-2): one projection, its rows [Q heads | K heads | V heads].
+    std::optional<LinearParams> q = readParams(block.q), out = readParams(block.out);
+    std::optional<LinearParams> k = block.packed ? q : readParams(block.k),
+                                v = block.packed ? q : readParams(block.v);
     const int64_t h = block.heads, hkv = block.kvHeads, d = block.dim, group = h / hkv;
-    if (!q || !k || !v || !out || out->k != h * d) return true;
+    if (!q || !k || !v || !out || out->k != h * d || (block.packed && q->n != 3 * h * d))
+      return true;
+    const int64_t kBase = block.packed ? h : 0, vBase = block.packed ? 2 * h : 0;  // in heads
 
     // One query head per key/value head: heads go with their keys and values. Grouped: every
     // group keeps the same number of query heads, and every key/value head stays.
@@ -542,7 +633,9 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
         score *= std::sqrt(sum);
       } else {
         score *= rowsNorm(*q, i * d, (i + 1) * d);
-        if (!grouped) score *= rowsNorm(*k, i * d, (i + 1) * d) * rowsNorm(*v, i * d, (i + 1) * d);
+        if (!grouped)
+          score *= rowsNorm(*k, (kBase + i) * d, (kBase + i + 1) * d) *
+                   rowsNorm(*v, (vBase + i) * d, (vBase + i + 1) * d);
       }
       plan.scores[i] = score;
     }
@@ -659,18 +752,53 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
       split.setShapeAttr(DenseI64ArrayAttr::get(split.getContext(), shape));
       setDim(split.getResult(), count, 2);
     };
-    splitTo(plan.q, block.qSplit, keep);
-    if (!grouped) {
-      splitTo(plan.k, block.kSplit, keep);
-      splitTo(plan.v, block.vSplit, keep);
+    if (block.packed) {
+      applyPackedHeads(plan, kept);
+    } else {
+      splitTo(plan.q, block.qSplit, keep);
+      if (!grouped) {
+        splitTo(plan.k, block.kSplit, keep);
+        splitTo(plan.v, block.vSplit, keep);
+      }
     }
     setDim(block.attention.getResult(), keep, 2);
     SmallVector<int64_t> merged(block.merge.getShape());
     merged.back() = keep * d;
     block.merge.setShapeAttr(DenseI64ArrayAttr::get(block.merge.getContext(), merged));
     setDim(block.merge.getResult(), keep * d);
+    for (Operation* op : block.afterMerge) setChannels(op, keep * d);
     keepColumns(plan.out, kept, d);
     recordPruning(plan.name, "heads", kept, d, h);
+  }
+
+  /// GPT-2's form: the projection keeps the rows of the heads `kept` in each of its Q, K and V
+  /// sections; the reshapes after it, the three slices (now [0, kD), [kD, 2kD), [2kD, 3kD)) and
+  /// the head splits follow.
+  void applyPackedHeads(HeadPlan& plan, ArrayRef<int64_t> kept) {
+    HeadBlock& block = plan.block;
+    const int64_t h = block.heads, d = block.dim, keep = kept.size();
+    std::vector<int64_t> units;
+    for (int64_t section = 0; section < 3; ++section)
+      for (int64_t i : kept) units.push_back(section * h + i);
+    keepRows(plan.q, units, d);
+    setDim(block.q.getResult(), 3 * keep * d);
+    for (Operation* op : block.packedReshapes) setChannels(op, 3 * keep * d);
+    int64_t section = 0;
+    for (auto [slice, split] : {std::pair(block.qSlice, block.qSplit),
+                                std::pair(block.kSlice, block.kSplit),
+                                std::pair(block.vSlice, block.vSplit)}) {
+      auto startType = slice.getStarts()[0].cast<IntegerAttr>().getType();
+      slice.setStartsAttr(
+          ArrayAttr::get(slice.getContext(), {IntegerAttr::get(startType, section++ * keep * d)}));
+      SmallVector<Attribute> shape(slice.getShape().getValue());
+      shape.back() = IntegerAttr::get(shape.back().cast<IntegerAttr>().getType(), keep * d);
+      slice.setShapeAttr(ArrayAttr::get(slice.getContext(), shape));
+      setDim(slice.getResult(), keep * d);
+      SmallVector<int64_t> heads(split.getShape());
+      heads[heads.size() - 2] = keep;
+      split.setShapeAttr(DenseI64ArrayAttr::get(split.getContext(), heads));
+      setDim(split.getResult(), keep, 2);
+    }
   }
 
   bool activationCriterion = false;

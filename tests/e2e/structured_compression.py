@@ -9,9 +9,9 @@ For each transformer fixture (tests/fixtures/transformers/<model>, its case<K>/i
    block; the pass runs, records nothing, and the outputs equal the plain compile's bit for bit;
 2. pruning half of every block: the IR (`--emit mlir`) records the blocks the model has
    (`llmopt.pruning`: FFN blocks in every model; attention heads where Q, K and V are separate
-   projections: BERT, Llama (grouped-query), charlm-gpt; GPT-2's one Conv1D for Q, K and V is not
-   pruned), the artifact has fewer weight bytes, and it runs with outputs of the same shapes,
-   all finite;
+   projections: BERT, Llama (grouped-query), charlm-gpt, and GPT-2, whose one Conv1D makes Q, K
+   and V as slices of one output), the artifact has fewer weight bytes, and it runs with outputs
+   of the same shapes, all finite;
 3. charlm-gpt with `--calib`: removing 15% of the FFN channels by the activation criterion
    costs at most 5% bits per byte on the first evaluation windows, and less than removing them
    by weight magnitude; ranked over the whole model (`--prune-global`) it costs less than 15%
@@ -49,7 +49,7 @@ from onnx import TensorProto, helper, numpy_helper
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # Blocks llmopt-prune finds in each model: {kind: count}.
 EXPECTED_BLOCKS = {
-    "gpt2": {"ffn": 2},
+    "gpt2": {"ffn": 2, "heads": 2},
     "bert": {"ffn": 2, "heads": 2},
     "llama": {"ffn": 2, "heads": 2},
     "charlm-gpt": {"ffn": 4, "heads": 4},
@@ -230,6 +230,41 @@ def main():
                                 for n in plain) if shapes else float("nan")
                     check(shapes, f"{label} case{k}: {variant}: runs, same output shapes, finite "
                                   f"(max relative change {moved:.3g})")
+
+        # Head pruning, exactness, in GPT-2's packed form: with the output projection's rows
+        # of head 1 zeroed in every layer (Conv1D: y = x W + b), head 1 adds nothing and has
+        # the lowest magnitude score, so pruning a quarter of the 4 heads removes exactly it,
+        # and the outputs are the zeroed model's.
+        gpt2 = models[0]
+        zeroed = onnx.load(gpt2[1])
+        for init in zeroed.graph.initializer:
+            if init.name.endswith("attn.c_proj.weight"):
+                w = numpy_helper.to_array(init).copy()
+                w[16:32, :] = 0
+                init.CopyFrom(numpy_helper.from_array(w, init.name))
+        zeroed_path = os.path.join(work, "gpt2-zeroed-head.onnx")
+        onnx.save(zeroed, zeroed_path)
+        outs = {}
+        for variant, flags in (("plain", []), ("pruned", ["--prune-heads", "0.25"])):
+            artifact = os.path.join(work, f"gpt2-zeroed-{variant}.llmo")
+            if variant == "pruned":
+                r = run([args.llmopt, "compile", zeroed_path, "-o", "-", *flags, "--emit", "mlir"])
+                kept = re.findall(r'"([^"]+)" = \{kept = array<i64: ([0-9, ]+)>, kind = "heads"',
+                                  r.stdout)
+                check(len(kept) == 2 and all(k == ", ".join(str(c) for c in list(range(16)) +
+                                                            list(range(32, 64)))
+                                             for _, k in kept),
+                      f"gpt2: a quarter of the heads: head 1 (channels 16-31) goes in both "
+                      f"layers ({[(n, k[:20] + '...') for n, k in kept]})")
+            r = run([args.llmopt, "compile", zeroed_path, "-o", artifact, *flags])
+            if check(r.returncode == 0, f"gpt2 zeroed head: compile {variant}" + failure(r)):
+                outs[variant] = outputs_of(args.llmopt, artifact, gpt2[2][0],
+                                           os.path.join(work, f"out-zeroed-{variant}"))
+        if len(outs) == 2:
+            rel = max(float(np.abs(outs["pruned"][f] - outs["plain"][f]).max() /
+                            max(np.abs(outs["plain"][f]).max(), 1e-30)) for f in outs["plain"])
+            check(rel <= 1e-5, f"gpt2: pruning the zeroed head leaves the outputs within "
+                               f"{rel:.2g} (bar 1e-5)")
 
         # Low rank is exact on layers of low rank.
         mlp = os.path.join(work, "low_rank_mlp.onnx")

@@ -1,19 +1,9 @@
 #include "kernels/cpu/x86/attention_x86.h"
 
 #ifdef LLMOPT_QKERNELS_X86
-// GCC 12's AVX-512 unpack intrinsics start from _mm512_undefined_*(), which
-// -W(maybe-)uninitialized reports once inlined.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
+#include "kernels/cpu/x86/target_attributes.h"
 
 #include "kernels/cpu/generic/attention_block.h"
-
-#define LLMOPT_AVX512 __attribute__((target("avx512f,avx2,fma")))
-#define LLMOPT_AVX2 __attribute__((target("avx2,fma")))
-#define LLMOPT_INLINE __attribute__((always_inline)) inline
 
 namespace llmopt::kernels::cpu {
 namespace {

@@ -371,7 +371,8 @@ std::vector<float> runW8A8(const W8A8Problem& p, const QGemmVariant* variant,
 }
 
 // The documented semantics, straight from the unpacked weights: per-token s = max|x| / 127 and
-// q = clamp(round_half_even(x / s), -127, 127) in fp32, then the rest in double. Checks each
+// q = clamp(round_half_even(x · (1 / s)), -127, 127) in fp32 (x / s where 1 / s overflows), then
+// the rest in double. Checks each
 // output within a few fp32 roundings of its terms' magnitude.
 ::testing::AssertionResult matchesW8A8Semantics(const W8A8Problem& p,
                                                 const std::vector<float>& y) {
@@ -382,7 +383,9 @@ std::vector<float> runW8A8(const W8A8Problem& p, const QGemmVariant* variant,
     std::vector<int64_t> q(p.k, 0);
     if (s > 0.0f)
       for (int64_t kk = 0; kk < p.k; ++kk) {
-        const float v = std::nearbyint(p.x[i * p.k + kk] / s);
+        const float inv = 1.0f / s;  // the row divides where the reciprocal overflows
+        const float v = std::nearbyint(inv <= 3.4028234e38f ? p.x[i * p.k + kk] * inv
+                                                            : p.x[i * p.k + kk] / s);
         q[kk] = static_cast<int64_t>(std::min(127.0f, std::max(-127.0f, v)));
       }
     for (int64_t c = 0; c < p.n; ++c) {

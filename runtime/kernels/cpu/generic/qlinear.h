@@ -16,7 +16,7 @@ namespace llmopt::kernels::cpu {
 
 // --- W8A8 ---
 // Each row of x is quantized symmetrically per token: s = max|x[i]| / 127, q = clamp(
-// round_half_even(x / s), -127, 127), stored as u = q + 128 (a row of zeros gives bias alone).
+// round_half_even(x · (1 / s)), -127, 127), stored as u = q + 128 (a row of zeros gives bias alone).
 // y[i][c] = (sum_k u * w - 128 * colsum[c]) * s * w_scale[c] + bias[c], the int32 sum exact
 // (k <= 65535), its dequantization and the bias the GEMM's epilogue.
 struct LinearW8A8Args {

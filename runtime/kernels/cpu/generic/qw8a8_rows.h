@@ -5,6 +5,7 @@
 #ifndef LLMOPT_KERNELS_CPU_GENERIC_QW8A8_ROWS_H
 #define LLMOPT_KERNELS_CPU_GENERIC_QW8A8_ROWS_H
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -13,9 +14,10 @@
 
 namespace llmopt::kernels::cpu {
 
-// u[0, padded) = round_half_even(x / s) + 128 (128 past k), s = max|x| / 127. A row of zeros (or
-// one whose s underflows to 0) gets s = 0, a row holding inf or NaN s = NaN: all u are 128 then,
-// and the epilogue gives bias or NaN.
+// u[0, padded) = round_half_even(x · (1 / s)) + 128 (128 past k), s = max|x| / 127 (x / s
+// where 1 / s overflows): a multiply by the reciprocal, as FBGEMM and llama.cpp quantize (a division per element took longer than
+// the AMX GEMM itself at K = 1024). A row of zeros (or one whose s underflows to 0) gets s = 0, a
+// row holding inf or NaN s = NaN: all u are 128 then, and the epilogue gives bias or NaN.
 __attribute__((always_inline)) inline void quantizeW8A8RowImpl(const float* x, int64_t k,
                                                                int64_t padded, uint8_t* u,
                                                                float* scale) {
@@ -32,11 +34,15 @@ __attribute__((always_inline)) inline void quantizeW8A8RowImpl(const float* x, i
     return;
   }
   *scale = s;
-  // |x / s| stays below 191 (127 but for the rounding of a subnormal s). Adding and removing
-  // 1.5 * 2^23 rounds it to an integer, half to even; integer clamping keeps the loop free of
-  // float compares, which GCC does not vectorise.
+  // |x / s| stays below 191 (127 but for the rounding of a subnormal s). nearbyint rounds half to
+  // even (the default rounding mode) and, unlike adding and removing 1.5 · 2^23, leaves no
+  // a · b + c for FMA variants to contract; integer clamping keeps the loop free of float
+  // compares, which GCC does not vectorise. Below s = 2^-128 the reciprocal overflows: such a
+  // row (max|x| under 3e-37) divides.
+  const float inv = 1.0f / s;
+  const bool finite = inv <= 3.4028234e38f;
   for (int64_t kk = 0; kk < k; ++kk) {
-    const float rounded = (x[kk] / s + 12582912.0f) - 12582912.0f;
+    const float rounded = std::nearbyint(finite ? x[kk] * inv : x[kk] / s);
     int32_t q = static_cast<int32_t>(rounded);
     q = q < -127 ? -127 : (q > 127 ? 127 : q);
     u[kk] = static_cast<uint8_t>(q + 128);

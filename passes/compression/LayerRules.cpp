@@ -103,4 +103,33 @@ std::optional<QuantMode> LayerRules::modeFor(const LayerInfo& layer) const {
   return mode;
 }
 
+std::optional<GlobValueRules> GlobValueRules::parse(llvm::ArrayRef<std::string> rules,
+                                                     llvm::function_ref<bool(double)> inRange,
+                                                     llvm::StringRef valueSyntax,
+                                                     std::string& error) {
+  GlobValueRules result;
+  for (const std::string& rule : rules) {
+    auto [pattern, valueText] = llvm::StringRef(rule).rsplit('=');
+    double value = 0.0;
+    if (pattern.empty() || valueText.empty() || valueText.getAsDouble(value) || !inRange(value)) {
+      error = "rule '" + rule + "' must be GLOB=" + valueSyntax.str();
+      return std::nullopt;
+    }
+    llvm::Expected<llvm::GlobPattern> glob = llvm::GlobPattern::create(pattern);
+    if (!glob) {
+      error = "rule '" + rule + "': " + llvm::toString(glob.takeError());
+      return std::nullopt;
+    }
+    result.rules.emplace_back(std::move(*glob), value);
+  }
+  return result;
+}
+
+double GlobValueRules::valueFor(llvm::StringRef name, double fallback) const {
+  double value = fallback;
+  for (const auto& [glob, ruleValue] : rules)
+    if (glob.match(name)) value = ruleValue;
+  return value;
+}
+
 }  // namespace llmopt

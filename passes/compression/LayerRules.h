@@ -11,6 +11,7 @@
 #include "ir/QuantModes.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/GlobPattern.h"
 
 #include <optional>
@@ -49,6 +50,23 @@ class LayerRules {
   std::optional<QuantMode> defaultMode;
   std::optional<QuantMode> lmHeadMode;
   std::vector<Rule> rules;
+};
+
+/// `GLOB=VALUE` rules over layer names, the last match winning: llmopt-prune's per-block
+/// fractions, llmopt-lowrank's per-layer ratios or energies.
+class GlobValueRules {
+ public:
+  /// Parses `rules`; a value must satisfy `inRange`. On a bad rule returns nothing and sets
+  /// `error` ("rule 'R' must be GLOB=<valueSyntax>", or the glob's own error).
+  static std::optional<GlobValueRules> parse(llvm::ArrayRef<std::string> rules,
+                                             llvm::function_ref<bool(double)> inRange,
+                                             llvm::StringRef valueSyntax, std::string& error);
+
+  /// The value of the last rule matching `name`, else `fallback`.
+  double valueFor(llvm::StringRef name, double fallback) const;
+
+ private:
+  std::vector<std::pair<llvm::GlobPattern, double>> rules;
 };
 
 }  // namespace llmopt

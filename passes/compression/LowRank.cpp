@@ -10,6 +10,7 @@
 #include "ir/LLMOptDialect.h"
 #include "ir/LLMOptOps.h"
 #include "passes/Passes.h"
+#include "passes/compression/LayerRules.h"
 #include "passes/compression/LayerStatistics.h"
 #include "passes/compression/LinearWeights.h"
 
@@ -63,12 +64,6 @@ Value floatConstant(OpBuilder& builder, Location loc, int64_t rows, int64_t cols
 Location namedLoc(Location loc, const std::string& name) {
   return NameLoc::get(StringAttr::get(loc.getContext(), name), loc);
 }
-
-/// A rule of the `rules` option: layers matching `glob` get `value` (a ratio or an energy).
-struct ValueRule {
-  llvm::GlobPattern glob;
-  double value;
-};
 
 /// A layer that may be factorized, with the SVD of its (whitened) weight.
 struct Candidate {
@@ -148,28 +143,18 @@ struct LowRankPass : public llmopt::impl::LowRankBase<LowRankPass> {
       return bad("rules set a ratio or an energy per layer; a budget spreads the ranks itself "
                  "(leave layers out with keep)");
     const bool byRatio = ratio > 0.0;
-    for (const std::string& rule : rules) {
-      StringRef text(rule);
-      auto [pattern, valueText] = text.rsplit('=');
-      double value = 0.0;
-      const bool parsed = !valueText.empty() && !pattern.empty() && !valueText.getAsDouble(value);
-      const bool inRange = byRatio ? value > 0.0 && value < 1.0 : value > 0.0 && value <= 1.0;
-      if (!parsed || !inRange)
-        return bad("rule '" + rule + "' must be GLOB=" +
-                   (byRatio ? "RATIO with RATIO in (0, 1)" : "ENERGY with ENERGY in (0, 1]"));
-      llvm::Expected<llvm::GlobPattern> glob = llvm::GlobPattern::create(pattern);
-      if (!glob) return bad("rule '" + rule + "': " + llvm::toString(glob.takeError()));
-      valueRules.push_back({std::move(*glob), value});
-    }
+    std::string error;
+    valueRules = GlobValueRules::parse(
+        rules,
+        [&](double v) { return byRatio ? v > 0.0 && v < 1.0 : v > 0.0 && v <= 1.0; },
+        byRatio ? "RATIO with RATIO in (0, 1)" : "ENERGY with ENERGY in (0, 1]", error);
+    if (!valueRules) return bad(error);
     return true;
   }
 
   /// The ratio (or energy) of layer `name`: the last matching rule's, else the option's.
   double valueFor(const std::string& name) const {
-    double value = ratio > 0.0 ? ratio : energy;
-    for (const ValueRule& rule : valueRules)
-      if (rule.glob.match(name)) value = rule.value;
-    return value;
+    return valueRules->valueFor(name, ratio > 0.0 ? ratio : energy);
   }
 
   /// The activation criterion's whitening of `layer`: the Cholesky factor of its inputs' mean
@@ -272,29 +257,31 @@ struct LowRankPass : public llmopt::impl::LowRankBase<LowRankPass> {
   /// whitened: the layer's relative output error on the calibration inputs): first a layer's
   /// whole factorization at its largest rank, then 16 ranks (1 below 16) at a time.
   bool spreadBudget(ModuleOp module, std::vector<Candidate>& candidates) {
+    // A cut takes layer `layer` to rank `to`, saving `saved` parameters.
     struct Cut {
       double costPerParameter;
       size_t layer;
+      int64_t to;
+      double saved;
       bool operator>(const Cut& o) const { return costPerParameter > o.costPerParameter; }
     };
     std::vector<std::vector<double>> tail(candidates.size());  // tail[l][r] = Σ_{i≥r} σᵢ² / Σ σᵢ²
-    double total = 0, dense = 0;
-    std::priority_queue<Cut, std::vector<Cut>, std::greater<Cut>> cuts;
-    // The next cut of layer l from rank `from` (its dense shape when from is 0); false when
-    // it has none left.
-    auto nextCut = [&](size_t l, int64_t from, Cut& cut, int64_t& to, double& saved) {
+    // Layer l's next cut from its rank (its dense shape while the rank is 0), if it has one.
+    auto nextCut = [&](size_t l) -> std::optional<Cut> {
       const Candidate& c = candidates[l];
       const int64_t largest = largestRank(c);
-      if (largest < 1) return false;
+      if (largest < 1) return std::nullopt;
       const int64_t step = largest >= kRankStep ? kRankStep : 1;
-      to = from == 0 ? largest : from - step;
-      if (to < step) return false;
-      saved = from == 0 ? double(c.n * c.k) - double(to * (c.n + c.k))
-                        : double((from - to) * (c.n + c.k));
-      const double cost = tail[l][to] - (from == 0 ? 0.0 : tail[l][from]);
-      cut = {cost / saved, l};
-      return saved > 0;
+      const int64_t to = c.rank == 0 ? largest : c.rank - step;
+      if (to < step) return std::nullopt;
+      const double saved = c.rank == 0 ? double(c.n * c.k) - double(to * (c.n + c.k))
+                                       : double((c.rank - to) * (c.n + c.k));
+      const double cost = tail[l][to] - (c.rank == 0 ? 0.0 : tail[l][c.rank]);
+      if (!(saved > 0)) return std::nullopt;
+      return Cut{cost / saved, l, to, saved};
     };
+    std::priority_queue<Cut, std::vector<Cut>, std::greater<Cut>> cuts;
+    double dense = 0;
     for (size_t l = 0; l < candidates.size(); ++l) {
       const Eigen::VectorXf& sigma = candidates[l].svd->singularValues();
       tail[l].assign(sigma.size() + 1, 0.0);
@@ -303,25 +290,16 @@ struct LowRankPass : public llmopt::impl::LowRankBase<LowRankPass> {
       const double energy = tail[l][0] > 0 ? tail[l][0] : 1.0;
       for (double& t : tail[l]) t /= energy;
       dense += double(candidates[l].n * candidates[l].k);
-      Cut cut;
-      int64_t to;
-      double saved;
-      if (nextCut(l, 0, cut, to, saved)) cuts.push(cut);
+      if (std::optional<Cut> cut = nextCut(l)) cuts.push(*cut);
     }
-    total = dense;
+    double total = dense;
     const double target = budget * dense;
     while (total > target && !cuts.empty()) {
       const Cut cut = cuts.top();
       cuts.pop();
-      Candidate& c = candidates[cut.layer];
-      int64_t to;
-      double saved;
-      Cut unused;
-      nextCut(cut.layer, c.rank, unused, to, saved);
-      c.rank = to;
-      total -= saved;
-      Cut next;
-      if (nextCut(cut.layer, c.rank, next, to, saved)) cuts.push(next);
+      candidates[cut.layer].rank = cut.to;
+      total -= cut.saved;
+      if (std::optional<Cut> next = nextCut(cut.layer)) cuts.push(*next);
     }
     if (total > target) {
       auto shortNumber = [](double value) {
@@ -384,7 +362,7 @@ struct LowRankPass : public llmopt::impl::LowRankBase<LowRankPass> {
 
   bool activationCriterion = false;
   std::vector<llvm::GlobPattern> keepGlobs;
-  std::vector<ValueRule> valueRules;
+  std::optional<GlobValueRules> valueRules;
   std::optional<LayerStatistics> stats;
   NamedAttrList record;
 };

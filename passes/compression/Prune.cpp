@@ -9,12 +9,12 @@
 #include "ir/LLMOptDialect.h"
 #include "ir/LLMOptOps.h"
 #include "passes/Passes.h"
+#include "passes/compression/LayerRules.h"
 #include "passes/compression/LayerStatistics.h"
 #include "passes/compression/LinearWeights.h"
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseSet.h"
-#include "llvm/Support/GlobPattern.h"
 
 #include <algorithm>
 #include <cmath>
@@ -149,19 +149,35 @@ bool keepsLastDim(Operation* op) {
   return last && last.getInt() == in.getDimSize(in.getRank() - 1);
 }
 
-/// Gives an op between the producers and down (see FfnBlock) `channels` in its last dim: its
-/// result type, and a reshape's target shape.
+/// `shape` (integers and symbolic dims) with its last entry, an integer, set to `size`.
+ArrayAttr withLastDim(ArrayAttr shape, int64_t size) {
+  SmallVector<Attribute> dims(shape.getValue());
+  dims.back() = IntegerAttr::get(dims.back().cast<IntegerAttr>().getType(), size);
+  return ArrayAttr::get(shape.getContext(), dims);
+}
+
+/// Gives an op that keeps the channels in its last dim (a reshape of the leading dims, an
+/// elementwise op, a last-axis slice) `channels` there: its result type, and a reshape's or a
+/// slice's shape.
 void setChannels(Operation* op, int64_t channels) {
   if (auto reshape = dyn_cast<ReshapeOp>(op)) {
     SmallVector<int64_t> shape(reshape.getShape());
     shape.back() = channels;
     reshape.setShapeAttr(DenseI64ArrayAttr::get(op->getContext(), shape));
   } else if (auto reshape = dyn_cast<ReshapeToOp>(op)) {
-    SmallVector<Attribute> shape(reshape.getShape().getValue());
-    shape.back() = IntegerAttr::get(shape.back().cast<IntegerAttr>().getType(), channels);
-    reshape.setShapeAttr(ArrayAttr::get(op->getContext(), shape));
+    reshape.setShapeAttr(withLastDim(reshape.getShape(), channels));
+  } else if (auto slice = dyn_cast<SliceOp>(op)) {
+    slice.setShapeAttr(withLastDim(slice.getShape(), channels));
   }
   setDim(op->getResult(0), channels);
+}
+
+/// A head-split reshape [.., H·D] -> [.., H, D] made to split into `heads` heads.
+void setHeads(ReshapeOp split, int64_t heads) {
+  SmallVector<int64_t> shape(split.getShape());
+  shape[shape.size() - 2] = heads;
+  split.setShapeAttr(DenseI64ArrayAttr::get(split.getContext(), shape));
+  setDim(split.getResult(), heads, 2);
 }
 
 /// An MLP: `producers` (up, and gate for SwiGLU) make the channels, `between` are the
@@ -366,11 +382,6 @@ std::optional<HeadBlock> matchHeads(AttentionOp attention) {
 // The pass
 //===----------------------------------------------------------------------===//
 
-struct FractionRule {
-  llvm::GlobPattern glob;
-  double fraction;
-};
-
 /// The `count` indices with the highest scores, ascending (ties keep the lower index).
 std::vector<int64_t> topUnits(const std::vector<double>& scores, int64_t count) {
   std::vector<int64_t> order(scores.size());
@@ -388,27 +399,25 @@ int64_t keptCount(int64_t total, double fraction, int64_t minimum) {
   return std::min(total, std::max(total - removed, std::max<int64_t>(minimum, 1)));
 }
 
-/// An MLP whose channels may go, scored.
+/// An MLP whose channels may go, scored. Only the scores are kept: the weights are read again
+/// when the block is rewritten, so planning every block holds no second copy of the model.
 struct FfnPlan {
   FfnBlock block;
-  std::string name;  // of `down`
-  LinearParams down;
-  SmallVector<LinearParams, 2> producers;
+  std::string name;            // of `down`
   std::vector<double> scores;  // per channel
   int64_t minimum = 1;         // channels kept at least
   int64_t keep = 0;            // channels kept (chosen)
 };
 
-/// An attention whose heads may go, scored.
+/// An attention whose heads may go, scored (see FfnPlan).
 struct HeadPlan {
   HeadBlock block;
-  std::string name;  // of the output projection
-  LinearParams q, k, v, out;
+  std::string name;            // of the output projection
   std::vector<double> scores;  // per query head
-  int64_t group = 1;           // query heads per key/value head
-  int64_t minimumPerGroup = 1; // grouped: query heads each group keeps at least
-  int64_t minimum = 1;         // not grouped: heads kept at least
+  int64_t minimum = 1;         // heads kept at least (grouped: a multiple of the groups)
   int64_t keep = 0;            // query heads kept (chosen; grouped: a multiple of the groups)
+
+  int64_t group() const { return block.heads / block.kvHeads; }  // query heads per K/V head
 };
 
 /// One removable unit of a global ranking: `count` units of plan `plan`, worth `score` each.
@@ -472,9 +481,9 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
       chooseGlobally(ffnPlans);
       chooseGlobally(headPlans);
     }
-    for (HeadPlan& plan : headPlans)
+    for (const HeadPlan& plan : headPlans)
       if (plan.keep < static_cast<int64_t>(plan.scores.size())) applyHeads(plan);
-    for (FfnPlan& plan : ffnPlans)
+    for (const FfnPlan& plan : ffnPlans)
       if (plan.keep < static_cast<int64_t>(plan.scores.size())) applyFfn(plan);
 
     stats->write(module);
@@ -500,28 +509,15 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
     if (global && (!headRules.empty() || !ffnRules.empty()))
       return bad("rules set a fraction per block; a global ranking spreads the fraction itself "
                  "(min-heads and min-ffn-channels still hold)");
-    for (auto [list, out] : {std::make_pair(&headRules, &headFractions),
-                             std::make_pair(&ffnRules, &ffnFractions)})
-      for (const std::string& rule : *list) {
-        StringRef text(rule);
-        auto [pattern, value] = text.rsplit('=');
-        double fraction;
-        if (value.empty() || pattern.empty() || value.getAsDouble(fraction) ||
-            !(fraction >= 0.0 && fraction < 1.0))
-          return bad("rule '" + rule + "' must be GLOB=FRACTION with FRACTION in [0, 1)");
-        llvm::Expected<llvm::GlobPattern> glob = llvm::GlobPattern::create(pattern);
-        if (!glob) return bad("rule '" + rule + "': " + llvm::toString(glob.takeError()));
-        out->push_back({std::move(*glob), fraction});
-      }
+    auto isFraction = [](double f) { return f >= 0.0 && f < 1.0; };
+    std::string error;
+    headFractions = GlobValueRules::parse(headRules, isFraction, "FRACTION with FRACTION in [0, 1)",
+                                          error);
+    if (headFractions)
+      ffnFractions =
+          GlobValueRules::parse(ffnRules, isFraction, "FRACTION with FRACTION in [0, 1)", error);
+    if (!headFractions || !ffnFractions) return bad(error);
     return true;
-  }
-
-  double fractionFor(const std::vector<FractionRule>& rules, double fallback,
-                     const std::string& name) const {
-    double fraction = fallback;
-    for (const FractionRule& rule : rules)
-      if (rule.glob.match(name)) fraction = rule.fraction;
-    return fraction;
   }
 
   /// The calibration RMS of `layer`'s K input channels; empty when there is none.
@@ -559,14 +555,15 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
   /// nothing of it would go. False after an error.
   bool planFfn(FfnBlock& block, std::vector<FfnPlan>& plans) {
     const std::string name = layerName(block.down);
-    const double fraction = global ? ffn : fractionFor(ffnFractions, ffn, name);
+    const double fraction = global ? ffn : ffnFractions->valueFor(name, ffn);
     std::optional<LinearParams> down = readParams(block.down);
     if (!down || fraction <= 0.0) return true;
     FfnPlan plan;
+    SmallVector<LinearParams, 2> producers;
     for (LinearOp producer : block.producers) {
       std::optional<LinearParams> p = readParams(producer);
       if (!p || p->n != down->k) return true;  // not constant, or not the channels down reads
-      plan.producers.push_back(std::move(*p));
+      producers.push_back(std::move(*p));
     }
     const int64_t channels = down->k;
     plan.minimum = std::max<int64_t>(1, std::min(channels, int64_t(minFfnChannels)));
@@ -581,18 +578,17 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
       if (activationCriterion) {
         score *= act[j];
       } else {
-        for (const LinearParams& p : plan.producers) score *= rowsNorm(p, j, j + 1);
+        for (const LinearParams& p : producers) score *= rowsNorm(p, j, j + 1);
       }
       plan.scores[j] = score;
     }
     // A linear between two linears can look like the down of one block and the up of the
-    // next; blocks are rewritten from copies read now, so each linear goes to one block only.
+    // next; blocks are scored on the weights as they are now, so each linear goes to one block.
     if (!claim({block.down.getOperation(), block.producers[0].getOperation(),
                 block.producers.back().getOperation()}))
       return true;
     plan.block = block;
     plan.name = name;
-    plan.down = std::move(*down);
     plans.push_back(std::move(plan));
     return true;
   }
@@ -600,25 +596,30 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
   /// Scores `block`'s heads and adds its plan (see planFfn).
   bool planHeads(HeadBlock& block, std::vector<HeadPlan>& plans) {
     const std::string name = layerName(block.out);
-    const double fraction = global ? heads : fractionFor(headFractions, heads, name);
+    const double fraction = global ? heads : headFractions->valueFor(name, heads);
     if (fraction <= 0.0) return true;
     // Packed (GPT-2): one projection, its rows [Q heads | K heads | V heads].
     std::optional<LinearParams> q = readParams(block.q), out = readParams(block.out);
-    std::optional<LinearParams> k = block.packed ? q : readParams(block.k),
-                                v = block.packed ? q : readParams(block.v);
+    std::optional<LinearParams> k, v;
+    if (!block.packed) {
+      k = readParams(block.k);
+      v = readParams(block.v);
+    }
     const int64_t h = block.heads, hkv = block.kvHeads, d = block.dim, group = h / hkv;
-    if (!q || !k || !v || !out || out->k != h * d || (block.packed && q->n != 3 * h * d))
+    if (!q || !out || (!block.packed && (!k || !v)) || out->k != h * d ||
+        (block.packed && q->n != 3 * h * d))
       return true;
+    const LinearParams& kp = block.packed ? *q : *k;
+    const LinearParams& vp = block.packed ? *q : *v;
     const int64_t kBase = block.packed ? h : 0, vBase = block.packed ? 2 * h : 0;  // in heads
 
     // One query head per key/value head: heads go with their keys and values. Grouped: every
     // group keeps the same number of query heads, and every key/value head stays.
     HeadPlan plan;
-    plan.group = group;
     const bool grouped = group > 1;
-    plan.minimumPerGroup = std::max<int64_t>(1, (minHeads + hkv - 1) / hkv);
-    plan.minimum = grouped ? plan.minimumPerGroup * hkv : std::max<int64_t>(1, minHeads);
-    plan.keep = grouped ? keptCount(group, fraction, plan.minimumPerGroup) * hkv
+    const int64_t minimumPerGroup = std::max<int64_t>(1, (minHeads + hkv - 1) / hkv);
+    plan.minimum = grouped ? minimumPerGroup * hkv : std::max<int64_t>(1, minHeads);
+    plan.keep = grouped ? keptCount(group, fraction, minimumPerGroup) * hkv
                         : keptCount(h, fraction, minHeads);
     if (!global && plan.keep == h) return true;
 
@@ -634,8 +635,8 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
       } else {
         score *= rowsNorm(*q, i * d, (i + 1) * d);
         if (!grouped)
-          score *= rowsNorm(*k, (kBase + i) * d, (kBase + i + 1) * d) *
-                   rowsNorm(*v, (vBase + i) * d, (vBase + i + 1) * d);
+          score *= rowsNorm(kp, (kBase + i) * d, (kBase + i + 1) * d) *
+                   rowsNorm(vp, (vBase + i) * d, (vBase + i + 1) * d);
       }
       plan.scores[i] = score;
     }
@@ -644,10 +645,6 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
       return true;
     plan.block = block;
     plan.name = name;
-    plan.q = std::move(*q);
-    plan.k = std::move(*k);
-    plan.v = std::move(*v);
-    plan.out = std::move(*out);
     plans.push_back(std::move(plan));
     return true;
   }
@@ -690,18 +687,17 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
     int64_t all = 0;
     for (size_t p = 0; p < plans.size(); ++p) {
       const HeadPlan& plan = plans[p];
-      const int64_t h = plan.scores.size(), groups = h / plan.group;
+      const int64_t h = plan.scores.size(), group = plan.group(), groups = h / group;
       const double mean = blockMean(plan.scores);
-      if (plan.group == 1) {
+      if (group == 1) {
         for (double score : plan.scores) units.push_back({score / mean, p, 1});
       } else {
         std::vector<std::vector<double>> sorted(groups);
         for (int64_t g = 0; g < groups; ++g) {
-          sorted[g].assign(plan.scores.begin() + g * plan.group,
-                           plan.scores.begin() + (g + 1) * plan.group);
+          sorted[g].assign(plan.scores.begin() + g * group, plan.scores.begin() + (g + 1) * group);
           std::sort(sorted[g].begin(), sorted[g].end());
         }
-        for (int64_t j = 0; j < plan.group; ++j) {
+        for (int64_t j = 0; j < group; ++j) {
           double sum = 0;
           for (int64_t g = 0; g < groups; ++g) sum += sorted[g][j];
           units.push_back({sum / double(groups) / mean, p, groups});
@@ -716,21 +712,25 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
     for (size_t p = 0; p < plans.size(); ++p) plans[p].keep = kept[p];
   }
 
-  void applyFfn(FfnPlan& plan) {
-    const int64_t channels = plan.down.k, keep = plan.keep;
+  /// Rewrites a planned block (its weights read again: they were constant at planning, and no
+  /// other block claimed them).
+  void applyFfn(const FfnPlan& plan) {
+    const int64_t channels = plan.scores.size(), keep = plan.keep;
     std::vector<int64_t> kept = topUnits(plan.scores, keep);
-    for (LinearParams& p : plan.producers) {
+    for (LinearOp producer : plan.block.producers) {
+      LinearParams p = *readParams(producer);
       keepRows(p, kept, 1);
-      setDim(p.op.getResult(), keep);
+      setDim(producer.getResult(), keep);
     }
     for (Operation* op : plan.block.between) setChannels(op, keep);
-    keepColumns(plan.down, kept, 1);
+    LinearParams down = *readParams(plan.block.down);
+    keepColumns(down, kept, 1);
     recordPruning(plan.name, "ffn", kept, 1, channels);
   }
 
-  void applyHeads(HeadPlan& plan) {
-    HeadBlock& block = plan.block;
-    const int64_t h = block.heads, hkv = block.kvHeads, d = block.dim, group = plan.group;
+  void applyHeads(const HeadPlan& plan) {
+    HeadBlock block = plan.block;  // op handles: copies, and not const-callable
+    const int64_t h = block.heads, hkv = block.kvHeads, d = block.dim, group = plan.group();
     const bool grouped = group > 1;
     const int64_t keep = plan.keep;
     std::vector<int64_t> kept;
@@ -744,21 +744,19 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
       kept = topUnits(plan.scores, keep);
     }
 
-    auto splitTo = [&](LinearParams& p, ReshapeOp split, int64_t count) {
+    auto splitTo = [&](LinearOp projection, ReshapeOp split) {
+      LinearParams p = *readParams(projection);
       keepRows(p, kept, d);
-      setDim(p.op.getResult(), count * d);
-      SmallVector<int64_t> shape(split.getShape());
-      shape[shape.size() - 2] = count;
-      split.setShapeAttr(DenseI64ArrayAttr::get(split.getContext(), shape));
-      setDim(split.getResult(), count, 2);
+      setDim(projection.getResult(), keep * d);
+      setHeads(split, keep);
     };
     if (block.packed) {
-      applyPackedHeads(plan, kept);
+      applyPackedHeads(block, kept);
     } else {
-      splitTo(plan.q, block.qSplit, keep);
+      splitTo(block.q, block.qSplit);
       if (!grouped) {
-        splitTo(plan.k, block.kSplit, keep);
-        splitTo(plan.v, block.vSplit, keep);
+        splitTo(block.k, block.kSplit);
+        splitTo(block.v, block.vSplit);
       }
     }
     setDim(block.attention.getResult(), keep, 2);
@@ -767,20 +765,21 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
     block.merge.setShapeAttr(DenseI64ArrayAttr::get(block.merge.getContext(), merged));
     setDim(block.merge.getResult(), keep * d);
     for (Operation* op : block.afterMerge) setChannels(op, keep * d);
-    keepColumns(plan.out, kept, d);
+    LinearParams out = *readParams(block.out);
+    keepColumns(out, kept, d);
     recordPruning(plan.name, "heads", kept, d, h);
   }
 
   /// GPT-2's form: the projection keeps the rows of the heads `kept` in each of its Q, K and V
   /// sections; the reshapes after it, the three slices (now [0, kD), [kD, 2kD), [2kD, 3kD)) and
   /// the head splits follow.
-  void applyPackedHeads(HeadPlan& plan, ArrayRef<int64_t> kept) {
-    HeadBlock& block = plan.block;
+  void applyPackedHeads(HeadBlock block, ArrayRef<int64_t> kept) {
     const int64_t h = block.heads, d = block.dim, keep = kept.size();
     std::vector<int64_t> units;
     for (int64_t section = 0; section < 3; ++section)
       for (int64_t i : kept) units.push_back(section * h + i);
-    keepRows(plan.q, units, d);
+    LinearParams projection = *readParams(block.q);
+    keepRows(projection, units, d);
     setDim(block.q.getResult(), 3 * keep * d);
     for (Operation* op : block.packedReshapes) setChannels(op, 3 * keep * d);
     int64_t section = 0;
@@ -790,21 +789,15 @@ struct PrunePass : public llmopt::impl::PruneBase<PrunePass> {
       auto startType = slice.getStarts()[0].cast<IntegerAttr>().getType();
       slice.setStartsAttr(
           ArrayAttr::get(slice.getContext(), {IntegerAttr::get(startType, section++ * keep * d)}));
-      SmallVector<Attribute> shape(slice.getShape().getValue());
-      shape.back() = IntegerAttr::get(shape.back().cast<IntegerAttr>().getType(), keep * d);
-      slice.setShapeAttr(ArrayAttr::get(slice.getContext(), shape));
-      setDim(slice.getResult(), keep * d);
-      SmallVector<int64_t> heads(split.getShape());
-      heads[heads.size() - 2] = keep;
-      split.setShapeAttr(DenseI64ArrayAttr::get(split.getContext(), heads));
-      setDim(split.getResult(), keep, 2);
+      setChannels(slice, keep * d);
+      setHeads(split, keep);
     }
   }
 
   bool activationCriterion = false;
   std::optional<LayerStatistics> stats;
   NamedAttrList record;
-  std::vector<FractionRule> headFractions, ffnFractions;
+  std::optional<GlobValueRules> headFractions, ffnFractions;
   llvm::DenseSet<Operation*> claimed;  // the linears of the blocks planned
 };
 

@@ -128,6 +128,13 @@ double timedRun(llmopt_session* session) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
+/// `values` as JSON numbers separated by commas (the inside of an array).
+std::string jsonNumbers(const std::vector<double>& values) {
+  std::string text;
+  for (size_t i = 0; i < values.size(); ++i) text += (i ? ", " : "") + metrics::jsonNumber(values[i]);
+  return text;
+}
+
 /// --against: the other artifact's times and the paired ratios (this run / the other's).
 struct Comparison {
   std::vector<double> times, ratios;
@@ -266,17 +273,14 @@ int runBench(const BenchOptions& options) {
             ", \"weight_bytes\": " + std::to_string(weights) +
             ", \"peak_rss_bytes\": " + std::to_string(peakRss) +
             ", \"rss_before_load_bytes\": " + std::to_string(rssBeforeLoad) + ", \"times_ms\": [";
-    for (size_t i = 0; i < times.size(); ++i) text += (i ? ", " : "") + metrics::jsonNumber(times[i]);
-    text += "]";
+    text += jsonNumbers(times) + "]";
     if (otherSession) {
       text += ", \"against\": {\"model\": " + metrics::jsonString(options.against) +
               ", \"median_ms\": " + metrics::jsonNumber(comparison.median) +
               ", \"ratio_median\": " + metrics::jsonNumber(comparison.ratioMedian) +
               ", \"ratio_p25\": " + metrics::jsonNumber(comparison.ratioP25) +
-              ", \"ratio_p75\": " + metrics::jsonNumber(comparison.ratioP75) + ", \"times_ms\": [";
-      for (size_t i = 0; i < comparison.times.size(); ++i)
-        text += (i ? ", " : "") + metrics::jsonNumber(comparison.times[i]);
-      text += "]}";
+              ", \"ratio_p75\": " + metrics::jsonNumber(comparison.ratioP75) + ", \"times_ms\": [" +
+              jsonNumbers(comparison.times) + "]}";
     }
     if (options.profile) text += ", \"profile\": " + profileJson(profile);
     text += "}";

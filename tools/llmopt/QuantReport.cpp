@@ -62,9 +62,12 @@ void quantizeRowsInt8(std::vector<float>& x, int64_t k) {
     float* row = x.data() + r * k;
     float absMax = 0.0f;
     for (int64_t c = 0; c < k; ++c) absMax = std::max(absMax, std::fabs(row[c]));
-    float scale = absMax / 127.0f, inverse = scale > 0.0f ? 1.0f / scale : 0.0f;
-    for (int64_t c = 0; c < k; ++c)  // the runtime's rounding: times the reciprocal
-      row[c] = scale > 0.0f ? std::clamp(std::nearbyint(row[c] * inverse), -127.0f, 127.0f) * scale
+    // The runtime's rounding (qlinear.h): times the reciprocal, or divided where it overflows.
+    const float scale = absMax / 127.0f, inverse = 1.0f / scale;
+    const bool multiply = inverse <= 3.4028234e38f;
+    for (int64_t c = 0; c < k; ++c)
+      row[c] = scale > 0.0f ? std::clamp(std::nearbyint(multiply ? row[c] * inverse : row[c] / scale),
+                                         -127.0f, 127.0f) * scale
                             : 0.0f;
   }
 }

@@ -39,14 +39,19 @@ __attribute__((always_inline)) inline void quantizeW8A8RowImpl(const float* x, i
   // a · b + c for FMA variants to contract; integer clamping keeps the loop free of float
   // compares, which GCC does not vectorise. Below s = 2^-128 the reciprocal overflows: such a
   // row (max|x| under 3e-37) divides.
+  // One loop per case: a select per element would make vectorised variants divide anyway.
+  const auto store = [&](auto scaled) __attribute__((always_inline)) {
+    for (int64_t kk = 0; kk < k; ++kk) {
+      int32_t q = static_cast<int32_t>(std::nearbyint(scaled(x[kk])));
+      q = q < -127 ? -127 : (q > 127 ? 127 : q);
+      u[kk] = static_cast<uint8_t>(q + 128);
+    }
+  };
   const float inv = 1.0f / s;
-  const bool finite = inv <= 3.4028234e38f;
-  for (int64_t kk = 0; kk < k; ++kk) {
-    const float rounded = std::nearbyint(finite ? x[kk] * inv : x[kk] / s);
-    int32_t q = static_cast<int32_t>(rounded);
-    q = q < -127 ? -127 : (q > 127 ? 127 : q);
-    u[kk] = static_cast<uint8_t>(q + 128);
-  }
+  if (inv <= 3.4028234e38f)
+    store([inv](float v) { return v * inv; });
+  else
+    store([s](float v) { return v / s; });
   std::memset(u + k, 128, padded - k);
 }
 

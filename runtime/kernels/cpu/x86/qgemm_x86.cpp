@@ -172,12 +172,13 @@ LLMOPT_VNNI void quantizeW8A8RowAvx512(const float* x, int64_t k, int64_t padded
   const uint32_t bits = _mm512_reduce_max_epu32(max_bits);
   const float s = floatFromBits(bits) / 127.0f;
   // The generic loop's special rows: none representable, or a reciprocal that overflows.
-  if (bits >= 0x7f800000u || s == 0.0f || !(1.0f / s <= 3.4028234e38f)) {
+  const float reciprocal = 1.0f / s;
+  if (bits >= 0x7f800000u || s == 0.0f || !(reciprocal <= 3.4028234e38f)) {
     quantizeW8A8RowImpl(x, k, padded, u, scale);
     return;
   }
   *scale = s;
-  const __m512 inverse = _mm512_set1_ps(1.0f / s);
+  const __m512 inverse = _mm512_set1_ps(reciprocal);
   const __m512i low = _mm512_set1_epi32(-127), high = _mm512_set1_epi32(127);
   const __m512i offset = _mm512_set1_epi32(128);
   for (int64_t i = 0; i < full; i += 16)

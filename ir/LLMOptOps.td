@@ -341,7 +341,14 @@ def LLMOpt_FillOp : LLMOpt_Op<"fill", [Pure]> {
 
 def LLMOpt_RangeOp : LLMOpt_Op<"range", [Pure]> {
   let summary = "1-D: result[i] = start + i · delta, for i < the length in `shape`";
-  let arguments = (ins F64Attr:$start, F64Attr:$delta, ArrayAttr:$shape);
+  let description = [{
+    With `offset_by_cache` (set by llmopt-kv-cache on a model's positions), `start` is moved by
+    the number of positions already in the KV cache when the runtime continues a cached sequence
+    (a session's prefill and step), so the new tokens get positions cache_length + i; a plain
+    run has an empty cache and the range is as written.
+  }];
+  let arguments = (ins F64Attr:$start, F64Attr:$delta, ArrayAttr:$shape,
+                       UnitAttr:$offset_by_cache);
   let results = (outs RankedTensorOf<[F32, I64, I32]>:$result);
   let assemblyFormat = "attr-dict `:` type($result)";
   let hasVerifier = 1;
@@ -431,10 +438,16 @@ def LLMOpt_AttentionOp : LLMOpt_Op<"attention",
     concat(−x[D/2:], x[:D/2]), p the position of the row (query i sits at i + Sk − Sq). Without it
     q' = q, k' = k. The optional `key_bias` [B or 1, Sk] is added to every query's scores (a
     padding mask: 0 where a key counts, a large negative number where it does not).
+
+    With `kv_cache = n` (set by llmopt-kv-cache on a causal self-attention), the op is layer n of
+    the model's KV cache: when the runtime continues a cached sequence (a session's prefill and
+    step), the new keys (rotated) and values are appended to the cache in place and the queries
+    attend to every cached position before them; a plain run ignores the cache.
   }];
   let arguments = (ins F32Tensor:$query, F32Tensor:$key, F32Tensor:$value,
                        Optional<F32Tensor>:$rope_cos, Optional<F32Tensor>:$rope_sin,
-                       Optional<F32Tensor>:$key_bias, F32Attr:$scale, BoolAttr:$causal);
+                       Optional<F32Tensor>:$key_bias, F32Attr:$scale, BoolAttr:$causal,
+                       OptionalAttr<I64Attr>:$kv_cache);
   let results = (outs F32Tensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`rope` `(` $rope_cos^ `,` $rope_sin `)`)?
@@ -451,7 +464,7 @@ def LLMOpt_PackedAttentionOp : LLMOpt_Op<"packed_attention",
     [H + Hkv, H + 2·Hkv) the values, as one linear with the Q, K and V rows stacked produces them
     (llmopt-pack-projections; GPT-2's Conv1D does it already). `kv_heads` is Hkv; the result is
     [B, S, H, D] and the semantics are `llmopt.attention`'s with Sq = Sk = S: the kernel reads the
-    three parts in place, so they are never copied out.
+    three parts in place, so they are never copied out. `kv_cache` is `llmopt.attention`'s.
 
     ```mlir
     %y = llmopt.packed_attention %qkv {causal = true, kv_heads = 2 : i64, scale = 0.25 : f32}
@@ -460,7 +473,8 @@ def LLMOpt_PackedAttentionOp : LLMOpt_Op<"packed_attention",
   }];
   let arguments = (ins F32Tensor:$qkv, Optional<F32Tensor>:$rope_cos,
                        Optional<F32Tensor>:$rope_sin, Optional<F32Tensor>:$key_bias,
-                       I64Attr:$kv_heads, F32Attr:$scale, BoolAttr:$causal);
+                       I64Attr:$kv_heads, F32Attr:$scale, BoolAttr:$causal,
+                       OptionalAttr<I64Attr>:$kv_cache);
   let results = (outs F32Tensor:$result);
   let assemblyFormat = [{
     $qkv (`rope` `(` $rope_cos^ `,` $rope_sin `)`)? (`key_bias` `(` $key_bias^ `)`)? attr-dict

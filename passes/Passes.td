@@ -156,6 +156,41 @@ def LowerOnnxQuant : Pass<"llmopt-lower-onnx-quant", "mlir::func::FuncOp"> {
   let dependentDialects = ["llmopt::LLMOptDialect"];
 }
 
+def KvCache : Pass<"llmopt-kv-cache", "mlir::func::FuncOp"> {
+  let summary = "Give a decoder's causal attention a KV cache, so that the runtime can generate token by token";
+  let description = [{
+    A decoder exported without past keys and values (`input_ids → logits`) recomputes the whole
+    prefix for every new token. Once attention is fused and known to be causal, the incremental
+    form follows from the graph alone: every causal self-attention becomes one layer of a KV
+    cache (`kv_cache = n`) and the position ranges of the sequence (`llmopt.range` from 0 over a
+    sequence dim of an input) start after the cached positions (`offset_by_cache`). The runtime
+    keeps, per layer, keys and values for up to `max-seq` positions; a session's prefill and step
+    append the new tokens' keys and values in place and attend to the whole cache. A plain run is
+    unchanged.
+
+    `max-seq` 0 (the default) takes the model's limit: the rows of the position-embedding tables
+    the ranges index, or 2048 when positions are computed (rotary embeddings). The function gets
+    `llmopt.kv_cache_max_seq`.
+
+    The model qualifies when every attention is causal with no padding mask and every range over
+    a sequence dim starts at 0; otherwise the pass leaves it as it is, with a warning (an error
+    with `required`). Models without attention (or with non-causal attention only: encoders) are
+    left alone silently.
+
+    ```mlir
+    %pos = llmopt.range {delta = 1.0 : f64, offset_by_cache, shape = ["seq"], start = 0.0 : f64} : tensor<?xi64>
+    %y = llmopt.packed_attention %qkv {causal = true, kv_cache = 0 : i64, kv_heads = 4 : i64, scale = 0.25 : f32}
+    ```
+  }];
+  let options = [
+    Option<"maxSeq", "max-seq", "int64_t", /*default=*/"0",
+           "Positions the cache holds (0: the model's limit)">,
+    Option<"required", "required", "bool", /*default=*/"false",
+           "Fail when the model has attention but does not qualify">,
+  ];
+  let dependentDialects = ["llmopt::LLMOptDialect"];
+}
+
 def Quantize : Pass<"llmopt-quantize", "mlir::func::FuncOp"> {
   let summary = "Store linear weights (and embedding tables) in int8, int4, fp16 or bf16";
   let description = [{

@@ -544,7 +544,8 @@ FailureOr<flatbuffers::Offset<fb::Op>> PlanBuilder::lowerOp(Operation* op) {
             paramsType = fb::OpParams::AttentionParams;
             params = fb::CreateAttentionParams(fbb, a.getScale().convertToFloat(), a.getCausal(),
                                                static_cast<bool>(a.getRopeCos()),
-                                               static_cast<bool>(a.getKeyBias()))
+                                               static_cast<bool>(a.getKeyBias()), 0,
+                                               a.getKvCache().value_or(-1))
                          .Union();
             return success();
           })
@@ -553,7 +554,8 @@ FailureOr<flatbuffers::Offset<fb::Op>> PlanBuilder::lowerOp(Operation* op) {
             params = fb::CreateAttentionParams(fbb, a.getScale().convertToFloat(), a.getCausal(),
                                                static_cast<bool>(a.getRopeCos()),
                                                static_cast<bool>(a.getKeyBias()),
-                                               static_cast<int32_t>(a.getKvHeads()))
+                                               static_cast<int32_t>(a.getKvHeads()),
+                                               a.getKvCache().value_or(-1))
                          .Union();
             return success();
           })
@@ -633,7 +635,8 @@ FailureOr<flatbuffers::Offset<fb::Op>> PlanBuilder::lowerOp(Operation* op) {
           .Case([&](RangeOp range) {
             paramsType = fb::OpParams::RangeParams;
             params = fb::CreateRangeParams(fbb, range.getStart().convertToDouble(),
-                                           range.getDelta().convertToDouble())
+                                           range.getDelta().convertToDouble(),
+                                           range.getOffsetByCache())
                          .Union();
             return success();
           })
@@ -740,8 +743,10 @@ LogicalResult PlanBuilder::build() {
   std::vector<flatbuffers::Offset<fb::Symbol>> symbols;
   for (const std::string& name : shapes.symbolNames)
     symbols.push_back(fb::CreateSymbolDirect(fbb, name.c_str()));
+  auto maxSeq = func->getAttrOfType<IntegerAttr>("llmopt.kv_cache_max_seq");
   auto plan = fb::CreatePlanDirect(fbb, kProducer, "cpu", &symbols, &tensors, &inputs, &outputs,
-                                   &ops, static_cast<uint32_t>(numSlots));
+                                   &ops, static_cast<uint32_t>(numSlots),
+                                   maxSeq ? maxSeq.getInt() : 0);
   fb::FinishPlanBuffer(fbb, plan);
   return success();
 }

@@ -306,7 +306,7 @@ void rewriteAttention(AttentionMatch match, OpBuilder& builder) {
   Value attention = builder.create<AttentionOp>(
       loc, match.q.inPlace.getType(), match.q.inPlace, match.k.inPlace, match.v.inPlace, cos,
       sin, bias, builder.getF32FloatAttr(static_cast<float>(match.scale)),
-      builder.getBoolAttr(match.causal));
+      builder.getBoolAttr(match.causal), /*kv_cache=*/nullptr);
   Value heads = builder.create<TransposeOp>(loc, attention, ArrayRef<int64_t>{0, 2, 1, 3});
   match.out.getResult().replaceAllUsesWith(heads);
 }

@@ -199,7 +199,8 @@ void replaceByPackedAttention(PatternRewriter& rewriter, AttentionOp attention, 
       rewriter.getDenseI64ArrayAttr({0, 0, heads + 2 * kvHeads, d}));
   rewriter.replaceOpWithNewOp<PackedAttentionOp>(
       attention, qkv, attention.getRopeCos(), attention.getRopeSin(), attention.getKeyBias(),
-      rewriter.getI64IntegerAttr(kvHeads), attention.getScaleAttr(), attention.getCausalAttr());
+      rewriter.getI64IntegerAttr(kvHeads), attention.getScaleAttr(), attention.getCausalAttr(),
+      attention.getKvCacheAttr());
 }
 
 /// attention(reshape(q(x)), reshape(k(x)), reshape(v(x))) → packed_attention(reshape(qkv(x))).

@@ -259,6 +259,40 @@ llmopt_status llmopt_session_run(llmopt_session* session) {
   return guarded("llmopt_session_run", [&] { return session->session.run(); });
 }
 
+int64_t llmopt_model_max_seq(const llmopt_model* model) {
+  return model ? model->model.desc.kv_cache_max_seq : 0;
+}
+
+llmopt_status llmopt_session_reset(llmopt_session* session) {
+  if (!session) return nullArgument("llmopt_session_reset", "session");
+  return guarded("llmopt_session_reset", [&] { return session->session.resetCache(); });
+}
+
+int64_t llmopt_session_cache_length(const llmopt_session* session) {
+  return session ? session->session.cacheLength() : 0;
+}
+
+llmopt_status llmopt_session_extend(llmopt_session* session) {
+  if (!session) return nullArgument("llmopt_session_extend", "session");
+  return guarded("llmopt_session_extend", [&] { return session->session.runCached(); });
+}
+
+llmopt_status llmopt_session_prefill(llmopt_session* session, const int64_t* tokens,
+                                     size_t count) {
+  if (!session) return nullArgument("llmopt_session_prefill", "session");
+  return guarded("llmopt_session_prefill",
+                 [&] { return session->session.prefill(tokens, count); });
+}
+
+llmopt_status llmopt_session_step(llmopt_session* session, int64_t token) {
+  if (!session) return nullArgument("llmopt_session_step", "session");
+  return guarded("llmopt_session_step", [&] { return session->session.step(token); });
+}
+
+uint64_t llmopt_session_allocations(const llmopt_session* session) {
+  return session ? session->session.allocations() : 0;
+}
+
 llmopt_status llmopt_session_get_output(const llmopt_session* session, size_t index,
                                         llmopt_tensor* out_tensor) {
   static const char* kFn = "llmopt_session_get_output";

@@ -43,6 +43,7 @@ Status Arena::reserve(uint64_t bytes) {
   if (!data_)
     return fail(LLMOPT_ERROR_OUT_OF_MEMORY, "cannot allocate a %" PRIu64 "-byte arena", bytes);
   capacity_ = rounded;
+  ++allocations_;
   return LLMOPT_OK;
 }
 

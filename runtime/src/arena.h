@@ -35,10 +35,12 @@ class Arena {
   Status reserve(uint64_t bytes);
   uint8_t* data() const { return data_; }
   uint64_t capacity() const { return capacity_; }
+  uint64_t allocations() const { return allocations_; }  // successful allocations so far
 
  private:
   uint8_t* data_ = nullptr;
   uint64_t capacity_ = 0;
+  uint64_t allocations_ = 0;
 };
 
 }  // namespace llmopt::rt

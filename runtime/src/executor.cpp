@@ -1,6 +1,7 @@
 #include "executor.h"
 
 #include <cinttypes>
+#include <cstring>
 #include <vector>
 
 #include "dtype.h"
@@ -159,12 +160,63 @@ AttentionArgs attentionOperands(const OpDesc& op, const ExecContext& c) {
   return args;
 }
 
+// A layer of the KV cache continuing the cached sequence: the new keys (rotated) and values go
+// to the cache after its `length` positions, then the queries, positions length + i, attend to
+// all length + q_len of them. The rope tables' rows are the new positions (the model's position
+// ranges are moved by the cache length too), so q and k rotate from row 0.
+void runCachedAttention(const OpDesc& op, const ExecContext& c, AttentionArgs args) {
+  const Operands o(op, c);
+  const KvCacheView& cache = *c.cache;
+  const int64_t past = cache.length, len = args.q_len, row = args.kv_heads * args.dim;
+  const int64_t batch_stride = cache.max_seq * row;
+  float* keys = cache.keys[op.kv_cache];
+  float* values = cache.values[op.kv_cache];
+  const float* q = args.q;
+  int64_t q_stride = args.qStride();
+  if (op.rope) {
+    const size_t next = op.packed_kv_heads > 0 ? 1 : 3;
+    const float *cos = o.in<float>(next), *sin = o.in<float>(next + 1);
+    float* q_rot = c.scratch;
+    ropeRotateHalfF32(args.q, cos, sin, args.batch, len, args.heads, args.dim, 0, q_rot,
+                      c.parallel, args.q_stride);
+    for (int64_t b = 0; b < args.batch; ++b)
+      ropeRotateHalfF32(args.k + b * len * args.kStride(), cos, sin, 1, len, args.kv_heads,
+                        args.dim, 0, keys + b * batch_stride + past * row, c.parallel,
+                        args.k_stride);
+    q = q_rot;
+    q_stride = args.heads * args.dim;
+  } else {
+    for (int64_t b = 0; b < args.batch; ++b)
+      for (int64_t i = 0; i < len; ++i)
+        std::memcpy(keys + b * batch_stride + (past + i) * row,
+                    args.k + (b * len + i) * args.kStride(), row * sizeof(float));
+  }
+  for (int64_t b = 0; b < args.batch; ++b)
+    for (int64_t i = 0; i < len; ++i)
+      std::memcpy(values + b * batch_stride + (past + i) * row,
+                  args.v + (b * len + i) * args.vStride(), row * sizeof(float));
+  // One batch at a time: a batch's cached rows are max_seq (not kv_len) positions apart.
+  for (int64_t b = 0; b < args.batch; ++b) {
+    AttentionArgs a = args;
+    a.batch = 1;
+    a.q = q + b * len * q_stride;
+    a.q_stride = q_stride;
+    a.k = keys + b * batch_stride;
+    a.v = values + b * batch_stride;
+    a.k_stride = a.v_stride = row;
+    a.kv_len = past + len;
+    a.y = args.y + b * len * args.heads * args.dim;
+    attentionF32(a, c.parallel);
+  }
+}
+
 void runAttention(const OpDesc& op, const ExecContext& c) {
   const Operands o(op, c);
   AttentionArgs args = attentionOperands(op, c);
   args.y = o.out<float>();
   args.scale = op.scale;
   args.causal = op.causal;
+  if (op.kv_cache >= 0 && c.cache) return runCachedAttention(op, c, args);
   size_t next = op.packed_kv_heads > 0 ? 1 : 3;
   if (op.rope) {
     // q and k rotated into contiguous copies in scratch (opScratchBytes), then attention as usual.
@@ -389,7 +441,9 @@ Status executeOp(const OpDesc& op, const ExecContext& c) {
            c.parallel);
       break;
     case OpKernel::Range:
-      range(elemType(o.outTensor().dtype), op.value, op.delta, o.out(), o.outShape().elements());
+      range(elemType(o.outTensor().dtype),
+            op.value + (op.offset_by_cache && c.cache ? c.cache->length * op.delta : 0.0),
+            op.delta, o.out(), o.outShape().elements());
       break;
     case OpKernel::Cast:
       cast(elemType(o.inTensor(0).dtype), o.in(0), elemType(o.outTensor().dtype), o.out(),

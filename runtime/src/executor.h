@@ -10,6 +10,15 @@
 
 namespace llmopt::rt {
 
+// The KV cache a run continues (Session::runCached): per layer, keys and values of the cached
+// positions, [batch][max_seq][kv_heads][dim] each.
+struct KvCacheView {
+  float* const* keys = nullptr;
+  float* const* values = nullptr;
+  int64_t length = 0;  // positions cached before this run
+  int64_t max_seq = 0;
+};
+
 struct ExecContext {
   const ModelDesc* model;
   const Shape* shapes;      // resolved, per tensor; checked by checkOpShapes
@@ -17,6 +26,7 @@ struct ExecContext {
   void* const* data;        // per tensor
   float* scratch;           // at least the largest opScratchBytes, 64-byte aligned
   kernels::Parallel* parallel;
+  const KvCacheView* cache = nullptr;  // null: a plain run (the model's KV cache is ignored)
 };
 
 // Scratch bytes the op's kernel needs for these shapes.

@@ -85,6 +85,8 @@ struct OpDesc {
   bool rope = false;             // attention: inputs 3, 4 are the cos, sin tables
   bool key_bias = false;         // attention: the last input is a per-key bias
   int32_t packed_kv_heads = 0;   // attention: > 0 when input 0 is packed q, k, v (plan.fbs)
+  int32_t kv_cache = -1;         // attention: its layer of the KV cache, or -1
+  bool offset_by_cache = false;  // range: the positions, moved by the cached length
   // Linear epilogues (fp32 and quantized): y = act(y) + residual, the residual the last input.
   bool has_activation = false;
   kernels::cpu::UnaryOp activation = kernels::cpu::UnaryOp::Relu;
@@ -113,6 +115,8 @@ struct ModelDesc {
   std::vector<uint32_t> outputs;  // tensor indices, model order
   std::vector<OpDesc> ops;
   uint32_t num_slots = 0;
+  int64_t kv_cache_max_seq = 0;   // positions of the KV cache; 0: the model has none
+  uint32_t kv_cache_layers = 0;   // attention ops with a kv_cache index (0 .. layers - 1)
   std::deque<std::string> strings;  // made-up names; a deque keeps c_str() pointers stable
 };
 

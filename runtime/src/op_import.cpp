@@ -401,6 +401,13 @@ class OpImporter {
     op_.rope = p.rope();
     op_.key_bias = p.key_bias();
     op_.packed_kv_heads = p.packed_kv_heads();
+    op_.kv_cache = p.kv_cache();
+    if (op_.kv_cache < -1)
+      return LLMOPT_INVALID("op '%s' (%s): kv_cache %d is negative", op_.name, kernel(),
+                            op_.kv_cache);
+    if (op_.kv_cache >= 0 && (!op_.causal || op_.key_bias))
+      return LLMOPT_INVALID("op '%s' (%s): a KV cache layer must be causal without a key bias",
+                            op_.name, kernel());
     if (op_.packed_kv_heads < 0)
       return LLMOPT_INVALID("op '%s' (%s): packed_kv_heads %d is negative", op_.name, kernel(),
                             op_.packed_kv_heads);
@@ -771,6 +778,7 @@ class OpImporter {
     op_.kernel = OpKernel::Range;
     op_.value = p.start();
     op_.delta = p.delta();
+    op_.offset_by_cache = p.offset_by_cache();
     LLMOPT_TRY(expectInputs(0));
     const llmopt_dtype d = out().dtype;
     if (d != LLMOPT_DTYPE_F32 && d != LLMOPT_DTYPE_I64 && d != LLMOPT_DTYPE_I32)

@@ -34,6 +34,7 @@ class Importer {
     LLMOPT_TRY(importInputs());
     LLMOPT_TRY(importOutputs());
     LLMOPT_TRY(importOps());
+    LLMOPT_TRY(importKvCache());
     LLMOPT_TRY(checkEveryTensorWritten());
     LLMOPT_TRY(checkSlotLiveness(m_));
     return bindSymbols();
@@ -202,6 +203,35 @@ class Importer {
       LLMOPT_TRY(importOpParams(in, m_, &op));
       written_[op.output] = true;
     }
+    return LLMOPT_OK;
+  }
+
+  // The cache's layers are the ops with a kv_cache index, each index once, none missing; a plan
+  // without a cache length has none.
+  Status importKvCache() {
+    m_.kv_cache_max_seq = plan_.kv_cache_max_seq();
+    if (m_.kv_cache_max_seq < 0 || m_.kv_cache_max_seq > (int64_t{1} << 24))
+      return LLMOPT_INVALID("kv_cache_max_seq %" PRId64 " is outside [0, 2^24]",
+                            m_.kv_cache_max_seq);
+    std::vector<const char*> layer_ops;
+    for (const OpDesc& op : m_.ops) {
+      if (op.kv_cache < 0) continue;
+      if (m_.kv_cache_max_seq == 0)
+        return LLMOPT_INVALID("op '%s' is KV cache layer %d, but the plan has no KV cache",
+                              op.name, op.kv_cache);
+      const size_t layer = static_cast<size_t>(op.kv_cache);
+      if (layer >= m_.ops.size())
+        return LLMOPT_INVALID("op '%s': KV cache layer %d is above the op count", op.name,
+                              op.kv_cache);
+      if (layer >= layer_ops.size()) layer_ops.resize(layer + 1, nullptr);
+      if (layer_ops[layer])
+        return LLMOPT_INVALID("ops '%s' and '%s' are both KV cache layer %d", layer_ops[layer],
+                              op.name, op.kv_cache);
+      layer_ops[layer] = op.name;
+    }
+    for (size_t layer = 0; layer < layer_ops.size(); ++layer)
+      if (!layer_ops[layer]) return LLMOPT_INVALID("no op is KV cache layer %zu", layer);
+    m_.kv_cache_layers = static_cast<uint32_t>(layer_ops.size());
     return LLMOPT_OK;
   }
 

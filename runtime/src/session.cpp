@@ -213,14 +213,20 @@ Status Session::plan() {
 
 Status Session::run() {
   outputs_valid_ = false;
+  ++round_;  // inputs set from now on are compared with each other only
   LLMOPT_TRY(plan());
+  return runOps(nullptr);
+}
+
+Status Session::runOps(const KvCacheView* cache) {
   if (!arena_bound_) LLMOPT_TRY(bindArena());
   for (size_t i = 0; i < inputs_.size(); ++i)
     data_[desc_.inputs[i]] = const_cast<void*>(inputs_[i].data);  // kernels only read inputs
 
   ExecContext context{&desc_,       shapes_.data(),
                       symbols_.data(), data_.data(),
-                      reinterpret_cast<float*>(arena_.data() + layout_.scratch_offset), pool_.get()};
+                      reinterpret_cast<float*>(arena_.data() + layout_.scratch_offset), pool_.get(),
+                      cache};
   if (!profiling_) {
     for (const OpDesc& op : desc_.ops) LLMOPT_TRY(executeOp(op, context));
   } else {
@@ -235,9 +241,124 @@ Status Session::run() {
     for (size_t i = 0; i < seconds.size(); ++i) op_seconds_[i] += seconds[i];
     ++profiled_runs_;
   }
-  ++round_;
   outputs_valid_ = true;
   return LLMOPT_OK;
+}
+
+Status Session::resetCache() {
+  if (desc_.kv_cache_max_seq == 0)
+    return fail(LLMOPT_ERROR_STATE, "the model has no KV cache (see llmopt compile --max-seq)");
+  cache_length_ = 0;
+  return LLMOPT_OK;
+}
+
+// Checks that the planned shapes continue the cache and lays its memory out for their batch
+// (allocating only when it grows); *new_tokens is the count the run appends.
+Status Session::bindCache(int64_t* new_tokens) {
+  int64_t batch = -1, len = -1;
+  std::vector<uint64_t> layer_floats(desc_.kv_cache_layers, 0);
+  for (const OpDesc& op : desc_.ops) {
+    if (op.kv_cache < 0) continue;
+    const Shape& q = shapes_[op.inputs[0]];
+    const int64_t kv_heads = op.packed_kv_heads > 0 ? op.packed_kv_heads
+                                                    : shapes_[op.inputs[1]].dims[2];
+    if (op.packed_kv_heads == 0 && shapes_[op.inputs[1]].dims[1] != q.dims[1])
+      return fail(LLMOPT_ERROR_INVALID_ARGUMENT,
+                  "op '%s': KV cache layer %d has %" PRId64 " keys for %" PRId64 " queries",
+                  op.name, op.kv_cache, shapes_[op.inputs[1]].dims[1], q.dims[1]);
+    if (batch >= 0 && (q.dims[0] != batch || q.dims[1] != len))
+      return fail(LLMOPT_ERROR_INVALID_ARGUMENT,
+                  "op '%s': KV cache layers disagree on batch and length", op.name);
+    batch = q.dims[0];
+    len = q.dims[1];
+    layer_floats[op.kv_cache] = static_cast<uint64_t>(kv_heads * q.dims[3]);
+  }
+  if (len < 1)
+    return fail(LLMOPT_ERROR_INVALID_ARGUMENT, "a cached run needs at least one new position");
+  if (cache_length_ > 0 && batch != cache_batch_)
+    return fail(LLMOPT_ERROR_STATE,
+                "the KV cache holds a sequence of batch %" PRId64 ", the inputs have batch %" PRId64
+                ": reset the cache (prefill) to change it",
+                cache_batch_, batch);
+  if (len > desc_.kv_cache_max_seq - cache_length_)
+    return fail(LLMOPT_ERROR_STATE,
+                "the KV cache holds %" PRId64 " positions (llmopt compile --max-seq): %" PRId64
+                " cached, %" PRId64 " more do not fit",
+                desc_.kv_cache_max_seq, cache_length_, len);
+  if (batch != cache_batch_) {
+    uint64_t total = 0;
+    for (uint64_t floats : layer_floats) {
+      uint64_t bytes;
+      if (!checkedMul(floats * sizeof(float),
+                      static_cast<uint64_t>(batch * desc_.kv_cache_max_seq), &bytes) ||
+          !checkedAlignUp(bytes, kArenaAlignment, &bytes) || !checkedAdd(total, 2 * bytes, &total) ||
+          total > kMaxBytes)
+        return fail(LLMOPT_ERROR_OUT_OF_MEMORY, "the KV cache would exceed 1 TiB: refusing");
+    }
+    cache_batch_ = 0;
+    LLMOPT_TRY(cache_memory_.reserve(total));
+    cache_keys_.assign(layer_floats.size(), nullptr);
+    cache_values_.assign(layer_floats.size(), nullptr);
+    uint8_t* next = cache_memory_.data();
+    for (size_t l = 0; l < layer_floats.size(); ++l) {
+      uint64_t bytes = 0;
+      checkedAlignUp(layer_floats[l] * sizeof(float) * batch * desc_.kv_cache_max_seq,
+                     kArenaAlignment, &bytes);
+      cache_keys_[l] = reinterpret_cast<float*>(next);
+      cache_values_[l] = reinterpret_cast<float*>(next + bytes);
+      next += 2 * bytes;
+    }
+    cache_batch_ = batch;
+  }
+  *new_tokens = len;
+  return LLMOPT_OK;
+}
+
+Status Session::runCached() {
+  outputs_valid_ = false;
+  ++round_;
+  if (desc_.kv_cache_max_seq == 0)
+    return fail(LLMOPT_ERROR_STATE, "the model has no KV cache (see llmopt compile --max-seq)");
+  LLMOPT_TRY(plan());
+  int64_t new_tokens = 0;
+  LLMOPT_TRY(bindCache(&new_tokens));
+  KvCacheView view;
+  view.keys = cache_keys_.data();
+  view.values = cache_values_.data();
+  view.length = cache_length_;
+  view.max_seq = desc_.kv_cache_max_seq;
+  LLMOPT_TRY(runOps(&view));
+  cache_length_ += new_tokens;
+  return LLMOPT_OK;
+}
+
+Status Session::bindTokens(const int64_t* tokens, size_t count) {
+  if (desc_.inputs.size() != 1 || desc_.tensors[desc_.inputs[0]].dtype != LLMOPT_DTYPE_I64 ||
+      desc_.tensors[desc_.inputs[0]].rank != 2)
+    return fail(LLMOPT_ERROR_INVALID_ARGUMENT,
+                "prefill and step take models whose one input is int64 token ids [batch, seq]");
+  if (!tokens && count) return fail(LLMOPT_ERROR_INVALID_ARGUMENT, "tokens is NULL");
+  if (tokens_.capacity() < static_cast<size_t>(desc_.kv_cache_max_seq))
+    tokens_.reserve(static_cast<size_t>(desc_.kv_cache_max_seq));  // once: steps do not allocate
+  tokens_.assign(tokens, tokens + count);
+  const int64_t dims[2] = {1, static_cast<int64_t>(count)};
+  return setInput(0, LLMOPT_DTYPE_I64, 2, dims, tokens_.data(), count * sizeof(int64_t));
+}
+
+Status Session::prefill(const int64_t* tokens, size_t count) {
+  LLMOPT_TRY(resetCache());
+  if (count == 0) return fail(LLMOPT_ERROR_INVALID_ARGUMENT, "prefill of no tokens");
+  LLMOPT_TRY(bindTokens(tokens, count));
+  return runCached();
+}
+
+Status Session::step(int64_t token) {
+  if (desc_.kv_cache_max_seq == 0)
+    return fail(LLMOPT_ERROR_STATE, "the model has no KV cache (see llmopt compile --max-seq)");
+  if (cache_length_ == 0)
+    return fail(LLMOPT_ERROR_STATE, "step before prefill: the KV cache is empty");
+  LLMOPT_TRY(bindTokens(&token, 1));
+  return runCached();
 }
 
 void Session::setProfiling(bool enable) {

@@ -7,6 +7,7 @@
 
 #include "arena.h"
 #include "error.h"
+#include "executor.h"
 #include "model.h"
 #include "thread_pool.h"
 
@@ -23,6 +24,20 @@ class Session {
   Status plan();
   Status run();
   Status output(size_t index, llmopt_tensor* out) const;
+
+  // The KV cache (models with one: ModelDesc::kv_cache_max_seq > 0). runCached runs the bound
+  // inputs as the continuation of the cached sequence and appends them to it: the first run
+  // after resetCache is a prefill, a run of one token a decoding step. The cache memory is
+  // allocated by the first cached run (for its batch) and reused; run() leaves the cache alone.
+  Status resetCache();
+  Status runCached();
+  int64_t cacheLength() const { return cache_length_; }
+  // Token-level form for models whose one input is token ids [batch, seq]: prefill resets the
+  // cache and runs tokens as [1, count]; step runs one more token. Both copy the tokens.
+  Status prefill(const int64_t* tokens, size_t count);
+  Status step(int64_t token);
+  // Allocations of the arena and the cache so far (a cached step after the first makes none).
+  uint64_t allocations() const { return arena_.allocations() + cache_memory_.allocations(); }
   uint64_t arenaBytes() const { return layout_.total_bytes; }
   size_t numOps() const { return desc_.ops.size(); }
 
@@ -45,11 +60,15 @@ class Session {
   Status checkInputDims() const;
   Status planLayout();
   Status bindArena();
+  Status runOps(const KvCacheView* cache);
+  Status bindCache(int64_t* new_tokens);
+  Status bindTokens(const int64_t* tokens, size_t count);
 
   const ModelDesc& desc_;
   std::shared_ptr<ThreadPool> pool_;  // shared with the process's other sessions of as many threads
   std::vector<Binding> inputs_;
-  uint64_t round_ = 0;  // successful runs so far
+  uint64_t round_ = 0;  // runs tried so far (a binding's symbols are checked against the
+                        // inputs set since the last one)
 
   std::vector<int64_t> symbols_;          // symbol values for this run
   std::vector<int64_t> planned_symbols_;  // the values shapes_ and layout_ were made for
@@ -62,6 +81,13 @@ class Session {
   ArenaLayout layout_;
   Arena arena_;
   bool outputs_valid_ = false;
+
+  // KV cache: per layer keys then values, one block of cache_memory_.
+  Arena cache_memory_;
+  std::vector<float*> cache_keys_, cache_values_;
+  int64_t cache_batch_ = 0;     // the batch the memory is laid out for (0: not yet)
+  int64_t cache_length_ = 0;    // positions cached
+  std::vector<int64_t> tokens_;  // prefill/step's copy of the token ids
 
   bool profiling_ = false;
   uint64_t profiled_runs_ = 0;

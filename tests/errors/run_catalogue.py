@@ -639,6 +639,78 @@ def run_case(llmopt, name, setup, code, line, show):
         shutil.rmtree(d, ignore_errors=True)
 
 
+# Generation ----------------------------------------------------------------------------------
+
+GPT2 = os.path.join(ROOT, "tests", "fixtures", "transformers", "gpt2", "model.onnx")
+
+
+def compile_gpt2(llmopt, d, name="g.llmo"):
+    path = os.path.join(d, name)
+    subprocess.run([llmopt, "compile", GPT2, "-o", path], check=True, capture_output=True)
+    return path
+
+
+@case("generate: artifact without a KV cache", 1,
+      "error: '{dir}/m.llmo' has no KV cache: compile it from a decoder (causal attention) "
+      "without --no-kv-cache")
+def _(llmopt, d):
+    return ["generate", compile_mlp(llmopt, d), "--prompt", "hi"]
+
+
+@case("generate: longer than the cache", 1,
+      "error: the prompt (5 tokens) and --max-new-tokens 100 need 105 positions; the KV cache of "
+      "'{dir}/g.llmo' holds 64 (llmopt compile --max-seq)")
+def _(llmopt, d):
+    return ["generate", compile_gpt2(llmopt, d), "--prompt", "hello", "--max-new-tokens", "100"]
+
+
+@case("generate: no prompt", 2, "error: --prompt or --tokens is required (see --help)")
+def _(llmopt, d):
+    return ["generate", compile_gpt2(llmopt, d)]
+
+
+@case("generate: prompt fills the cache", 1,
+      "error: the prompt has 64 tokens; the KV cache of '{dir}/g.llmo' holds 64 positions, prompt "
+      "and new tokens together (llmopt compile --max-seq)")
+def _(llmopt, d):
+    return ["generate", compile_gpt2(llmopt, d), "--prompt", "x" * 64]
+
+
+@case("generate: empty prompt", 1, "error: the prompt is empty")
+def _(llmopt, d):
+    return ["generate", compile_gpt2(llmopt, d), "--prompt", ""]
+
+
+@case("generate: token ids not int64", 1,
+      "error: --tokens '{dir}/ids.npy': expected int64 token ids [S] or [1, S], got f32 of rank 1")
+def _(llmopt, d):
+    return ["generate", compile_gpt2(llmopt, d), "--tokens",
+            npy(d, "ids.npy", np.zeros(4, dtype=np.float32))]
+
+
+@case("generate: token id outside the vocabulary", 1,
+      "error: op '/model/transformer/wte/Gather': gather index 999 (from 'input_ids') is outside "
+      "[-256, 256) along axis 0 of 'model.transformer.wte.weight'")
+def _(llmopt, d):
+    return ["generate", compile_gpt2(llmopt, d), "--tokens",
+            npy(d, "ids.npy", np.array([1, 2, 999], dtype=np.int64)), "--max-new-tokens", "4",
+            "--stats-json",
+            os.path.join(d, "stats.json")]
+
+
+@case("compile: --max-seq beyond the position table", 1,
+      "error: {root}/tests/fixtures/transformers/gpt2/model.onnx: no KV cache: max-seq 100 exceeds "
+      "the 64 positions of the model's position table")
+def _(llmopt, d):
+    return ["compile", GPT2, "--max-seq", "100", "-o", os.path.join(d, "g.llmo")]
+
+
+@case("compile: --max-seq with --no-kv-cache", 2,
+      "error: --max-seq excludes --no-kv-cache (see --help)")
+def _(llmopt, d):
+    return ["compile", GPT2, "--max-seq", "100", "--no-kv-cache", "-o", os.path.join(d, "g.llmo")]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("llmopt", nargs="?", default=os.path.join(ROOT, "build", "tools", "llmopt", "llmopt"))

@@ -14,6 +14,7 @@ std::function<int()> addRunCommand(CLI::App& app);
 std::function<int()> addInspectCommand(CLI::App& app);
 std::function<int()> addEvalCommand(CLI::App& app);
 std::function<int()> addBenchCommand(CLI::App& app);
+std::function<int()> addGenerateCommand(CLI::App& app);
 
 /// "error: <message>" on stderr; returns the exit code for failures.
 int fail(const std::string& message);

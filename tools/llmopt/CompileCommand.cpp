@@ -1,6 +1,7 @@
 //===- CompileCommand.cpp - llmopt compile --------------------------------===//
 #include "backends/artifact/ArtifactWriter.h"
 #include "frontends/onnx/OnnxImporter.h"
+#include "ir/LLMOptOps.h"
 #include "passes/Passes.h"
 #include "passes/pipeline/PipelineConfig.h"
 #include "tools/llmopt/Commands.h"
@@ -42,6 +43,8 @@ struct CompileOptions {
   double lowrankEnergy = 0.0;  // spectrum kept, or
   double lowrankBudget = 0.0;  // parameters kept in all
   std::string lowrankCriterion = "plain";
+  int64_t maxSeq = 0;    // KV cache positions; 0: the model's limit
+  bool noKvCache = false;
 };
 
 /// The llmopt-lowrank pass the CLI's --lowrank-* options ask for; empty when they ask for none.
@@ -103,6 +106,31 @@ std::string humanBytes(uint64_t bytes) {
   else
     snprintf(text, sizeof text, "%llu B", static_cast<unsigned long long>(bytes));
   return text;
+}
+
+/// The KV cache llmopt-kv-cache gave the model, in one line for the compile log ("" if none):
+/// layers, positions and the bytes a batch-1 sequence of that length takes.
+std::string describeKvCache(mlir::ModuleOp module) {
+  int64_t maxSeq = 0, layers = 0, floatsPerPosition = 0;
+  module.walk([&](mlir::func::FuncOp func) {
+    if (auto attr = func->getAttrOfType<mlir::IntegerAttr>("llmopt.kv_cache_max_seq"))
+      maxSeq = attr.getInt();
+  });
+  if (maxSeq == 0) return "";
+  module.walk([&](mlir::Operation* op) {
+    if (!op->hasAttr("kv_cache")) return;
+    ++layers;
+    if (auto a = llvm::dyn_cast<AttentionOp>(op)) {
+      auto k = a.getKey().getType().cast<mlir::RankedTensorType>();
+      floatsPerPosition += 2 * k.getDimSize(2) * k.getDimSize(3);
+    } else if (auto a = llvm::dyn_cast<PackedAttentionOp>(op)) {
+      auto qkv = a.getQkv().getType().cast<mlir::RankedTensorType>();
+      floatsPerPosition += 2 * a.getKvHeads() * qkv.getDimSize(3);
+    }
+  });
+  return "KV cache: " + std::to_string(layers) + " layers, " + std::to_string(maxSeq) +
+         " positions, " + humanBytes(static_cast<uint64_t>(floatsPerPosition * 4 * maxSeq)) +
+         " per sequence";
 }
 
 /// Prints the module to `path` ("-" or "" = stdout), atomically for files.
@@ -276,6 +304,16 @@ int runCompile(const CompileOptions& options) {
     if (!packing.empty() && mlir::failed(packPm.run(module)))
       return diagnostics.errorCount() ? 1 : fail("pass pipeline failed");
   }
+  // Last: the cache marks the attention ops the passes before may rebuild.
+  if (!options.noKvCache && !pipelineRuns(pm, "llmopt-kv-cache")) {
+    std::string kvCache = "func.func(llmopt-kv-cache{max-seq=" + std::to_string(options.maxSeq) +
+                          (options.maxSeq > 0 ? " required=true" : "") + "})";
+    mlir::PassManager kvPm(&context, mlir::OpPassManager::Nesting::Implicit);
+    if (mlir::failed(mlir::parsePassPipeline(kvCache, kvPm)))
+      return fail("internal: the llmopt-kv-cache pipeline does not parse");
+    if (mlir::failed(kvPm.run(module)))
+      return diagnostics.errorCount() ? 1 : fail("pass pipeline failed");
+  }
   OpCounts opsAfter = countOps(module);
   std::string error;
   if (!options.report.empty() &&
@@ -295,6 +333,8 @@ int runCompile(const CompileOptions& options) {
   ArtifactStats stats;
   if (mlir::failed(writeArtifact(module, output, &stats))) return 1;
   llvm::errs() << "llmopt: " << formatOpCountChange(opsBefore, opsAfter) << "\n";
+  if (std::string kvCache = describeKvCache(module); !kvCache.empty())
+    llvm::errs() << "llmopt: " << kvCache << "\n";
   llvm::errs() << "llmopt: " << options.input << " -> " << output << ": " << stats.numOps
                << " ops, weights " << humanBytes(stats.weightBytes) << ", file "
                << humanBytes(stats.fileBytes) << "\n";
@@ -371,6 +411,13 @@ std::function<int()> addCompileCommand(CLI::App& app) {
                   "and the op counts after import and after the pipeline");
   cmd->add_option("--threads", options->threads, "Compiler threads (default: one per core)")
       ->check(CLI::Range(0u, 1024u));
+  auto* maxSeq = cmd->add_option("--max-seq", options->maxSeq,
+                  "Positions the KV cache holds for generation (default: the model's position "
+                  "table, or 2048 for computed positions); an error if the model cannot have one")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
+  cmd->add_flag("--no-kv-cache", options->noKvCache,
+                "Do not give a decoder's attention a KV cache (llmopt-kv-cache)")
+      ->excludes(maxSeq);
   return [options] { return runCompile(*options); };
 }
 

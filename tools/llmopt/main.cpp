@@ -5,6 +5,7 @@
 //   llmopt inspect model.llmo
 //   llmopt eval    model.llmo --bytes eval.txt [--window 256] [--batch 8] [--json]
 //   llmopt bench   model.llmo --shape input_ids=1x128 [--threads N] [--json]
+//   llmopt generate model.llmo --prompt TEXT | --tokens ids.npy [--max-new-tokens N]
 //
 // Exit codes: 0 success, 1 the command failed (bad input, compile or run error), 2 bad usage.
 //===----------------------------------------------------------------------===//
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   std::function<int()> inspect = llmopt::addInspectCommand(app);
   std::function<int()> eval = llmopt::addEvalCommand(app);
   std::function<int()> bench = llmopt::addBenchCommand(app);
+  std::function<int()> generate = llmopt::addGenerateCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -46,5 +48,6 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("run")) return run();
   if (app.got_subcommand("eval")) return eval();
   if (app.got_subcommand("bench")) return bench();
+  if (app.got_subcommand("generate")) return generate();
   return inspect();
 }

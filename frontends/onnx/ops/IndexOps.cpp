@@ -474,7 +474,8 @@ LogicalResult importRange(NodeContext& node) {
   auto& b = node.builder();
   auto resultType = mlir::RankedTensorType::get({mlir::ShapedType::kDynamic}, type);
   node.setOutput(0, b.create<RangeOp>(node.loc(), resultType, b.getF64FloatAttr(0),
-                                      b.getF64FloatAttr(1), shapeAttr(node, {l})));
+                                      b.getF64FloatAttr(1), shapeAttr(node, {l}),
+                                      /*offset_by_cache=*/nullptr));
   return mlir::success();
 }
 

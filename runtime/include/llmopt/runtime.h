@@ -139,7 +139,7 @@ void llmopt_session_free(llmopt_session* session);
  * and static dims must match the model; dynamic dims bind the model's symbols, and a symbol bound by
  * two inputs must get the same value from both. A binding stays until replaced, so a later run
  * without set_input reads the same memory again. To change a symbol (e.g. batch), set every input
- * that carries it: set_input compares only with inputs set since the last successful run, and run
+ * that carries it: set_input compares only with inputs set since the last run (or attempt to run), and run
  * checks all of them. data must be aligned to the dtype size. */
 llmopt_status llmopt_session_set_input(llmopt_session* session, size_t index, llmopt_dtype dtype,
                                        int32_t rank, const int64_t* dims, const void* data,
@@ -157,6 +157,36 @@ llmopt_status llmopt_session_get_output(const llmopt_session* session, size_t in
                                         llmopt_tensor* out_tensor);
 /* Arena bytes the last run or plan used (resolved for the bound shapes); 0 before either. */
 uint64_t llmopt_session_arena_bytes(const llmopt_session* session);
+
+/* Incremental decoding with the KV cache. An artifact compiled from a decoder (causal attention)
+ * keeps, per attention layer, the keys and values of up to llmopt_model_max_seq positions in the
+ * session, so that generating a token runs the model on that token only:
+ *
+ *   llmopt_session_prefill(session, prompt, prompt_len);   // logits [1, prompt_len, vocab]
+ *   for (;;) { next = pick(last row of output 0); llmopt_session_step(session, next); }
+ *
+ * The cache memory is allocated by the first prefill (and again only for a larger batch); a step
+ * allocates nothing and copies only the new token's keys and values into the cache.
+ * llmopt_session_run stays a plain forward pass: it ignores the cache and leaves it alone. */
+/* The positions the model's KV cache holds; 0 when it has none. */
+int64_t llmopt_model_max_seq(const llmopt_model* model);
+/* Empties the session's cache (keeps its memory). LLMOPT_ERROR_STATE without a cache. */
+llmopt_status llmopt_session_reset(llmopt_session* session);
+/* Positions in the session's cache. */
+int64_t llmopt_session_cache_length(const llmopt_session* session);
+/* Runs the bound inputs (e.g. input_ids [batch, n]) as the continuation of the cached sequence:
+ * their positions start at the cache length, they attend to every cached position, and they
+ * are appended to the cache. LLMOPT_ERROR_STATE when they do not fit in max_seq, or when the
+ * batch differs from the cached sequence's (reset first). */
+llmopt_status llmopt_session_extend(llmopt_session* session);
+/* For models whose one input is int64 token ids [batch, seq]: reset, then extend with
+ * tokens[0, count) as [1, count] (copied; the caller's memory need not outlive the call). */
+llmopt_status llmopt_session_prefill(llmopt_session* session, const int64_t* tokens, size_t count);
+/* Extend with one token ([1, 1]); LLMOPT_ERROR_STATE when the cache is empty (prefill first). */
+llmopt_status llmopt_session_step(llmopt_session* session, int64_t token);
+/* How many times the session has allocated working memory (its arena, its KV cache) so far: it
+ * grows when a run needs more than any before, never on a decoding step after the first. */
+uint64_t llmopt_session_allocations(const llmopt_session* session);
 
 /* Profiling (off by default): while on, every successful run adds each op's wall time to that
  * op's total (ops run one after the other, each on all of the session's threads). Turning it on

@@ -99,4 +99,12 @@ SessionPtr createSessionOrFail(const llmopt_model* model) {
   return SessionPtr(session);
 }
 
+std::unique_ptr<Loaded> load(const PlanBuilder& b) {
+  auto l = std::make_unique<Loaded>();
+  l->artifact = b.build();
+  l->model = loadOrFail(l->artifact);
+  if (l->model) l->session = createSessionOrFail(l->model.get());
+  return l;
+}
+
 }  // namespace llmopt::testing

@@ -47,6 +47,14 @@ ModelPtr loadOrFail(std::vector<uint8_t>&& artifact) = delete;
 // A session with default options; null (and a test failure) if it cannot be created.
 SessionPtr createSessionOrFail(const llmopt_model* model);
 
+// A built artifact, the model loaded from it (which borrows it) and a session of that model.
+struct Loaded {
+  std::vector<uint8_t> artifact;
+  ModelPtr model;
+  SessionPtr session;
+};
+std::unique_ptr<Loaded> load(const PlanBuilder& b);
+
 }  // namespace llmopt::testing
 
 #endif  // LLMOPT_TESTS_UNIT_RUNTIME_API_TEST_UTIL_H

@@ -310,7 +310,7 @@ flatbuffers::Offset<void> buildParams(flatbuffers::FlatBufferBuilder& fbb, const
       return plan::CreateFakeQuantParams(fbb, op.scale, op.zero_point, op.qmin, op.qmax).Union();
     case P::AttentionParams:
       return plan::CreateAttentionParams(fbb, op.scale, op.causal, op.rope, op.key_bias,
-                                         op.packed_kv_heads)
+                                         op.packed_kv_heads, op.kv_cache)
           .Union();
     case P::ReduceParams:
       return plan::CreateReduceParamsDirect(fbb, static_cast<plan::ReduceKind>(op.kind), &op.axes,
@@ -328,7 +328,8 @@ flatbuffers::Offset<void> buildParams(flatbuffers::FlatBufferBuilder& fbb, const
     }
     case P::ExpandParams: return plan::CreateExpandParams(fbb).Union();
     case P::FillParams: return plan::CreateFillParams(fbb, op.value).Union();
-    case P::RangeParams: return plan::CreateRangeParams(fbb, op.value, op.delta).Union();
+    case P::RangeParams:
+      return plan::CreateRangeParams(fbb, op.value, op.delta, op.offset_by_cache).Union();
     case P::TriluParams: return plan::CreateTriluParams(fbb, op.upper, op.k).Union();
     case P::CastParams: return plan::CreateCastParams(fbb).Union();
     default: return 0;
@@ -369,7 +370,7 @@ std::vector<uint8_t> PlanBuilder::planBytes() const {
   const uint32_t slots = static_cast<uint32_t>(num_slots >= 0 ? num_slots : max_slot + 1);
   auto root = plan::CreatePlanDirect(fbb, producer.c_str(), target.c_str(), &symbol_offsets,
                                      &tensor_offsets, &plan_inputs, &plan_outputs, &op_offsets,
-                                     slots);
+                                     slots, kv_cache_max_seq);
   plan::FinishPlanBuffer(fbb, root);
   return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
 }

@@ -56,6 +56,8 @@ struct OpSpec {
   bool rope = false;              // attention: inputs 3, 4 are cos, sin
   bool key_bias = false;          // attention: the last input is a per-key bias
   int32_t packed_kv_heads = 0;    // attention: > 0 when input 0 packs q, k and v
+  int32_t kv_cache = -1;          // attention: its KV cache layer
+  bool offset_by_cache = false;   // range
   plan::Activation activation = plan::Activation::None;  // linear epilogue
   bool residual = false;          // linear epilogue: the last input is the residual
   int32_t zero_point = 0, qmin = 0, qmax = 0;  // fake_quant
@@ -135,6 +137,7 @@ class PlanBuilder {
   std::vector<uint8_t> weights;
   std::vector<uint32_t> inputs, outputs;
   int64_t num_slots = -1;
+  int64_t kv_cache_max_seq = 0;
   std::string producer = "llmopt tests";
   std::string target = "cpu";
 

@@ -31,21 +31,6 @@ std::vector<T> output(llmopt_session* s, size_t index, std::vector<int64_t> expe
   return v;
 }
 
-struct Loaded {
-  std::vector<uint8_t> artifact;
-  ModelPtr model;
-  SessionPtr session;
-};
-
-// Keeps the artifact alive beside the model that borrows it.
-std::unique_ptr<Loaded> load(const PlanBuilder& b) {
-  auto l = std::make_unique<Loaded>();
-  l->artifact = b.build();
-  l->model = loadOrFail(l->artifact);
-  if (l->model) l->session = createSessionOrFail(l->model.get());
-  return l;
-}
-
 ::testing::AssertionResult close(const std::vector<float>& actual,
                                  const std::vector<float>& expected, float tolerance = 1e-5f) {
   if (actual.size() != expected.size())

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""`llmopt generate` end to end: decoding with the KV cache equals a full forward pass.
+
+    tests/e2e/generate.py LLMOPT_BIN FIXTURES_DIR [--model-dir ../shared/eval/charlm-gpt]
+
+For the tiny GPT-2 and Llama fixtures (learned and rotary positions) and, when present,
+charlm-gpt, compiled in fp32 and every --quant mode: `llmopt generate --check` prefills a prompt,
+decodes new tokens one step at a time, then runs the whole sequence as one plain forward pass and
+compares the logits of every position (max |diff| / max |ref| per row). The tolerance is 1e-4
+except int4, whose decoding steps multiply int8-quantized activations (the W4A8 single-token
+kernel, qgemv_w4a8.h) where the long forward pass multiplies fp32 ones: 0.1 there.
+Also: sampling is reproducible from its seed; --stats-json holds what it promises; charlm-gpt's
+greedy continuation of a Python prompt looks like Python; BERT (an encoder) gets no cache and
+generate says so; a prompt that fills the cache to the last position works.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+MODES = [None, "int8", "int8-weight", "int4", "fp16", "bf16"]
+TOLERANCE = {"int4": 0.1}
+DEFAULT_TOLERANCE = 1e-4
+PYTHON_PROMPT = ("class Server(object):\n    def __init__(self, host, port):\n"
+                 "        self.host = host\n")
+
+failures = []
+
+
+def check(condition, message):
+    print(("ok    " if condition else "FAIL  ") + message)
+    if not condition:
+        failures.append(message)
+
+
+def run(argv):
+    return subprocess.run(argv, capture_output=True, text=False)
+
+
+def compile_model(llmopt, onnx_path, out_dir, name, mode, extra=()):
+    path = os.path.join(out_dir, f"{name}.{mode or 'fp32'}.llmo")
+    argv = [llmopt, "compile", onnx_path, "-o", path, *extra]
+    if mode:
+        argv += ["--quant", mode]
+    result = run(argv)
+    if result.returncode != 0:
+        check(False, f"{name} {mode or 'fp32'}: compile failed: {result.stderr.decode()}")
+        return None
+    return path
+
+
+def generate(llmopt, artifact, *args):
+    return run([llmopt, "generate", artifact, *args])
+
+
+def check_decoding(llmopt, artifact, label, mode, prompt, new_tokens):
+    tolerance = TOLERANCE.get(mode, DEFAULT_TOLERANCE)
+    result = generate(llmopt, artifact, "--prompt", prompt, "--max-new-tokens", str(new_tokens),
+                      "--check", "--check-tolerance", str(tolerance))
+    last = result.stderr.decode().strip().splitlines()[-1:] or [""]
+    check(result.returncode == 0, f"{label}: decoding equals one forward pass ({last[0]})")
+
+
+def check_fixture(llmopt, fixtures, out_dir, name):
+    onnx_path = os.path.join(fixtures, "transformers", name, "model.onnx")
+    for mode in MODES:
+        artifact = compile_model(llmopt, onnx_path, out_dir, name, mode)
+        if artifact:
+            check_decoding(llmopt, artifact, f"{name} {mode or 'fp32'}", mode, "hello, world", 40)
+    artifact = os.path.join(out_dir, f"{name}.fp32.llmo")
+
+    # Sampling: the same seed gives the same tokens, and the stats file says what happened.
+    stats = [os.path.join(out_dir, f"{name}.stats{i}.json") for i in range(2)]
+    outs = [generate(llmopt, artifact, "--prompt", "abc", "--max-new-tokens", "20",
+                     "--temperature", "0.9", "--top-k", "50", "--seed", "7", "--stats-json", s)
+            for s in stats]
+    check(all(o.returncode == 0 for o in outs) and outs[0].stdout == outs[1].stdout,
+          f"{name}: sampling with one seed is reproducible")
+    with open(stats[0]) as f:
+        data = json.load(f)
+    check(data["prompt_tokens"] == 3 and data["new_tokens"] == 20 and len(data["tokens"]) == 20
+          and len(data["step_ms"]) == 19 and data["ttft_ms"] > 0 and data["tokens_per_second"] > 0,
+          f"{name}: --stats-json has the counts and timings ({sorted(data)})")
+    greedy = generate(llmopt, artifact, "--prompt", "abc", "--max-new-tokens", "20")
+    check(greedy.returncode == 0 and greedy.stdout != outs[0].stdout,
+          f"{name}: sampled and greedy continuations differ")
+
+
+def check_full_cache(llmopt, fixtures, out_dir):
+    # GPT-2's 64 positions: a 60-byte prompt and 4 new tokens fill the cache to its last row.
+    artifact = os.path.join(out_dir, "gpt2.fp32.llmo")
+    result = generate(llmopt, artifact, "--prompt", "x" * 60, "--max-new-tokens", "4", "--check")
+    check(result.returncode == 0, "gpt2: a sequence as long as the cache decodes correctly")
+    # Without --max-new-tokens: what fits (4 here).
+    result = generate(llmopt, artifact, "--prompt", "x" * 60, "--stats-json",
+                      os.path.join(out_dir, "fill.json"))
+    with open(os.path.join(out_dir, "fill.json")) as f:
+        check(result.returncode == 0 and json.load(f)["new_tokens"] == 4,
+              "gpt2: the default new-token count stops at the cache's end")
+    # A shorter cache than the model's limit.
+    short = compile_model(llmopt, os.path.join(fixtures, "transformers", "gpt2", "model.onnx"),
+                          out_dir, "gpt2-short", None, ["--max-seq", "16"])
+    result = generate(llmopt, short, "--prompt", "x" * 10, "--max-new-tokens", "6", "--check")
+    check(result.returncode == 0, "gpt2 --max-seq 16: decodes within its 16 positions")
+    result = generate(llmopt, short, "--prompt", "x" * 10, "--max-new-tokens", "7")
+    check(result.returncode == 1 and b"holds 16" in result.stderr,
+          "gpt2 --max-seq 16: 17 positions are refused")
+
+
+def check_encoder(llmopt, fixtures, out_dir):
+    artifact = compile_model(llmopt, os.path.join(fixtures, "transformers", "bert", "model.onnx"),
+                             out_dir, "bert", None)
+    result = generate(llmopt, artifact, "--prompt", "abc")
+    check(result.returncode == 1 and b"has no KV cache" in result.stderr,
+          "bert: an encoder has no KV cache, and generate says so")
+
+
+def check_charlm(llmopt, model_dir, out_dir):
+    onnx_path = os.path.join(model_dir, "model.onnx")
+    for mode in MODES:
+        artifact = compile_model(llmopt, onnx_path, out_dir, "charlm", mode)
+        if artifact:
+            check_decoding(llmopt, artifact, f"charlm-gpt {mode or 'fp32'}", mode, PYTHON_PROMPT,
+                           120)
+    result = generate(llmopt, os.path.join(out_dir, "charlm.fp32.llmo"), "--prompt", PYTHON_PROMPT,
+                      "--max-new-tokens", "160")
+    text = result.stdout.decode("utf-8", "replace")
+    print("      charlm-gpt continues:\n" + "\n".join("        | " + l for l in
+                                                      (PYTHON_PROMPT + text).splitlines()))
+    markers = ("self.", " = ", "        ", "_")
+    pythonish = sum(word in text for word in markers)
+    check(result.returncode == 0 and pythonish >= 3,
+          f"charlm-gpt: the continuation looks like Python ({pythonish} of {len(markers)} markers: "
+          "attributes of self, assignments, indentation, snake_case)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("llmopt")
+    parser.add_argument("fixtures")
+    parser.add_argument("--model-dir", default="")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="llmopt-generate-") as out_dir:
+        check_fixture(args.llmopt, args.fixtures, out_dir, "gpt2")
+        check_fixture(args.llmopt, args.fixtures, out_dir, "llama")
+        check_full_cache(args.llmopt, args.fixtures, out_dir)
+        check_encoder(args.llmopt, args.fixtures, out_dir)
+        if args.model_dir and os.path.exists(os.path.join(args.model_dir, "model.onnx")):
+            check_charlm(args.llmopt, args.model_dir, out_dir)
+        else:
+            print("skip  charlm-gpt: no model at --model-dir")
+    print(f"{len(failures)} failed" if failures else "all passed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -206,7 +206,11 @@ void runCachedAttention(const OpDesc& op, const ExecContext& c, AttentionArgs ar
     a.k_stride = a.v_stride = row;
     a.kv_len = past + len;
     a.y = args.y + b * len * args.heads * args.dim;
-    attentionF32(a, c.parallel);
+    // A decoding step's one query per head fills no lanes of the block kernel.
+    if (len == 1)
+      attentionDecodeF32(a, c.parallel);
+    else
+      attentionF32(a, c.parallel);
   }
 }
 

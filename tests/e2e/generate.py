@@ -7,8 +7,11 @@ For the tiny GPT-2 and Llama fixtures (learned and rotary positions) and, when p
 charlm-gpt, compiled in fp32 and every --quant mode: `llmopt generate --check` prefills a prompt,
 decodes new tokens one step at a time, then runs the whole sequence as one plain forward pass and
 compares the logits of every position (max |diff| / max |ref| per row). The tolerance is 1e-4
-except int4, whose decoding steps multiply int8-quantized activations (the W4A8 single-token
-kernel, qgemv_w4a8.h) where the long forward pass multiplies fp32 ones: 0.1 there.
+but for two modes whose activations are rounded to integers, which turns the last-bit
+differences of a step (its attention kernel sums in another order than the long pass's) into
+whole quantization steps: int8 (W8A8: per-token int8 activations) 0.02, and int4 0.1, whose
+decoding steps also multiply int8-quantized activations (the W4A8 single-token kernel,
+qgemv_w4a8.h) where the long forward pass multiplies fp32 ones.
 Also: sampling is reproducible from its seed; --stats-json holds what it promises; charlm-gpt's
 greedy continuation of a Python prompt looks like Python; BERT (an encoder) gets no cache and
 generate says so; a prompt that fills the cache to the last position works.
@@ -21,7 +24,7 @@ import sys
 import tempfile
 
 MODES = [None, "int8", "int8-weight", "int4", "fp16", "bf16"]
-TOLERANCE = {"int4": 0.1}
+TOLERANCE = {"int8": 0.02, "int4": 0.1}
 DEFAULT_TOLERANCE = 1e-4
 PYTHON_PROMPT = ("class Server(object):\n    def __init__(self, host, port):\n"
                  "        self.host = host\n")

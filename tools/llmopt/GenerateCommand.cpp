@@ -42,6 +42,7 @@ struct GenerateOptions {
   int64_t topK = 0;           // 0: every token
   uint64_t seed = 0;
   int threads = 0;
+  int64_t warmup = 0;  // untimed prefill + step rounds first (weights paged in, threads up)
   std::string statsJson;
   bool check = false;
   double checkTolerance = 1e-4;
@@ -191,6 +192,12 @@ int runGenerate(const GenerateOptions& options) {
     if (options.check) decodedLogits.insert(decodedLogits.end(), logits, logits + rows * vocab);
   };
 
+  // Warm-up: page the weights in and start the threads, as a long-running server would have.
+  for (int64_t i = 0; i < options.warmup; ++i)
+    if (llmopt_session_prefill(session.get(), prompt.data(), prompt.size()) != LLMOPT_OK ||
+        llmopt_session_step(session.get(), prompt.back()) != LLMOPT_OK)
+      return fail(lastError());
+
   // Prefill and the first token.
   const auto start = Clock::now();
   if (llmopt_session_prefill(session.get(), prompt.data(), prompt.size()) != LLMOPT_OK)
@@ -308,6 +315,9 @@ std::function<int()> addGenerateCommand(CLI::App& app) {
   cmd->add_option("--seed", options->seed, "Sampling seed (default 0)");
   cmd->add_option("--threads", options->threads, "Threads (default: one per core)")
       ->check(CLI::Range(0, 1024));
+  cmd->add_option("--warmup", options->warmup,
+                  "Untimed prefill-and-step rounds before the timed generation (default 0)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1000}));
   cmd->add_option("--stats-json", options->statsJson,
                   "Write timing and the generated ids as JSON (ttft_ms, decode_ms_per_token, "
                   "tokens_per_second, step_ms, tokens)");

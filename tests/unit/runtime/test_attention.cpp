@@ -418,6 +418,36 @@ TEST(AttentionKernel, EmptyTensorsAreNotTouched) {
   attentionF32(a);
 }
 
+// The decoding kernel (attention_decode.h), plain loops and the chosen instruction set's: few
+// queries against keys across its tiles of 256, causal or not, grouped heads, padding biases.
+TEST(AttentionKernel, DecodeFewQueriesManyKeys) {
+  Errors worst;
+  uint32_t seed = 900;
+  for (const int64_t q_len : {int64_t(1), int64_t(3)})
+    for (const auto& [heads, kv_heads] : {std::pair<int64_t, int64_t>{2, 2}, {4, 2}, {8, 1}})
+      for (const bool causal : {false, true})
+        for (const int64_t dim : kDims)
+          for (const int64_t kv_len : {int64_t(1), int64_t(17), int64_t(256), int64_t(600)}) {
+            Problem p = makeProblem({2, q_len, kv_len, heads, kv_heads, dim}, causal, seed += 3);
+            if (seed % 2) {
+              p.key_bias = randomFloats(2 * kv_len, seed + 7, -2.0f, 2.0f);
+              for (size_t j = 0; j < p.key_bias.size(); ++j)
+                if (j % 5 == 3) p.key_bias[j] = -1e9f;
+            }
+            const Reference ref = reference(p);
+            for (const bool portable : {true, false}) {
+              std::vector<float> y(p.outputSize(), NAN);
+              kernels::cpu::attentionDecodeF32(p.args(y.data()), nullptr, portable);
+              const Errors e = rowErrors(y, ref, dim);
+              EXPECT_LE(e.conditioned, kTolerance)
+                  << (portable ? "portable: " : "chosen: ") << describe(p);
+              worst.add(e);
+            }
+          }
+  std::printf("[ attention ] decode: max row error %.3g conditioned, %.3g plain\n",
+              worst.conditioned, worst.plain);
+}
+
 // A per-key bias (a padding mask: some keys at -1e9, the others with small biases), one row per
 // batch or one row for all.
 TEST(AttentionKernel, KeyBias) {

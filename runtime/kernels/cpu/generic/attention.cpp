@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "kernels/cpu/generic/attention_block.h"
+#include "kernels/cpu/generic/attention_decode.h"
 #include "kernels/cpu/generic/chunks.h"
 #include "kernels/cpu/generic/qisa.h"
 #include "kernels/cpu/x86/attention_x86.h"
@@ -37,6 +38,26 @@ struct ScalarKernel : AttentionLoops<kScalarLanes> {
 void attentionBlockScalar(const AttentionArgs& a, int64_t b, int64_t kv_head, int64_t lane_begin,
                           VMathFn exp) {
   attentionBlockImpl<kScalarLanes, ScalarKernel>(a, b, kv_head, lane_begin, exp);
+}
+
+// attention_decode.h's Ops as plain loops.
+struct ScalarDecodeOps {
+  static float dot(const float* q, const float* k, int64_t dim) {
+    float acc = 0.0f;
+    for (int64_t d = 0; d < dim; ++d) acc += q[d] * k[d];
+    return acc;
+  }
+  static void axpy(float p, const float* v, int64_t dim, float* y) {
+    for (int64_t d = 0; d < dim; ++d) y[d] += p * v[d];
+  }
+  static void scale(float* y, float s, int64_t dim) {
+    for (int64_t d = 0; d < dim; ++d) y[d] *= s;
+  }
+};
+
+void attentionDecodeTaskScalar(const AttentionArgs& a, int64_t b, int64_t h, int64_t i,
+                               VMathFn exp) {
+  attentionDecodeTask<ScalarDecodeOps>(a, b, h, i, exp);
 }
 
 // The exp of the vmath variant called `name`, so that each attention variant uses its own
@@ -117,6 +138,24 @@ void attentionF32(const AttentionBlock& block, VMathFn exp, const AttentionArgs&
                    for (int64_t task = begin; task < end; ++task) {
                      const int64_t bh = task / blocks, index = blocks - 1 - task % blocks;
                      block.run(a, bh / a.kv_heads, bh % a.kv_heads, index * block.lanes, exp);
+                   }
+                 });
+}
+
+void attentionDecodeF32(const AttentionArgs& a, Parallel* parallel, bool portable) {
+  if (a.batch == 0 || a.q_len == 0 || a.heads == 0 || a.dim == 0) return;
+  const AttentionVariant& variant = bestAttentionVariant();
+  auto task = attentionDecodeTaskScalar;
+#ifdef LLMOPT_QKERNELS_X86
+  if (!portable && std::strcmp(variant.name, "avx512") == 0) task = attentionDecodeTaskAvx512;
+#endif
+  const VMathFn exp = portable ? vmathExp("scalar") : variant.exp;
+  // Tasks by kv head (the heads of a group read the same rows, still in cache), queries inner.
+  parallelRanges(parallel, a.batch * a.heads * a.q_len, a.kv_len * a.dim,
+                 [&](int64_t begin, int64_t end) {
+                   for (int64_t t = begin; t < end; ++t) {
+                     const int64_t i = t % a.q_len, bh = t / a.q_len;
+                     task(a, bh / a.heads, bh % a.heads, i, exp);
                    }
                  });
 }

@@ -45,6 +45,13 @@ struct AttentionArgs {
   int64_t vStride() const { return v_stride ? v_stride : kv_heads * dim; }
 };
 
+// Attention for decoding steps (attention_decode.h): one task per (batch, head, query), the
+// vectors along the head dimension, so that a single query per head wastes no lanes; for the
+// cached runs of one position. The semantics of attentionF32, rounded differently. The AVX-512
+// version where bestAttentionVariant() is avx512, else (or with `portable`) plain loops.
+void attentionDecodeF32(const AttentionArgs& args, Parallel* parallel = nullptr,
+                        bool portable = false);
+
 // Rotary embedding, rotate-half form (Llama, GPT-NeoX), of x [batch, len, heads, dim] (dim even)
 // with tables cos, sin [>= position_offset + len, dim]: row i of x sits at position
 // position_offset + i and

@@ -4,6 +4,7 @@
 #include "kernels/cpu/x86/target_attributes.h"
 
 #include "kernels/cpu/generic/attention_block.h"
+#include "kernels/cpu/generic/attention_decode.h"
 
 namespace llmopt::kernels::cpu {
 namespace {
@@ -358,7 +359,52 @@ struct Avx2Kernel {
   }
 };
 
+// attention_decode.h's Ops: 16 floats a vector, the head dimension's tail under a mask.
+struct Avx512DecodeOps {
+  LLMOPT_AVX512 static __mmask16 tail(int64_t n) {
+    return static_cast<__mmask16>((1u << n) - 1u);
+  }
+  LLMOPT_AVX512 static float dot(const float* q, const float* k, int64_t dim) {
+    __m512 acc = _mm512_setzero_ps();
+    int64_t d = 0;
+    for (; d + 16 <= dim; d += 16)
+      acc = _mm512_fmadd_ps(_mm512_loadu_ps(q + d), _mm512_loadu_ps(k + d), acc);
+    if (d < dim) {
+      const __mmask16 m = tail(dim - d);
+      acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + d), _mm512_maskz_loadu_ps(m, k + d), acc);
+    }
+    return _mm512_reduce_add_ps(acc);
+  }
+  LLMOPT_AVX512 static void axpy(float p, const float* v, int64_t dim, float* y) {
+    const __m512 pv = _mm512_set1_ps(p);
+    int64_t d = 0;
+    for (; d + 16 <= dim; d += 16)
+      _mm512_storeu_ps(y + d, _mm512_fmadd_ps(pv, _mm512_loadu_ps(v + d), _mm512_loadu_ps(y + d)));
+    if (d < dim) {
+      const __mmask16 m = tail(dim - d);
+      _mm512_mask_storeu_ps(y + d, m,
+                            _mm512_fmadd_ps(pv, _mm512_maskz_loadu_ps(m, v + d),
+                                            _mm512_maskz_loadu_ps(m, y + d)));
+    }
+  }
+  LLMOPT_AVX512 static void scale(float* y, float s, int64_t dim) {
+    const __m512 sv = _mm512_set1_ps(s);
+    int64_t d = 0;
+    for (; d + 16 <= dim; d += 16)
+      _mm512_storeu_ps(y + d, _mm512_mul_ps(sv, _mm512_loadu_ps(y + d)));
+    if (d < dim) {
+      const __mmask16 m = tail(dim - d);
+      _mm512_mask_storeu_ps(y + d, m, _mm512_mul_ps(sv, _mm512_maskz_loadu_ps(m, y + d)));
+    }
+  }
+};
+
 }  // namespace
+
+LLMOPT_AVX512 void attentionDecodeTaskAvx512(const AttentionArgs& a, int64_t b, int64_t h,
+                                             int64_t i, VMathFn exp) {
+  attentionDecodeTask<Avx512DecodeOps>(a, b, h, i, exp);
+}
 
 LLMOPT_AVX512 void attentionBlockAvx512x16(const AttentionArgs& a, int64_t b, int64_t kv_head,
                                            int64_t lane_begin, VMathFn exp) {

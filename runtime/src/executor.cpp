@@ -110,10 +110,10 @@ void runUnary(const OpDesc& op, const ExecContext& c) {
 void runLinear(const OpDesc& op, const ExecContext& c) {
   const Operands o(op, c);
   LinearArgs args;
-  args.x = o.in<float>(0);
   args.k = op.k;
   args.n = op.n;
   args.m = o.inShape(0).elements() / op.k;
+  args.x = linearRows(op, c, o.in<float>(0), &args.m);
   args.w = o.in<float>(1);
   args.w_layout = op.w_layout;
   args.bias = op.has_bias ? o.in<float>(2) : nullptr;
@@ -163,38 +163,41 @@ AttentionArgs attentionOperands(const OpDesc& op, const ExecContext& c) {
 // A layer of the KV cache continuing the cached sequence: the new keys (rotated) and values go
 // to the cache after its `length` positions, then the queries, positions length + i, attend to
 // all length + q_len of them. The rope tables' rows are the new positions (the model's position
-// ranges are moved by the cache length too), so q and k rotate from row 0.
+// ranges are moved by the cache length too), so q and k rotate from row 0. The cache keeps each
+// kv head's positions together ([batch][kv_heads][max_seq][dim]): a decoding step then reads
+// every head's keys and values as one sequential stream.
 void runCachedAttention(const OpDesc& op, const ExecContext& c, AttentionArgs args) {
   const Operands o(op, c);
   const KvCacheView& cache = *c.cache;
-  const int64_t past = cache.length, len = args.q_len, row = args.kv_heads * args.dim;
-  const int64_t batch_stride = cache.max_seq * row;
+  const int64_t past = cache.length, len = args.q_len, dim = args.dim;
+  const int64_t head_stride = cache.max_seq * dim, batch_stride = args.kv_heads * head_stride;
   float* keys = cache.keys[op.kv_cache];
   float* values = cache.values[op.kv_cache];
   const float* q = args.q;
-  int64_t q_stride = args.qStride();
+  const float* k = args.k;
+  int64_t q_stride = args.qStride(), k_stride = args.kStride();
   if (op.rope) {
     const size_t next = op.packed_kv_heads > 0 ? 1 : 3;
     const float *cos = o.in<float>(next), *sin = o.in<float>(next + 1);
     float* q_rot = c.scratch;
-    ropeRotateHalfF32(args.q, cos, sin, args.batch, len, args.heads, args.dim, 0, q_rot,
-                      c.parallel, args.q_stride);
-    for (int64_t b = 0; b < args.batch; ++b)
-      ropeRotateHalfF32(args.k + b * len * args.kStride(), cos, sin, 1, len, args.kv_heads,
-                        args.dim, 0, keys + b * batch_stride + past * row, c.parallel,
-                        args.k_stride);
+    float* k_rot = q_rot + args.batch * len * args.heads * dim;
+    ropeRotateHalfF32(args.q, cos, sin, args.batch, len, args.heads, dim, 0, q_rot, c.parallel,
+                      args.q_stride);
+    ropeRotateHalfF32(args.k, cos, sin, args.batch, len, args.kv_heads, dim, 0, k_rot,
+                      c.parallel, args.k_stride);
     q = q_rot;
-    q_stride = args.heads * args.dim;
-  } else {
-    for (int64_t b = 0; b < args.batch; ++b)
-      for (int64_t i = 0; i < len; ++i)
-        std::memcpy(keys + b * batch_stride + (past + i) * row,
-                    args.k + (b * len + i) * args.kStride(), row * sizeof(float));
+    k = k_rot;
+    q_stride = args.heads * dim;
+    k_stride = args.kv_heads * dim;
   }
   for (int64_t b = 0; b < args.batch; ++b)
     for (int64_t i = 0; i < len; ++i)
-      std::memcpy(values + b * batch_stride + (past + i) * row,
-                  args.v + (b * len + i) * args.vStride(), row * sizeof(float));
+      for (int64_t g = 0; g < args.kv_heads; ++g) {
+        const int64_t at = b * batch_stride + g * head_stride + (past + i) * dim;
+        std::memcpy(keys + at, k + (b * len + i) * k_stride + g * dim, dim * sizeof(float));
+        std::memcpy(values + at, args.v + (b * len + i) * args.vStride() + g * dim,
+                    dim * sizeof(float));
+      }
   // One batch at a time: a batch's cached rows are max_seq (not kv_len) positions apart.
   for (int64_t b = 0; b < args.batch; ++b) {
     AttentionArgs a = args;
@@ -203,9 +206,10 @@ void runCachedAttention(const OpDesc& op, const ExecContext& c, AttentionArgs ar
     a.q_stride = q_stride;
     a.k = keys + b * batch_stride;
     a.v = values + b * batch_stride;
-    a.k_stride = a.v_stride = row;
+    a.k_stride = a.v_stride = dim;
+    a.kv_head_stride = head_stride;
     a.kv_len = past + len;
-    a.y = args.y + b * len * args.heads * args.dim;
+    a.y = args.y + b * len * args.heads * dim;
     // A decoding step's one query per head fills no lanes of the block kernel.
     if (len == 1)
       attentionDecodeF32(a, c.parallel);

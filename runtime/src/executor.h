@@ -11,7 +11,7 @@
 namespace llmopt::rt {
 
 // The KV cache a run continues (Session::runCached): per layer, keys and values of the cached
-// positions, [batch][max_seq][kv_heads][dim] each.
+// positions, [batch][kv_heads][max_seq][dim] each.
 struct KvCacheView {
   float* const* keys = nullptr;
   float* const* values = nullptr;
@@ -27,7 +27,19 @@ struct ExecContext {
   float* scratch;           // at least the largest opScratchBytes, 64-byte aligned
   kernels::Parallel* parallel;
   const KvCacheView* cache = nullptr;  // null: a plain run (the model's KV cache is ignored)
+  // A linear layer (no epilogue) that computes only the last row of its input, into the first row
+  // of its output: a prefill's LM head, whose other rows nobody reads.
+  const OpDesc* last_row_only = nullptr;
 };
+
+// The rows a linear layer computes: all m of x, or its last one for context.last_row_only.
+inline const float* linearRows(const OpDesc& op, const ExecContext& context, const float* x,
+                               int64_t* m) {
+  if (&op != context.last_row_only || *m == 0) return x;
+  x += (*m - 1) * op.k;
+  *m = 1;
+  return x;
+}
 
 // Scratch bytes the op's kernel needs for these shapes.
 uint64_t opScratchBytes(const OpDesc& op, const Shape* shapes);

@@ -25,8 +25,8 @@ const float* biasOf(const OpDesc& op, const ExecContext& c) {
 
 void runLinearInt8(const OpDesc& op, const ExecContext& c) {
   LinearW8A8Args args;
-  args.x = static_cast<const float*>(input(op, c, 0));
   args.m = rowsOf(op, c);
+  args.x = linearRows(op, c, static_cast<const float*>(input(op, c, 0)), &args.m);
   args.k = op.k;
   args.n = op.n;
   args.w = static_cast<const int8_t*>(input(op, c, 1));
@@ -52,8 +52,8 @@ QWeightFormat weightFormat(OpKernel kernel) {
 
 void runLinearDecoded(const OpDesc& op, const ExecContext& c) {
   LinearDecodedArgs args;
-  args.x = static_cast<const float*>(input(op, c, 0));
   args.m = rowsOf(op, c);
+  args.x = linearRows(op, c, static_cast<const float*>(input(op, c, 0)), &args.m);
   args.k = op.k;
   args.n = op.n;
   args.format = weightFormat(op.kernel);

@@ -213,12 +213,13 @@ Status Session::plan() {
 
 Status Session::run() {
   outputs_valid_ = false;
+  output0_last_row_ = false;
   ++round_;  // inputs set from now on are compared with each other only
   LLMOPT_TRY(plan());
-  return runOps(nullptr);
+  return runOps(nullptr, nullptr);
 }
 
-Status Session::runOps(const KvCacheView* cache) {
+Status Session::runOps(const KvCacheView* cache, const OpDesc* last_row_only) {
   if (!arena_bound_) LLMOPT_TRY(bindArena());
   for (size_t i = 0; i < inputs_.size(); ++i)
     data_[desc_.inputs[i]] = const_cast<void*>(inputs_[i].data);  // kernels only read inputs
@@ -226,7 +227,7 @@ Status Session::runOps(const KvCacheView* cache) {
   ExecContext context{&desc_,       shapes_.data(),
                       symbols_.data(), data_.data(),
                       reinterpret_cast<float*>(arena_.data() + layout_.scratch_offset), pool_.get(),
-                      cache};
+                      cache, last_row_only};
   if (!profiling_) {
     for (const OpDesc& op : desc_.ops) LLMOPT_TRY(executeOp(op, context));
   } else {
@@ -291,8 +292,8 @@ Status Session::bindCache(int64_t* new_tokens) {
       uint64_t bytes;
       if (!checkedMul(floats * sizeof(float),
                       static_cast<uint64_t>(batch * desc_.kv_cache_max_seq), &bytes) ||
-          !checkedAlignUp(bytes, kArenaAlignment, &bytes) || !checkedAdd(total, 2 * bytes, &total) ||
-          total > kMaxBytes)
+          !checkedAlignUp(bytes, kArenaAlignment, &bytes) ||
+          !checkedAdd(total, 2 * bytes, &total) || total > kMaxBytes)
         return fail(LLMOPT_ERROR_OUT_OF_MEMORY, "the KV cache would exceed 1 TiB: refusing");
     }
     cache_batch_ = 0;
@@ -314,8 +315,30 @@ Status Session::bindCache(int64_t* new_tokens) {
   return LLMOPT_OK;
 }
 
-Status Session::runCached() {
+// The op that writes output 0 when it is a linear layer without epilogue whose output nothing
+// else reads: its rows are independent, so a prefill may compute only the last.
+const OpDesc* Session::lastRowOp() const {
+  if (desc_.outputs.empty()) return nullptr;
+  const uint32_t out = desc_.outputs[0];
+  const OpDesc* writer = nullptr;
+  for (const OpDesc& op : desc_.ops) {
+    if (op.output == out) writer = &op;
+    for (uint32_t in : op.inputs)
+      if (in == out) return nullptr;
+  }
+  if (!writer || writer->residual || writer->swiglu || writer->has_activation) return nullptr;
+  switch (writer->kernel) {
+    case OpKernel::LinearF32: case OpKernel::LinearInt8: case OpKernel::LinearInt8Weight:
+    case OpKernel::LinearInt4: case OpKernel::LinearF16: case OpKernel::LinearBF16:
+      // One row per position: [batch, seq, n] or [seq, n] (batch 1).
+      return desc_.tensors[out].rank == 2 || desc_.tensors[out].rank == 3 ? writer : nullptr;
+    default: return nullptr;
+  }
+}
+
+Status Session::runCached(bool last_row_only) {
   outputs_valid_ = false;
+  output0_last_row_ = false;
   ++round_;
   if (desc_.kv_cache_max_seq == 0)
     return fail(LLMOPT_ERROR_STATE, "the model has no KV cache (see llmopt compile --max-seq)");
@@ -327,7 +350,9 @@ Status Session::runCached() {
   view.values = cache_values_.data();
   view.length = cache_length_;
   view.max_seq = desc_.kv_cache_max_seq;
-  LLMOPT_TRY(runOps(&view));
+  const OpDesc* last_row_op = last_row_only && cache_batch_ == 1 ? lastRowOp() : nullptr;
+  LLMOPT_TRY(runOps(&view, last_row_op));
+  output0_last_row_ = last_row_op != nullptr;
   cache_length_ += new_tokens;
   return LLMOPT_OK;
 }
@@ -349,7 +374,7 @@ Status Session::prefill(const int64_t* tokens, size_t count) {
   LLMOPT_TRY(resetCache());
   if (count == 0) return fail(LLMOPT_ERROR_INVALID_ARGUMENT, "prefill of no tokens");
   LLMOPT_TRY(bindTokens(tokens, count));
-  return runCached();
+  return runCached(/*last_row_only=*/true);
 }
 
 Status Session::step(int64_t token) {
@@ -381,6 +406,10 @@ Status Session::output(size_t index, llmopt_tensor* out) const {
   for (int d = 0; d < kMaxRank; ++d) out->dims[d] = d < shapes_[t].rank ? shapes_[t].dims[d] : 0;
   out->data = data_[t];
   out->size_bytes = static_cast<size_t>(tensor_bytes_[t]);
+  if (index == 0 && output0_last_row_) {  // one row, [1, .., 1, n]: batch 1
+    for (int d = 0; d + 1 < out->rank; ++d) out->dims[d] = 1;
+    out->size_bytes = static_cast<size_t>(out->dims[out->rank - 1]) * dtypeSize(out->dtype);
+  }
   return LLMOPT_OK;
 }
 

@@ -30,10 +30,13 @@ class Session {
   // after resetCache is a prefill, a run of one token a decoding step. The cache memory is
   // allocated by the first cached run (for its batch) and reused; run() leaves the cache alone.
   Status resetCache();
-  Status runCached();
+  // last_row_only: when the model's output 0 comes straight from a linear layer (an LM head),
+  // compute its last row alone; output 0 is then [.., 1, n] (batch 1 only).
+  Status runCached(bool last_row_only = false);
   int64_t cacheLength() const { return cache_length_; }
   // Token-level form for models whose one input is token ids [batch, seq]: prefill resets the
-  // cache and runs tokens as [1, count]; step runs one more token. Both copy the tokens.
+  // cache and runs tokens as [1, count] (the last row of output 0 only, see runCached); step
+  // runs one more token. Both copy the tokens.
   Status prefill(const int64_t* tokens, size_t count);
   Status step(int64_t token);
   // Allocations of the arena and the cache so far (a cached step after the first makes none).
@@ -60,9 +63,10 @@ class Session {
   Status checkInputDims() const;
   Status planLayout();
   Status bindArena();
-  Status runOps(const KvCacheView* cache);
+  Status runOps(const KvCacheView* cache, const OpDesc* last_row_only);
   Status bindCache(int64_t* new_tokens);
   Status bindTokens(const int64_t* tokens, size_t count);
+  const OpDesc* lastRowOp() const;
 
   const ModelDesc& desc_;
   std::shared_ptr<ThreadPool> pool_;  // shared with the process's other sessions of as many threads
@@ -88,6 +92,7 @@ class Session {
   int64_t cache_batch_ = 0;     // the batch the memory is laid out for (0: not yet)
   int64_t cache_length_ = 0;    // positions cached
   std::vector<int64_t> tokens_;  // prefill/step's copy of the token ids
+  bool output0_last_row_ = false;  // the last run computed output 0's last row only
 
   bool profiling_ = false;
   uint64_t profiled_runs_ = 0;

@@ -6,7 +6,8 @@
 // models (256 logits) read --prompt as text and print text; others take --tokens ids.npy and
 // print ids. Timing on stderr: time to first token (prefill + picking it) and tokens per second
 // of the steps after it. --check replays the whole sequence as one plain forward pass and
-// compares every position's logits with those decoding produced.
+// compares the logits decoding produced (the prompt's last position's, then every step's) with
+// its.
 // Only the runtime C API is used here.
 //===----------------------------------------------------------------------===//
 #include <algorithm>
@@ -92,21 +93,23 @@ class Sampler {
   std::vector<double> weights;
 };
 
-/// Output 0 as logits [1, n, vocab]; row `row` of it.
-bool logitsRow(llmopt_session* session, int64_t row, const float** out, int64_t* vocab,
-               std::string& error) {
+/// The last row of output 0, logits [1, n, vocab] (a prefill gives [1, 1, vocab]: the last
+/// position only); *rows its n.
+bool lastLogits(llmopt_session* session, const float** out, int64_t* vocab, int64_t* rows,
+                std::string& error) {
   llmopt_tensor logits;
   if (llmopt_session_get_output(session, 0, &logits) != LLMOPT_OK) {
     error = lastError();
     return false;
   }
   if (logits.dtype != LLMOPT_DTYPE_F32 || logits.rank != 3 || logits.dims[0] != 1 ||
-      row >= logits.dims[1]) {
+      logits.dims[1] < 1) {
     error = "output 0 is not f32 logits [1, seq, vocab]";
     return false;
   }
   *vocab = logits.dims[2];
-  *out = static_cast<const float*>(logits.data) + row * logits.dims[2];
+  *rows = logits.dims[1];
+  *out = static_cast<const float*>(logits.data) + (logits.dims[1] - 1) * logits.dims[2];
   return true;
 }
 
@@ -186,10 +189,10 @@ int runGenerate(const GenerateOptions& options) {
 
   Sampler sampler(options.temperature, options.topK, options.seed);
   const float* row = nullptr;
-  int64_t vocab = 0;
-  std::vector<float> decodedLogits;  // every position's, for --check
-  auto keep = [&](const float* logits, int64_t rows) {
-    if (options.check) decodedLogits.insert(decodedLogits.end(), logits, logits + rows * vocab);
+  int64_t vocab = 0, rows = 0;
+  std::vector<float> decodedLogits;  // the prompt's last position's and every step's, for --check
+  auto keep = [&](const float* logits) {
+    if (options.check) decodedLogits.insert(decodedLogits.end(), logits, logits + vocab);
   };
 
   // Warm-up: page the weights in and start the threads, as a long-running server would have.
@@ -202,26 +205,24 @@ int runGenerate(const GenerateOptions& options) {
   const auto start = Clock::now();
   if (llmopt_session_prefill(session.get(), prompt.data(), prompt.size()) != LLMOPT_OK)
     return fail(lastError());
-  if (!logitsRow(session.get(), static_cast<int64_t>(prompt.size()) - 1, &row, &vocab, error))
-    return fail(error);
+  if (!lastLogits(session.get(), &row, &vocab, &rows, error)) return fail(error);
   std::vector<int64_t> generated;
   if (maxNewTokens > 0) generated.push_back(sampler.pick(row, vocab));
   const double ttftMs = millisecondsSince(start);
   if (options.promptGiven && vocab != kByteVocab)
     return fail("--prompt takes text for byte-level models (256 logits); this one has " +
                 std::to_string(vocab) + ": pass token ids with --tokens");
-  keep(row - (static_cast<int64_t>(prompt.size()) - 1) * vocab,
-       static_cast<int64_t>(prompt.size()));
+  keep(row);
 
   // One step per further token; the last token picked needs no step of its own.
   std::vector<double> stepMs;
   while (static_cast<int64_t>(generated.size()) < maxNewTokens) {
     const auto stepStart = Clock::now();
     if (llmopt_session_step(session.get(), generated.back()) != LLMOPT_OK) return fail(lastError());
-    if (!logitsRow(session.get(), 0, &row, &vocab, error)) return fail(error);
+    if (!lastLogits(session.get(), &row, &vocab, &rows, error)) return fail(error);
     generated.push_back(sampler.pick(row, vocab));
     stepMs.push_back(millisecondsSince(stepStart));
-    keep(row, 1);
+    keep(row);
   }
 
   // The continuation on stdout: text for byte-level models, else ids.
@@ -259,13 +260,15 @@ int runGenerate(const GenerateOptions& options) {
                                  sequence.size() * sizeof(int64_t)) != LLMOPT_OK ||
         llmopt_session_run(session.get()) != LLMOPT_OK)
       return fail(lastError());
-    if (!logitsRow(session.get(), 0, &row, &vocab, error)) return fail(error);
-    std::vector<float> full(row, row + sequence.size() * vocab);
+    if (!lastLogits(session.get(), &row, &vocab, &rows, error)) return fail(error);
+    // The forward pass's rows from the prompt's last position on: those decoding computed.
+    const float* first = row - (rows - 1) * vocab + (promptLength - 1) * vocab;
+    std::vector<float> full(first, row + vocab);
     checkError = maxRowRelativeError(decodedLogits, full, vocab);
     std::fprintf(stderr,
                  "llmopt: check: logits of %zu decoded positions against one forward pass: max "
                  "|diff| / max |ref| %.3g (tolerance %.3g)\n",
-                 sequence.size(), checkError, options.checkTolerance);
+                 full.size() / vocab, checkError, options.checkTolerance);
     if (!(checkError <= options.checkTolerance))
       status = fail("decoding differs from the forward pass");
   }
@@ -322,8 +325,8 @@ std::function<int()> addGenerateCommand(CLI::App& app) {
                   "Write timing and the generated ids as JSON (ttft_ms, decode_ms_per_token, "
                   "tokens_per_second, step_ms, tokens)");
   cmd->add_flag("--check", options->check,
-                "Afterwards, run the whole sequence as one forward pass and compare every "
-                "position's logits with decoding's (fails above --check-tolerance)");
+                "Afterwards, run the whole sequence as one forward pass and compare the logits "
+                "of every generated position with decoding's (fails above --check-tolerance)");
   cmd->add_option("--check-tolerance", options->checkTolerance,
                   "max |diff| / max |ref| per position allowed by --check (default 1e-4)")
       ->check(CLI::Range(0.0, 1e9));

@@ -180,7 +180,10 @@ int64_t llmopt_session_cache_length(const llmopt_session* session);
  * batch differs from the cached sequence's (reset first). */
 llmopt_status llmopt_session_extend(llmopt_session* session);
 /* For models whose one input is int64 token ids [batch, seq]: reset, then extend with
- * tokens[0, count) as [1, count] (copied; the caller's memory need not outlive the call). */
+ * tokens[0, count) as [1, count] (copied; the caller's memory need not outlive the call). When
+ * output 0 comes straight from a linear layer (an LM head), prefill computes its last position
+ * only, which is all generation needs: output 0 is then [1, 1, vocab] (extend gives every
+ * position's). */
 llmopt_status llmopt_session_prefill(llmopt_session* session, const int64_t* tokens, size_t count);
 /* Extend with one token ([1, 1]); LLMOPT_ERROR_STATE when the cache is empty (prefill first). */
 llmopt_status llmopt_session_step(llmopt_session* session, int64_t token);

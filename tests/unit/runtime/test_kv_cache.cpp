@@ -16,7 +16,7 @@ namespace {
 
 using plan::DType;
 
-constexpr int64_t kHeads = 2, kKvHeads = 1, kDim = 4, kPacked = kHeads + 2 * kKvHeads;
+constexpr int64_t kHeads = 4, kKvHeads = 2, kDim = 4, kPacked = kHeads + 2 * kKvHeads;
 constexpr int64_t kMaxSeq = 8, kVocab = 5;
 
 template <class T>
@@ -35,7 +35,7 @@ std::vector<T> output(llmopt_session* s, size_t index) {
   return v;
 }
 
-// qkv [b, s, 4, 4] packed (2 query heads, 1 kv head), cos and sin [s, 4] as inputs ->
+// qkv [b, s, 8, 4] packed (4 query heads, 2 kv heads), cos and sin [s, 4] as inputs ->
 // y = causal packed attention with rope, kv cache layer 0; pos = the positions (a range over s
 // moved by the cache).
 PlanBuilder packedRopeModel(int64_t max_seq) {
@@ -171,20 +171,32 @@ TEST(KvCache, LimitsAreRefused) {
                         "one input is int64 token ids"));
 }
 
-// ids [1, s] -> gather of a [vocab, 4, 4] table -> packed causal attention (no rope), cache
-// layer 0: the token form of the API.
+// ids [1, s] -> gather of a [vocab, 8, 4] table -> packed causal attention (no rope), cache
+// layer 0 (output 1); and ids -> gather of a [vocab, 4] table -> linear 4 -> 3 (output 0, the
+// "LM head", which prefill computes for the last position only): the token form of the API.
+constexpr int64_t kEmbed = 4, kLogits = 3;
+
 PlanBuilder tokenModel(int64_t max_seq) {
   PlanBuilder b;
   const uint32_t batch = b.symbol("batch"), seq = b.symbol("seq");
   const uint32_t ids = b.input("input_ids", {dimOfSymbol(batch), dimOfSymbol(seq)}, DType::I64);
-  std::vector<float> table(kVocab * kPacked * kDim);
+  std::vector<float> table(kVocab * kPacked * kDim), embed(kVocab * kEmbed), w(kEmbed * kLogits);
   for (size_t i = 0; i < table.size(); ++i) table[i] = std::cos(0.9f * static_cast<float>(i));
+  for (size_t i = 0; i < embed.size(); ++i) embed[i] = std::sin(0.4f * static_cast<float>(i));
+  for (size_t i = 0; i < w.size(); ++i) w[i] = 0.25f * static_cast<float>(i % 5) - 0.5f;
   const uint32_t t = b.constant("table", {kVocab, kPacked, kDim}, table);
+  const uint32_t e = b.constant("embed", {kVocab, kEmbed}, embed);
+  const uint32_t wkn = b.constant("w", {kEmbed, kLogits}, w);
   const uint32_t qkv =
       b.intermediate("qkv", {dimOfSymbol(batch), dimOfSymbol(seq), dimOf(kPacked), dimOf(kDim)}, 0);
+  const uint32_t x = b.intermediate("x", {dimOfSymbol(batch), dimOfSymbol(seq), dimOf(kEmbed)}, 1);
+  const uint32_t logits =
+      b.output("logits", {dimOfSymbol(batch), dimOfSymbol(seq), dimOf(kLogits)}, 2);
   const uint32_t y =
-      b.output("logits", {dimOfSymbol(batch), dimOfSymbol(seq), dimOf(kHeads), dimOf(kDim)}, 1);
-  b.gather("embed", 0, t, ids, qkv);
+      b.output("y", {dimOfSymbol(batch), dimOfSymbol(seq), dimOf(kHeads), dimOf(kDim)}, 3);
+  b.gather("embed_qkv", 0, t, ids, qkv);
+  b.gather("embed_x", 0, e, ids, x);
+  b.linear("head", plan::WeightLayout::KN, kLogits, kEmbed, x, wkn, -1, logits);
   OpSpec& attention = b.op("attn", plan::OpParams::AttentionParams, {qkv}, y);
   attention.scale = 0.5f;
   attention.causal = true;
@@ -201,19 +213,36 @@ TEST(KvCache, PrefillAndStepEqualOnePlainRun) {
   const std::vector<int64_t> ids = {1, 4, 0, 2, 3, 3};
   ASSERT_EQ(setInput(s, 0, LLMOPT_DTYPE_I64, {1, 6}, ids.data(), ids.size()), LLMOPT_OK);
   ASSERT_EQ(llmopt_session_run(s), LLMOPT_OK) << llmopt_last_error();
-  const std::vector<float> full = output<float>(s, 0);
+  const std::vector<float> full_logits = output<float>(s, 0);
+  const std::vector<float> full = output<float>(s, 1);
   const int64_t row = kHeads * kDim;
 
   EXPECT_TRUE(failsWith(llmopt_session_step(s, 1), LLMOPT_ERROR_STATE, "step before prefill"));
   ASSERT_EQ(llmopt_session_prefill(s, ids.data(), 3), LLMOPT_OK) << llmopt_last_error();
-  std::vector<float> y = output<float>(s, 0);
+  // The head's last row only, [1, 1, 3]; the attention's every row.
+  llmopt_tensor head;
+  ASSERT_EQ(llmopt_session_get_output(s, 0, &head), LLMOPT_OK);
+  EXPECT_EQ(std::vector<int64_t>(head.dims, head.dims + head.rank),
+            (std::vector<int64_t>{1, 1, kLogits}));
+  std::vector<float> logits = output<float>(s, 0);
+  ASSERT_EQ(logits.size(), static_cast<size_t>(kLogits));
+  for (int64_t n = 0; n < kLogits; ++n) EXPECT_NEAR(logits[n], full_logits[2 * kLogits + n], 1e-6f);
+  std::vector<float> y = output<float>(s, 1);
   for (int64_t i = 0; i < 3 * row; ++i) ASSERT_NEAR(y[i], full[i], 1e-6f);
   for (size_t p = 3; p < ids.size(); ++p) {
     ASSERT_EQ(llmopt_session_step(s, ids[p]), LLMOPT_OK) << llmopt_last_error();
-    y = output<float>(s, 0);
+    y = output<float>(s, 1);
     for (int64_t i = 0; i < row; ++i) ASSERT_NEAR(y[i], full[p * row + i], 1e-6f);
+    logits = output<float>(s, 0);
+    for (int64_t n = 0; n < kLogits; ++n)
+      EXPECT_NEAR(logits[n], full_logits[p * kLogits + n], 1e-6f);
   }
   EXPECT_EQ(llmopt_session_cache_length(s), 6);
+  // Extend computes every row of the head.
+  ASSERT_EQ(llmopt_session_reset(s), LLMOPT_OK);
+  ASSERT_EQ(setInput(s, 0, LLMOPT_DTYPE_I64, {1, 6}, ids.data(), ids.size()), LLMOPT_OK);
+  ASSERT_EQ(llmopt_session_extend(s), LLMOPT_OK) << llmopt_last_error();
+  EXPECT_EQ(output<float>(s, 0), full_logits);
   // Prefill again starts over.
   ASSERT_EQ(llmopt_session_prefill(s, ids.data() + 1, 2), LLMOPT_OK) << llmopt_last_error();
   EXPECT_EQ(llmopt_session_cache_length(s), 2);
@@ -244,7 +273,7 @@ TEST(KvCache, InconsistentPlansAreRejected) {
   }
   {
     PlanBuilder b = tokenModel(kMaxSeq);
-    b.ops.back().kv_cache = 1;
+    b.ops.back().kv_cache = 1;  // the attention
     const std::vector<uint8_t> artifact = b.build();
     EXPECT_TRUE(
         failsWith(llmopt_model_load_memory(artifact.data(), artifact.size(), nullptr, &model),
@@ -252,7 +281,7 @@ TEST(KvCache, InconsistentPlansAreRejected) {
   }
   {
     PlanBuilder b = tokenModel(kMaxSeq);
-    b.ops.back().causal = false;
+    b.ops.back().causal = false;  // the attention
     const std::vector<uint8_t> artifact = b.build();
     EXPECT_TRUE(
         failsWith(llmopt_model_load_memory(artifact.data(), artifact.size(), nullptr, &model),

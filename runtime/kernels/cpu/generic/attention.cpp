@@ -47,8 +47,10 @@ struct ScalarDecodeOps {
     for (int64_t d = 0; d < dim; ++d) acc += q[d] * k[d];
     return acc;
   }
-  static void axpy(float p, const float* v, int64_t dim, float* y) {
-    for (int64_t d = 0; d < dim; ++d) y[d] += p * v[d];
+  static void accumulate(const float* p, int64_t n, const float* v, int64_t v_stride,
+                         int64_t dim, float* y) {
+    for (int64_t c = 0; c < n; ++c)
+      for (int64_t d = 0; d < dim; ++d) y[d] += p[c] * v[c * v_stride + d];
   }
   static void scale(float* y, float s, int64_t dim) {
     for (int64_t d = 0; d < dim; ++d) y[d] *= s;

@@ -39,7 +39,11 @@ struct AttentionArgs {
   const float* key_bias = nullptr;     // [batch or 1][kv_len], or null
   int64_t key_bias_batch_stride = 0;   // kv_len, or 0 when one row serves every batch
   int64_t q_stride = 0, k_stride = 0, v_stride = 0;
+  // Floats from one kv head of k and v to the next: 0 for dim (the heads of a position side by
+  // side); a KV cache keeps each head's positions together instead (k_stride dim).
+  int64_t kv_head_stride = 0;
 
+  int64_t kvHeadStride() const { return kv_head_stride ? kv_head_stride : dim; }
   int64_t qStride() const { return q_stride ? q_stride : heads * dim; }
   int64_t kStride() const { return k_stride ? k_stride : kv_heads * dim; }
   int64_t vStride() const { return v_stride ? v_stride : kv_heads * dim; }

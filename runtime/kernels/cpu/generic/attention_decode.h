@@ -8,7 +8,7 @@
 //
 // The driver is shared; each instruction set supplies Ops:
 //   dot(q, k, dim) -> float            q . k
-//   axpy(p, v, dim, y)                 y += p * v
+//   accumulate(p, n, v, v_stride, dim, y)   y += sum_{c < n} p[c] * v[c * v_stride ..]
 //   scale(y, s, dim)                   y *= s
 #ifndef LLMOPT_KERNELS_CPU_GENERIC_ATTENTION_DECODE_H
 #define LLMOPT_KERNELS_CPU_GENERIC_ATTENTION_DECODE_H
@@ -25,13 +25,15 @@ namespace llmopt::kernels::cpu {
 constexpr int64_t kAttentionDecodeKeys = 256;
 
 // One task: query `i` of head `h` in batch `b` (attention.h's semantics, causal included).
+// Always inlined, so that it is compiled for the instruction set of the function instantiating it
+// (and its Ops inline into it).
 template <class Ops>
-inline void attentionDecodeTask(const AttentionArgs& a, int64_t b, int64_t h, int64_t i,
+__attribute__((always_inline)) inline void attentionDecodeTask(const AttentionArgs& a, int64_t b, int64_t h, int64_t i,
                                 VMathFn exp) {
   const int64_t group = a.heads / a.kv_heads, kv_head = h / group, dim = a.dim;
   const float* q = a.q + (b * a.q_len + i) * a.qStride() + h * dim;
-  const float* k = a.k + b * a.kv_len * a.kStride() + kv_head * dim;
-  const float* v = a.v + b * a.kv_len * a.vStride() + kv_head * dim;
+  const float* k = a.k + b * a.kv_len * a.kStride() + kv_head * a.kvHeadStride();
+  const float* v = a.v + b * a.kv_len * a.vStride() + kv_head * a.kvHeadStride();
   const float* bias = a.key_bias ? a.key_bias + b * a.key_bias_batch_stride : nullptr;
   float* y = a.y + ((b * a.q_len + i) * a.heads + h) * dim;
   const int64_t visible =
@@ -61,10 +63,8 @@ inline void attentionDecodeTask(const AttentionArgs& a, int64_t b, int64_t h, in
     }
     for (int64_t c = 0; c < n; ++c) s[c] -= m;
     exp(s, s, n);
-    for (int64_t c = 0; c < n; ++c) {
-      l += s[c];
-      Ops::axpy(s[c], v + (j0 + c) * a.vStride(), dim, y);
-    }
+    for (int64_t c = 0; c < n; ++c) l += s[c];
+    Ops::accumulate(s, n, v + j0 * a.vStride(), a.vStride(), dim, y);
   }
   if (l > 0.0f) Ops::scale(y, 1.0f / l, dim);
 }

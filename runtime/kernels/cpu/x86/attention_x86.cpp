@@ -3,6 +3,8 @@
 #ifdef LLMOPT_QKERNELS_X86
 #include "kernels/cpu/x86/target_attributes.h"
 
+#include <algorithm>
+
 #include "kernels/cpu/generic/attention_block.h"
 #include "kernels/cpu/generic/attention_decode.h"
 
@@ -375,16 +377,28 @@ struct Avx512DecodeOps {
     }
     return _mm512_reduce_add_ps(acc);
   }
-  LLMOPT_AVX512 static void axpy(float p, const float* v, int64_t dim, float* y) {
-    const __m512 pv = _mm512_set1_ps(p);
-    int64_t d = 0;
-    for (; d + 16 <= dim; d += 16)
-      _mm512_storeu_ps(y + d, _mm512_fmadd_ps(pv, _mm512_loadu_ps(v + d), _mm512_loadu_ps(y + d)));
-    if (d < dim) {
-      const __mmask16 m = tail(dim - d);
-      _mm512_mask_storeu_ps(y + d, m,
-                            _mm512_fmadd_ps(pv, _mm512_maskz_loadu_ps(m, v + d),
-                                            _mm512_maskz_loadu_ps(m, y + d)));
+  // y in registers, 64 floats (four vectors) at a time, across all n rows: each row of v is
+  // loaded once and y not at all between rows.
+  LLMOPT_AVX512 static void accumulate(const float* p, int64_t n, const float* v,
+                                       int64_t v_stride, int64_t dim, float* y) {
+    for (int64_t d0 = 0; d0 < dim; d0 += 64) {
+      const int64_t vectors = std::min<int64_t>(4, (dim - d0 + 15) / 16);
+      __mmask16 masks[4];
+      __m512 acc[4];
+      for (int64_t x = 0; x < 4; ++x) {
+        const int64_t left = dim - d0 - 16 * x;
+        masks[x] = left >= 16 ? static_cast<__mmask16>(0xffff) : tail(std::max<int64_t>(left, 0));
+        acc[x] = x < vectors ? _mm512_maskz_loadu_ps(masks[x], y + d0 + 16 * x)
+                             : _mm512_setzero_ps();
+      }
+      const float* row = v + d0;
+      for (int64_t c = 0; c < n; ++c, row += v_stride) {
+        const __m512 pc = _mm512_set1_ps(p[c]);
+        for (int64_t x = 0; x < vectors; ++x)
+          acc[x] = _mm512_fmadd_ps(pc, _mm512_maskz_loadu_ps(masks[x], row + 16 * x), acc[x]);
+      }
+      for (int64_t x = 0; x < vectors; ++x)
+        _mm512_mask_storeu_ps(y + d0 + 16 * x, masks[x], acc[x]);
     }
   }
   LLMOPT_AVX512 static void scale(float* y, float s, int64_t dim) {

@@ -9,20 +9,18 @@
 1. Makes (once each; cached in bench/models/, git-ignored) two ONNX models with the same random
    weights (bench_fp32.py's generator and seed: 12 layers, d_model 768, 12 heads, FFN 3072,
    vocab 50257, 1024 learned positions, untied head):
-   - bench_fp32.py's model without past inputs (input_ids -> logits), which llmopt compiles;
-     `llmopt generate` derives the KV cache from it itself;
    - a decoder-with-past model in the form Hugging Face's GPT-2 export has (`*.past.onnx`, made
      here with onnx.helper + numpy): inputs input_ids [batch, seq] and past_key_values.{i}.key /
      .value [batch, 12, past_seq, 64]; outputs logits [batch, seq, vocab] and present.{i}.key /
      .value [batch, 12, past_seq + seq, 64] (Concat of past and new along axis 2); positions
      past_seq + arange(seq) (past_seq from Shape of the first past key); the causal mask is the
      constant lower triangle sliced to rows [past_seq, past_seq + seq) and columns
-     [0, past_seq + seq), so query i sees keys j <= past_seq + i. It is checked with
-     onnx.checker and with ONNX Runtime against the model without past: (a) a 16-token prompt
-     with an empty past, (b) a 12-token prefill and 4 single-token steps feeding present.* back
-     as past_key_values.*, (c) this script's own decode loop (IOBinding) on 12 + 4 tokens; each
-     step's logits against the full-sequence logits at that position, max |diff| / max |ref|
-     <= 1e-4.
+     [0, past_seq + seq), so query i sees keys j <= past_seq + i. Every runner runs this model;
+   - bench_fp32.py's model without past inputs (input_ids -> logits), the reference it is checked
+     against with onnx.checker and ONNX Runtime: (a) a 16-token prompt with an empty past, (b) a
+     12-token prefill and 4 single-token steps feeding present.* back as past_key_values.*, (c)
+     this script's own decode loop (IOBinding) on 12 + 4 tokens; each step's logits against the
+     full-sequence logits at that position, max |diff| / max |ref| <= 1e-4.
 2. Prepares the runners:
    - ort-fp32, ort-int8: ONNX Runtime on the with-past model and on its
      quantize_dynamic(per_channel=True, weight_type=QInt8) copy (`*.past.ort-int8.onnx`,
@@ -31,12 +29,12 @@
      an empty past, greedy argmax of the last logits, then one token per step with present.*
      bound back as past_key_values.* (IOBinding: ORT allocates the presents, and the same
      OrtValues are the next step's past; logits go into a preallocated buffer);
-   - llmopt-fp32, llmopt-int8, llmopt-int4: `llmopt compile` of the model without past (no
-     quant, `--quant int8`, `--quant int4`; the artifacts bench_peers.py caches, checked with
-     `llmopt run` against ONNX Runtime as there), then `llmopt generate ARTIFACT --tokens
-     PROMPT.npy --max-new-tokens N --threads T --stats-json F`, one process per generation. When
-     this llmopt has no `generate` subcommand (`llmopt generate --help` does not list
-     --max-new-tokens) the llmopt runners are n/a with that reason.
+   - llmopt-fp32, llmopt-int8, llmopt-int4: `llmopt compile` of the with-past model (no quant,
+     `--quant int8`, `--quant int4`; llmopt imports the past as its KV cache: the artifact takes
+     input_ids only), checked with `llmopt run` against ONNX Runtime as bench_peers.py checks,
+     then `llmopt generate ARTIFACT --tokens PROMPT.npy --max-new-tokens N --threads T --warmup 1
+     --stats-json F`, one process per generation. When this llmopt has no `generate` subcommand
+     the llmopt runners are n/a with that reason.
 3. For each thread count: --rounds rounds, each running every runner once (the order reversed
    every other round), so a slow phase of a shared machine falls on every runner alike; a cell
    is the median over the rounds of time to first token (prefill of the prompt including picking
@@ -676,7 +674,7 @@ def main() -> int:
         del ref_session
         support = generate_support(llmopt) if any(n.startswith("llmopt-") for n in r) else None
         for name in (n for n in r if n.startswith("llmopt-")):
-            prepare_llmopt(model, r[name], llmopt, support, check_path, ref, prompt_path, threads0)
+            prepare_llmopt(past_model, r[name], llmopt, support, check_path, ref, prompt_path, threads0)
         rows = time_rows(args, cfg, model, r, llmopt, prompt, prompt_path)
         v = bench_peers.versions(llmopt, args.llmopt, None)
 
@@ -687,7 +685,8 @@ def main() -> int:
     print(f"command: {command}")
     print(f"machine: {info['cpu']}, {info['cores']} cores; {info['system']}")
     print("versions: " + ", ".join(f"{k} {val}" for k, val in v.items()))
-    print(f"models: {nopast.relative_to(REPO)} (llmopt) and {past.relative_to(REPO)} (ORT, with past); "
+    print(f"model: {past.relative_to(REPO)} (with past, for ORT and llmopt alike; checked against "
+          f"{nopast.relative_to(REPO)}); "
           f"{cfg.layers} layers, d_model {cfg.d_model}, {cfg.heads} heads, FFN {cfg.ffn}, vocab {cfg.vocab}, "
           f"random weights; prompt {prompt_path.relative_to(REPO)}")
     print_runners(r)

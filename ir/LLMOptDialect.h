@@ -11,6 +11,9 @@ namespace llmopt {
 constexpr llvm::StringLiteral kNameAttr = "llmopt.name";
 /// Function argument attribute: one string per dim, the symbol of a dynamic dim ("" if static).
 constexpr llvm::StringLiteral kDimNamesAttr = "llmopt.dim_names";
+// On the function of a decoder imported from an export with past keys and values (whose past
+// became the KV cache's job): llmopt-kv-cache must give it a cache.
+constexpr llvm::StringLiteral kDecoderWithPastAttr = "llmopt.decoder_with_past";
 /// Module attribute: per-layer calibration statistics, {"layer name" = dense<max |x|> : tensor<K>}
 /// (written by the calibration driver, read by llmopt-smooth).
 constexpr llvm::StringLiteral kCalibrationAttr = "llmopt.calibration";

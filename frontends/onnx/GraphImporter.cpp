@@ -131,14 +131,77 @@ LogicalResult GraphImporter::checkSupport(int opset) {
   return failure();
 }
 
+namespace {
+
+// The names Hugging Face exports (transformers, optimum) give a decoder's cache: inputs
+// past_key_values.{i}.key / .value (older: past.{i}, past_key.{i}), outputs present.{i}.*.
+bool isPastInput(llvm::StringRef name) {
+  return name.startswith("past_key_values") || name.startswith("past.") ||
+         name.startswith("past_key") || name.startswith("past_value");
+}
+bool isPresentOutput(llvm::StringRef name) { return name.startswith("present"); }
+
+}  // namespace
+
+// A decoder exported with past keys and values is imported with an empty past: each past
+// input becomes a zero-filled tensor whose past-length dim (the one no other input names) is 0,
+// so Concat(past, new) is the new keys alone, Shape(past) folds to 0 and the positions and
+// causal mask follow as in an export without past. What remains is the incremental form that
+// llmopt-kv-cache derives from any decoder: the runtime keeps the past (present.* outputs are
+// left out; they live in the session's KV cache).
+LogicalResult GraphImporter::importPastInput(const onnx::ValueInfoProto& input,
+                                             const std::set<std::string>& otherSymbols,
+                                             OpBuilder& builder) {
+  Location fileLoc = FileLineColLoc::get(ctx, file, 0, 0);
+  const auto& tensorType = input.type().tensor_type();
+  Type elementType = convertElementType(ctx, tensorType.elem_type());
+  if (!elementType || !tensorType.has_shape())
+    return emitError(fileLoc) << "past input '" << input.name()
+                              << "' must be a tensor of known rank and type";
+  SmallVector<int64_t> shape;
+  SmallVector<Attribute> shapeEntries;
+  bool hasPastLength = false;
+  for (const auto& dim : tensorType.shape().dim()) {
+    if (dim.has_dim_value() && dim.dim_value() >= 0) {
+      shape.push_back(dim.dim_value());
+      shapeEntries.push_back(builder.getI64IntegerAttr(dim.dim_value()));
+    } else if (otherSymbols.count(dim.dim_param())) {  // batch: bound by another input
+      shape.push_back(ShapedType::kDynamic);
+      shapeEntries.push_back(builder.getStringAttr(dim.dim_param()));
+    } else {  // the past length, named by past inputs only
+      shape.push_back(0);
+      shapeEntries.push_back(builder.getI64IntegerAttr(0));
+      hasPastLength = true;
+    }
+  }
+  if (!hasPastLength)
+    return emitError(fileLoc) << "past input '" << input.name()
+                              << "': no dim is a past length (a dynamic dim no other input names)";
+  values[input.name()] = builder.create<FillOp>(
+      fileLoc, RankedTensorType::get(shape, elementType), builder.getF64FloatAttr(0.0),
+      builder.getArrayAttr(shapeEntries));
+  return success();
+}
+
 LogicalResult GraphImporter::importInputs(func::FuncOp& func, OpBuilder& builder) {
   const onnx::GraphProto& graph = modelStorage.model.graph();
   Location fileLoc = FileLineColLoc::get(ctx, file, 0, 0);
   SmallVector<Type> argTypes;
   SmallVector<const onnx::ValueInfoProto*> args;
+  SmallVector<const onnx::ValueInfoProto*> pastInputs;
+  std::set<std::string> otherSymbols;  // dim names of the inputs that are not past
+  const bool anyPresent = llvm::any_of(
+      graph.output(), [](const onnx::ValueInfoProto& o) { return isPresentOutput(o.name()); });
   for (const onnx::ValueInfoProto& input : graph.input()) {
     // An input that also has an initializer is a weight with a default value: a constant.
     if (initializers.count(input.name())) continue;
+    if (anyPresent && isPastInput(input.name())) {
+      pastInputs.push_back(&input);
+      continue;
+    }
+    if (input.type().has_tensor_type() && input.type().tensor_type().has_shape())
+      for (const auto& dim : input.type().tensor_type().shape().dim())
+        if (!dim.has_dim_value()) otherSymbols.insert(dim.dim_param());
     if (!input.type().has_tensor_type())
       return emitError(fileLoc) << "input '" << input.name() << "' is not a tensor";
     const auto& tensorType = input.type().tensor_type();
@@ -175,6 +238,11 @@ LogicalResult GraphImporter::importInputs(func::FuncOp& func, OpBuilder& builder
     func.setArgAttr(i, kDimNamesAttr, ArrayAttr::get(ctx, dimNames));
     values[input.name()] = entry->getArgument(i);
   }
+  for (const onnx::ValueInfoProto* past : pastInputs)
+    if (failed(importPastInput(*past, otherSymbols, builder))) return failure();
+  decoderWithPast = !pastInputs.empty();
+  // llmopt-kv-cache must then succeed: without it the past would be lost.
+  if (decoderWithPast) func->setAttr(kDecoderWithPastAttr, UnitAttr::get(ctx));
   body = entry;
   return shapeInference.bindArguments(func);
 }
@@ -237,7 +305,9 @@ LogicalResult GraphImporter::importOutputs(func::FuncOp func, OpBuilder& builder
   const onnx::GraphProto& graph = modelStorage.model.graph();
   SmallVector<Value> results;
   SmallVector<Type> resultTypes;
+  SmallVector<std::string> names;
   for (const onnx::ValueInfoProto& output : graph.output()) {
+    if (decoderWithPast && isPresentOutput(output.name())) continue;  // kept in the KV cache
     if (output.name().find('\0') != std::string::npos)
       return emitError(FileLineColLoc::get(ctx, file, 0, 0))
              << "a graph output name contains a NUL character";
@@ -252,11 +322,12 @@ LogicalResult GraphImporter::importOutputs(func::FuncOp func, OpBuilder& builder
              << "graph output '" << output.name() << "' is not produced by any node";
     results.push_back(value);
     resultTypes.push_back(value.getType());
+    names.push_back(output.name());
   }
   builder.create<func::ReturnOp>(func.getLoc(), results);
   func.setType(FunctionType::get(ctx, func.getArgumentTypes(), resultTypes));
-  for (int i = 0; i < graph.output_size(); ++i)
-    func.setResultAttr(i, kNameAttr, StringAttr::get(ctx, graph.output(i).name()));
+  for (size_t i = 0; i < names.size(); ++i)
+    func.setResultAttr(i, kNameAttr, StringAttr::get(ctx, names[i]));
   return success();
 }
 

@@ -11,6 +11,7 @@
 #include "mlir/IR/BuiltinOps.h"
 
 #include <map>
+#include <set>
 #include <string>
 
 namespace llmopt::onnx_import {
@@ -43,6 +44,9 @@ class GraphImporter {
  private:
   mlir::LogicalResult checkSupport(int opset);
   mlir::LogicalResult importInputs(mlir::func::FuncOp& func, mlir::OpBuilder& builder);
+  mlir::LogicalResult importPastInput(const onnx::ValueInfoProto& input,
+                                      const std::set<std::string>& otherSymbols,
+                                      mlir::OpBuilder& builder);
   mlir::LogicalResult importNodes(int opset, mlir::OpBuilder& builder);
   mlir::LogicalResult importOutputs(mlir::func::FuncOp func, mlir::OpBuilder& builder);
   mlir::Location nodeLocation(const onnx::NodeProto& node, int index) const;
@@ -50,6 +54,9 @@ class GraphImporter {
   mlir::MLIRContext* ctx;
   ModelStorage& modelStorage;
   std::string file;
+  // A decoder exported with past keys and values (past_key_values.* in, present.* out): the
+  // past inputs are imported empty and the present outputs left out (GraphImporter.cpp).
+  bool decoderWithPast = false;
   std::map<std::string, mlir::Value> values;
   std::map<std::string, const onnx::TensorProto*> initializers;
   std::map<std::string, KnownValue> knownValues;

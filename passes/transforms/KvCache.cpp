@@ -76,6 +76,8 @@ struct KvCachePass : public llmopt::impl::KvCacheBase<KvCachePass> {
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
+    // An export with past keys and values has no other place for them.
+    const bool mustCache = required || func->hasAttr(kDecoderWithPastAttr);
     SmallVector<Operation*> attentions;
     bool anyCausal = false;
     std::string reason;
@@ -96,7 +98,7 @@ struct KvCachePass : public llmopt::impl::KvCacheBase<KvCachePass> {
       if (reason.empty() && keyBias) reason = "an attention has a padding mask (key bias)";
     });
     if (!anyCausal) {
-      if (required) fail(func.getLoc(), "the model has no causal attention");
+      if (mustCache) fail(func.getLoc(), "the model has no causal attention");
       return;  // not a decoder: nothing to cache
     }
 
@@ -122,7 +124,7 @@ struct KvCachePass : public llmopt::impl::KvCacheBase<KvCachePass> {
       reason = "max-seq " + std::to_string(length) + " exceeds the " + std::to_string(tableRows) +
                " positions of the model's position table";
     if (!reason.empty()) {
-      if (required) return fail(func.getLoc(), "no KV cache: " + reason);
+      if (mustCache) return fail(func.getLoc(), "no KV cache: " + reason);
       emitWarning(func.getLoc()) << "no KV cache (generation recomputes the prefix): " << reason;
       return;
     }

@@ -12,6 +12,10 @@ differences of a step (its attention kernel sums in another order than the long 
 whole quantization steps: int8 (W8A8: per-token int8 activations) 0.02, and int4 0.1, whose
 decoding steps also multiply int8-quantized activations (the W4A8 single-token kernel,
 qgemv_w4a8.h) where the long forward pass multiplies fp32 ones.
+Decoder-with-past exports (tests/fixtures/transformers_past: the same GPT-2 and Llama exported
+with past_key_values.* inputs and present.* outputs): the artifact has input_ids in and logits
+out only, its forward pass equals ONNX Runtime stepping the export (prefill then one token per
+step, presents fed back) within 1e-4, and decoding passes --check.
 Also: sampling is reproducible from its seed; --stats-json holds what it promises; charlm-gpt's
 greedy continuation of a Python prompt looks like Python; BERT (an encoder) gets no cache and
 generate says so; a prompt that fills the cache to the last position works.
@@ -22,6 +26,8 @@ import os
 import subprocess
 import sys
 import tempfile
+
+import numpy as np
 
 MODES = [None, "int8", "int8-weight", "int4", "fp16", "bf16"]
 TOLERANCE = {"int8": 0.02, "int4": 0.1}
@@ -112,6 +118,32 @@ def check_full_cache(llmopt, fixtures, out_dir):
           "gpt2 --max-seq 16: 17 positions are refused")
 
 
+def check_past_export(llmopt, fixtures, out_dir, name):
+    folder = os.path.join(fixtures, "transformers_past", name)
+    for mode in (None, "int8"):
+        artifact = compile_model(llmopt, os.path.join(folder, "model.onnx"), out_dir,
+                                 f"{name}-past", mode)
+        if not artifact:
+            continue
+        label = f"{name} with past, {mode or 'fp32'}"
+        info = run([llmopt, "inspect", artifact]).stdout.decode()
+        io_lines = [l.split()[0] for l in info.splitlines() if l.startswith("  ")
+                    and ("i64" in l or "f32" in l) and "[" in l]
+        check(io_lines[:2] == ["input_ids", "logits"] and not any("past" in l or "present" in l
+                                                                  for l in io_lines),
+              f"{label}: input_ids in, logits out, the past kept inside ({io_lines[:4]})")
+        if mode is None:
+            result = run([llmopt, "run", artifact, "--input",
+                          "input_ids=" + os.path.join(folder, "inputs", "input_ids.npy"),
+                          "--output-dir", os.path.join(out_dir, f"{name}-past-out")])
+            got = np.load(os.path.join(out_dir, f"{name}-past-out", "logits.npy"))
+            ref = np.load(os.path.join(folder, "outputs", "logits.npy"))
+            error = float(np.abs(got - ref).max() / np.abs(ref).max())
+            check(result.returncode == 0 and error <= 1e-4,
+                  f"{label}: forward pass equals ONNX Runtime stepping the export ({error:.2g})")
+        check_decoding(llmopt, artifact, label, mode, "hello, world", 30)
+
+
 def check_encoder(llmopt, fixtures, out_dir):
     artifact = compile_model(llmopt, os.path.join(fixtures, "transformers", "bert", "model.onnx"),
                              out_dir, "bert", None)
@@ -149,6 +181,8 @@ def main():
         check_fixture(args.llmopt, args.fixtures, out_dir, "gpt2")
         check_fixture(args.llmopt, args.fixtures, out_dir, "llama")
         check_full_cache(args.llmopt, args.fixtures, out_dir)
+        check_past_export(args.llmopt, args.fixtures, out_dir, "gpt2")
+        check_past_export(args.llmopt, args.fixtures, out_dir, "llama")
         check_encoder(args.llmopt, args.fixtures, out_dir)
         if args.model_dir and os.path.exists(os.path.join(args.model_dir, "model.onnx")):
             check_charlm(args.llmopt, args.model_dir, out_dir)

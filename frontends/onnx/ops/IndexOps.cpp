@@ -70,7 +70,7 @@ LogicalResult importConcat(NodeContext& node) {
     if (!v) return mlir::failure();
     // ONNX allows empty inputs (a dim of 0) in a concat; they add nothing.
     auto type = v.getType().cast<mlir::RankedTensorType>();
-    if (type.hasStaticShape() && type.getNumElements() == 0) continue;
+    if (llvm::is_contained(type.getShape(), 0)) continue;
     inputs.push_back(v);
   }
   if (inputs.empty()) return node.error("every input is empty");

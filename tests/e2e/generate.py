@@ -92,6 +92,10 @@ def check_fixture(llmopt, fixtures, out_dir, name):
     check(data["prompt_tokens"] == 3 and data["new_tokens"] == 20 and len(data["tokens"]) == 20
           and len(data["step_ms"]) == 19 and data["ttft_ms"] > 0 and data["tokens_per_second"] > 0,
           f"{name}: --stats-json has the counts and timings ({sorted(data)})")
+    profiled = generate(llmopt, artifact, "--prompt", "abc", "--max-new-tokens", "8", "--profile")
+    check(profiled.returncode == 0 and b"profile of the 7 decoding steps" in profiled.stderr
+          and b"attention_f32" in profiled.stderr,
+          f"{name}: --profile times the decoding steps per kernel")
     greedy = generate(llmopt, artifact, "--prompt", "abc", "--max-new-tokens", "20")
     check(greedy.returncode == 0 and greedy.stdout != outs[0].stdout,
           f"{name}: sampled and greedy continuations differ")

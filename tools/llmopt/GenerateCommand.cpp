@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "llmopt/runtime.h"
+#include "tools/llmopt/BenchProfile.h"
 #include "tools/llmopt/Commands.h"
 #include "tools/llmopt/Npy.h"
 #include "tools/llmopt/RuntimeHandles.h"
@@ -46,6 +47,7 @@ struct GenerateOptions {
   int64_t warmup = 0;  // untimed prefill + step rounds first (weights paged in, threads up)
   std::string statsJson;
   bool check = false;
+  bool profile = false;
   double checkTolerance = 1e-4;
 };
 
@@ -215,6 +217,8 @@ int runGenerate(const GenerateOptions& options) {
   keep(row);
 
   // One step per further token; the last token picked needs no step of its own.
+  if (options.profile && llmopt_session_set_profiling(session.get(), 1) != LLMOPT_OK)
+    return fail(lastError());
   std::vector<double> stepMs;
   while (static_cast<int64_t>(generated.size()) < maxNewTokens) {
     const auto stepStart = Clock::now();
@@ -248,6 +252,13 @@ int runGenerate(const GenerateOptions& options) {
     std::fprintf(stderr, "; %zu more tokens at %.3f ms/token median, %.1f tokens/s", stepMs.size(),
                  medianStepMs, tokensPerSecond);
   std::fprintf(stderr, "\n");
+
+  if (options.profile && !stepMs.empty()) {
+    BenchProfile profile;
+    if (!readProfile(model.get(), session.get(), profile, error)) return fail(error);
+    std::fprintf(stderr, "profile of the %zu decoding steps:\n%s", stepMs.size(),
+                 profileText(profile, decodeMs / stepMs.size(), 10).c_str());
+  }
 
   int status = 0;
   double checkError = -1.0;
@@ -324,6 +335,9 @@ std::function<int()> addGenerateCommand(CLI::App& app) {
   cmd->add_option("--stats-json", options->statsJson,
                   "Write timing and the generated ids as JSON (ttft_ms, decode_ms_per_token, "
                   "tokens_per_second, step_ms, tokens)");
+  cmd->add_flag("--profile", options->profile,
+                "Time every op of the decoding steps and print the time per kernel and the "
+                "slowest ops (as llmopt bench --profile)");
   cmd->add_flag("--check", options->check,
                 "Afterwards, run the whole sequence as one forward pass and compare the logits "
                 "of every generated position with decoding's (fails above --check-tolerance)");

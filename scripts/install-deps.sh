@@ -13,7 +13,7 @@ SUDO=""
 [[ $(id -u) -ne 0 ]] && SUDO="sudo"
 
 packages=(
-  build-essential cmake ninja-build python3 python3-venv
+  build-essential cmake ninja-build pkg-config python3 python3-venv
   llvm-16-dev llvm-16-tools libmlir-16-dev mlir-16-tools
   libonnx-dev libprotobuf-dev protobuf-compiler
   libeigen3-dev libcli11-dev libyaml-cpp-dev libgtest-dev libgmock-dev

@@ -1,8 +1,10 @@
 # ctest script: the shared runtime depends on nothing of the compiler. Fails when a NEEDED entry
 # or an undefined dynamic symbol names MLIR, LLVM, protobuf, ONNX, Eigen, yaml-cpp or the
-# FlatBuffers library, or when it exports anything but the C API; prints its stripped size.
+# FlatBuffers library, or when it exports anything but the C API; prints its stripped size and
+# fails above the budget in BUDGET_FILE (runtime/size_budget.txt).
 # The sanitizer runtimes (libasan, libubsan) are allowed only in a sanitizer build (SANITIZE=ON).
-#   cmake -DLIBRARY=<path/to/libllmopt_runtime.so> [-DSANITIZE=ON] -P check_shared_deps.cmake
+#   cmake -DLIBRARY=<path/to/libllmopt_runtime.so> [-DSANITIZE=ON] [-DBUDGET_FILE=<file>]
+#         -P check_shared_deps.cmake
 if(NOT LIBRARY OR NOT EXISTS "${LIBRARY}")
   message(FATAL_ERROR "LIBRARY not set or missing: '${LIBRARY}'")
 endif()
@@ -60,3 +62,13 @@ file(SIZE "${stripped}" size)
 file(REMOVE "${stripped}")
 math(EXPR kib "${size} / 1024")
 message(STATUS "stripped ${name}: ${size} bytes (${kib} KiB)")
+# The size budget (its file's last line), except for instrumented builds.
+if(BUDGET_FILE AND NOT SANITIZE)
+  file(STRINGS "${BUDGET_FILE}" lines REGEX "^[0-9]+$")
+  list(GET lines -1 budget)
+  if(size GREATER budget)
+    message(FATAL_ERROR "stripped ${name} is ${size} bytes, over the budget of ${budget} "
+                        "(${BUDGET_FILE})")
+  endif()
+  message(STATUS "within the budget of ${budget} bytes")
+endif()

@@ -19,6 +19,7 @@ packages=(
   libeigen3-dev libcli11-dev libyaml-cpp-dev libgtest-dev libgmock-dev
   libflatbuffers-dev flatbuffers-compiler zlib1g-dev libzstd-dev
   libonnx-testdata
+  g++-aarch64-linux-gnu qemu-user
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,9 +1,10 @@
 # ctest bench.kernel_bench_smoke: runs llmopt-kernel-bench --quick on 2 threads and checks the
 # format of its table and of its --json file. The numbers are not checked (tiny sizes, any
-# machine). cmake -DBENCH=<program> -DWORK_DIR=<dir> -P smoke_test.cmake
+# machine). cmake -DBENCH=<program> -DWORK_DIR=<dir> [-DEMULATOR=<qemu;args>] -P smoke_test.cmake
+# (EMULATOR: the cross build's CMAKE_CROSSCOMPILING_EMULATOR, which runs the program)
 set(json_file ${WORK_DIR}/kernel_bench_smoke.json)
 file(REMOVE ${json_file})
-execute_process(COMMAND ${BENCH} --quick --threads 2 --json ${json_file}
+execute_process(COMMAND ${EMULATOR} ${BENCH} --quick --threads 2 --json ${json_file}
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 message("${out}${err}")
 if(NOT rc EQUAL 0)

@@ -10,7 +10,9 @@ if(NOT LIBRARY OR NOT EXISTS "${LIBRARY}")
 endif()
 find_program(READELF readelf REQUIRED)
 find_program(NM nm REQUIRED)
-find_program(STRIP strip REQUIRED)
+if(NOT STRIP)  # the build's (cross) strip when given
+  find_program(STRIP strip REQUIRED)
+endif()
 
 set(forbidden "mlir|llvm|protobuf|onnx|eigen|yaml|libflatbuffers|flatbuffers::")
 

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The runtime on 64-bit ARM, emulated: cross-builds the runtime and its tests with Debian's
+# aarch64 toolchain (cmake/toolchains/aarch64-linux-gnu.cmake, LLMOPT_RUNTIME_ONLY), runs them
+# under qemu-aarch64 (ctest uses it as the emulator), then runs artifacts compiled on x86 by the
+# x86 build's llmopt on the ARM runtime and compares them with x86's outputs
+# (tests/cross/compare_x86_aarch64.py). The packages come from scripts/install-deps.sh.
+#   scripts/test-aarch64.sh [X86_BUILD_DIR]     (default: $LLMOPT_BUILD_DIR or build-test)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+x86_build=${1:-${LLMOPT_BUILD_DIR:-build-test}}
+build=build-aarch64
+rm -rf "$build"
+start=$(date +%s)
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLLMOPT_RUNTIME_ONLY=ON \
+  -DLLMOPT_BUILD_TESTS=ON -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/aarch64-linux-gnu.cmake >/dev/null
+cmake --build "$build" -j "$(nproc)"
+echo "test-aarch64.sh: cross build took $(( $(date +%s) - start )) s"
+ctest --test-dir "$build" --output-on-failure -j "$(nproc)"
+.venv/bin/python tests/cross/compare_x86_aarch64.py "$x86_build/tools/llmopt/llmopt" \
+  "$build/tests/cross/llmopt_run_npy" tests/fixtures

@@ -246,23 +246,26 @@ Status Session::runOps(const KvCacheView* cache, const OpDesc* last_row_only) {
   return LLMOPT_OK;
 }
 
-Status Session::resetCache() {
+Status Session::requireCache() const {
   if (desc_.kv_cache_max_seq == 0)
     return fail(LLMOPT_ERROR_STATE, "the model has no KV cache (see llmopt compile --max-seq)");
+  return LLMOPT_OK;
+}
+
+Status Session::resetCache() {
+  LLMOPT_TRY(requireCache());
   cache_length_ = 0;
   return LLMOPT_OK;
 }
 
 // Checks that the planned shapes continue the cache and lays its memory out for their batch
-// (allocating only when it grows); *new_tokens is the count the run appends.
+// (allocating only when it grows); *new_tokens is the count the run appends. A step with the
+// cache's batch does no more than the checks.
 Status Session::bindCache(int64_t* new_tokens) {
   int64_t batch = -1, len = -1;
-  std::vector<uint64_t> layer_floats(desc_.kv_cache_layers, 0);
   for (const OpDesc& op : desc_.ops) {
     if (op.kv_cache < 0) continue;
     const Shape& q = shapes_[op.inputs[0]];
-    const int64_t kv_heads = op.packed_kv_heads > 0 ? op.packed_kv_heads
-                                                    : shapes_[op.inputs[1]].dims[2];
     if (op.packed_kv_heads == 0 && shapes_[op.inputs[1]].dims[1] != q.dims[1])
       return fail(LLMOPT_ERROR_INVALID_ARGUMENT,
                   "op '%s': KV cache layer %d has %" PRId64 " keys for %" PRId64 " queries",
@@ -272,7 +275,6 @@ Status Session::bindCache(int64_t* new_tokens) {
                   "op '%s': KV cache layers disagree on batch and length", op.name);
     batch = q.dims[0];
     len = q.dims[1];
-    layer_floats[op.kv_cache] = static_cast<uint64_t>(kv_heads * q.dims[3]);
   }
   if (len < 1)
     return fail(LLMOPT_ERROR_INVALID_ARGUMENT, "a cached run needs at least one new position");
@@ -286,32 +288,38 @@ Status Session::bindCache(int64_t* new_tokens) {
                 "the KV cache holds %" PRId64 " positions (llmopt compile --max-seq): %" PRId64
                 " cached, %" PRId64 " more do not fit",
                 desc_.kv_cache_max_seq, cache_length_, len);
-  if (batch != cache_batch_) {
-    uint64_t total = 0;
-    for (uint64_t floats : layer_floats) {
-      uint64_t bytes;
-      if (!checkedMul(floats * sizeof(float),
-                      static_cast<uint64_t>(batch * desc_.kv_cache_max_seq), &bytes) ||
-          !checkedAlignUp(bytes, kArenaAlignment, &bytes) ||
-          !checkedAdd(total, 2 * bytes, &total) || total > kMaxBytes)
-        return fail(LLMOPT_ERROR_OUT_OF_MEMORY, "the KV cache would exceed 1 TiB: refusing");
-    }
-    cache_batch_ = 0;
-    LLMOPT_TRY(cache_memory_.reserve(total));
-    cache_keys_.assign(layer_floats.size(), nullptr);
-    cache_values_.assign(layer_floats.size(), nullptr);
-    uint8_t* next = cache_memory_.data();
-    for (size_t l = 0; l < layer_floats.size(); ++l) {
-      uint64_t bytes = 0;
-      checkedAlignUp(layer_floats[l] * sizeof(float) * batch * desc_.kv_cache_max_seq,
-                     kArenaAlignment, &bytes);
-      cache_keys_[l] = reinterpret_cast<float*>(next);
-      cache_values_[l] = reinterpret_cast<float*>(next + bytes);
-      next += 2 * bytes;
-    }
-    cache_batch_ = batch;
-  }
   *new_tokens = len;
+  return batch == cache_batch_ ? LLMOPT_OK : layOutCache(batch);
+}
+
+// Per layer, keys then values of batch x max_seq positions (kv_heads x dim floats each), every
+// block 64-byte aligned, in one allocation of cache_memory_.
+Status Session::layOutCache(int64_t batch) {
+  std::vector<uint64_t> layer_bytes(desc_.kv_cache_layers, 0);
+  uint64_t total = 0;
+  for (const OpDesc& op : desc_.ops) {
+    if (op.kv_cache < 0) continue;
+    const Shape& q = shapes_[op.inputs[0]];
+    const int64_t kv_heads =
+        op.packed_kv_heads > 0 ? op.packed_kv_heads : shapes_[op.inputs[1]].dims[2];
+    uint64_t& bytes = layer_bytes[op.kv_cache];
+    if (!checkedMul(static_cast<uint64_t>(kv_heads * q.dims[3]) * sizeof(float),
+                    static_cast<uint64_t>(batch * desc_.kv_cache_max_seq), &bytes) ||
+        !checkedAlignUp(bytes, kArenaAlignment, &bytes) ||
+        !checkedAdd(total, 2 * bytes, &total) || total > kMaxBytes)
+      return fail(LLMOPT_ERROR_OUT_OF_MEMORY, "the KV cache would exceed 1 TiB: refusing");
+  }
+  cache_batch_ = 0;
+  LLMOPT_TRY(cache_memory_.reserve(total));
+  cache_keys_.assign(layer_bytes.size(), nullptr);
+  cache_values_.assign(layer_bytes.size(), nullptr);
+  uint8_t* next = cache_memory_.data();
+  for (size_t l = 0; l < layer_bytes.size(); ++l) {
+    cache_keys_[l] = reinterpret_cast<float*>(next);
+    cache_values_[l] = reinterpret_cast<float*>(next + layer_bytes[l]);
+    next += 2 * layer_bytes[l];
+  }
+  cache_batch_ = batch;
   return LLMOPT_OK;
 }
 
@@ -340,8 +348,7 @@ Status Session::runCached(bool last_row_only) {
   outputs_valid_ = false;
   output0_last_row_ = false;
   ++round_;
-  if (desc_.kv_cache_max_seq == 0)
-    return fail(LLMOPT_ERROR_STATE, "the model has no KV cache (see llmopt compile --max-seq)");
+  LLMOPT_TRY(requireCache());
   LLMOPT_TRY(plan());
   int64_t new_tokens = 0;
   LLMOPT_TRY(bindCache(&new_tokens));
@@ -378,8 +385,7 @@ Status Session::prefill(const int64_t* tokens, size_t count) {
 }
 
 Status Session::step(int64_t token) {
-  if (desc_.kv_cache_max_seq == 0)
-    return fail(LLMOPT_ERROR_STATE, "the model has no KV cache (see llmopt compile --max-seq)");
+  LLMOPT_TRY(requireCache());
   if (cache_length_ == 0)
     return fail(LLMOPT_ERROR_STATE, "step before prefill: the KV cache is empty");
   LLMOPT_TRY(bindTokens(&token, 1));

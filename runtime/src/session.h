@@ -64,7 +64,9 @@ class Session {
   Status planLayout();
   Status bindArena();
   Status runOps(const KvCacheView* cache, const OpDesc* last_row_only);
+  Status requireCache() const;
   Status bindCache(int64_t* new_tokens);
+  Status layOutCache(int64_t batch);
   Status bindTokens(const int64_t* tokens, size_t count);
   const OpDesc* lastRowOp() const;
 

@@ -80,15 +80,18 @@ const IsaVariants<AttentionVariant>& table() {
                          {{16, kAttentionMaxDim, attentionBlockAvx512x16},
                           {32, kAttentionMaxDim, attentionBlockAvx512x32},
                           {64, kAttentionMaxDimAvx512x64, attentionBlockAvx512x64}},
+                         attentionDecodeTaskAvx512,
                          vmathExp("avx512"),
                          cpuHasAvx512FFma()});
     v.add(QIsa::Avx2, {"avx2",
                        {{kAttentionLanesAvx2, kAttentionMaxDim, attentionBlockAvx2}},
+                       attentionDecodeTaskScalar,
                        vmathExp("avx2"),
                        cpuHasAvx2Fma()});
 #endif
     v.add(QIsa::Scalar, {"scalar",
                          {{kScalarLanes, kAttentionMaxDim, attentionBlockScalar}},
+                         attentionDecodeTaskScalar,
                          vmathExp("scalar"),
                          true});
     v.choose();
@@ -146,18 +149,16 @@ void attentionF32(const AttentionBlock& block, VMathFn exp, const AttentionArgs&
 
 void attentionDecodeF32(const AttentionArgs& a, Parallel* parallel, bool portable) {
   if (a.batch == 0 || a.q_len == 0 || a.heads == 0 || a.dim == 0) return;
-  const AttentionVariant& variant = bestAttentionVariant();
-  auto task = attentionDecodeTaskScalar;
-#ifdef LLMOPT_QKERNELS_X86
-  if (!portable && std::strcmp(variant.name, "avx512") == 0) task = attentionDecodeTaskAvx512;
-#endif
-  const VMathFn exp = portable ? vmathExp("scalar") : variant.exp;
+  size_t count = 0;
+  const AttentionVariant* all = attentionVariants(&count);
+  // The scalar variant is built everywhere and listed last.
+  const AttentionVariant& variant = portable ? all[count - 1] : bestAttentionVariant();
   // Tasks by kv head (the heads of a group read the same rows, still in cache), queries inner.
   parallelRanges(parallel, a.batch * a.heads * a.q_len, a.kv_len * a.dim,
                  [&](int64_t begin, int64_t end) {
                    for (int64_t t = begin; t < end; ++t) {
                      const int64_t i = t % a.q_len, bh = t / a.q_len;
-                     task(a, bh / a.heads, bh % a.heads, i, exp);
+                     variant.decode(a, bh / a.heads, bh % a.heads, i, variant.exp);
                    }
                  });
 }

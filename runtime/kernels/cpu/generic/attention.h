@@ -51,8 +51,8 @@ struct AttentionArgs {
 
 // Attention for decoding steps (attention_decode.h): one task per (batch, head, query), the
 // vectors along the head dimension, so that a single query per head wastes no lanes; for the
-// cached runs of one position. The semantics of attentionF32, rounded differently. The AVX-512
-// version where bestAttentionVariant() is avx512, else (or with `portable`) plain loops.
+// cached runs of one position. The semantics of attentionF32, rounded differently. The decode
+// task of bestAttentionVariant(), or with `portable` the scalar variant's plain loops.
 void attentionDecodeF32(const AttentionArgs& args, Parallel* parallel = nullptr,
                         bool portable = false);
 
@@ -81,9 +81,14 @@ struct AttentionBlock {
 
 // Wider blocks read each key and value for more queries (fewer loads per FMA, less traffic)
 // but waste more work on the causal diagonal and on padding when there are few queries.
+// One task of attentionDecodeF32: query i of head h in batch b (attention_decode.h).
+using AttentionDecodeFn = void (*)(const AttentionArgs& a, int64_t b, int64_t h, int64_t i,
+                                   VMathFn exp);
+
 struct AttentionVariant {
   const char* name;          // "avx512", "avx2", "scalar"
   AttentionBlock blocks[3];  // narrowest first
+  AttentionDecodeFn decode;  // attentionDecodeF32's task
   VMathFn exp;               // the exp of the vmath variant of the same name
   bool supported;            // this CPU can run it
 };

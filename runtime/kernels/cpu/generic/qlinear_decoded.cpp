@@ -70,27 +70,36 @@ void linearDecoded(const LinearDecodedArgs& a, Parallel* parallel) {
     return;
   }
 
-  // One task: one panel against a block of up to kMc rows, K block by K block, each block of
-  // the panel decoded once into a buffer on the stack for the fp32 microkernel.
+  // One task: the microkernel's panels (one or two) against a block of up to kMc rows, K block
+  // by K block, each block of the panels decoded once into a buffer on the stack for the fp32
+  // microkernel (two panels per call keep the AVX-512 tile of 12 x 32 the fp32 GEMM uses).
   const GemmMicrokernelVariant& kernel = bestGemmMicrokernel();
   const int64_t row_blocks = ceilDiv(a.m, kMc);
+  const int64_t panels_per_task = kernel.max_panels;
+  const int64_t column_blocks = ceilDiv(panels, panels_per_task);
   packARows(a.x, a.k, a.m, a.k, kernel.mr, a.scratch, parallel, kernel.pack_block);
-  parallelFor(parallel, row_blocks * panels, [&](int64_t task) {
-    const int64_t m0 = (task / panels) * kMc;
+  parallelFor(parallel, row_blocks * column_blocks, [&](int64_t task) {
+    const int64_t m0 = (task / column_blocks) * kMc;
     const int64_t m1 = a.m - m0 < kMc ? a.m : m0 + kMc;
-    const int64_t p = task % panels;
-    const int64_t col = p * kQPanelWidth;
-    const int cols = static_cast<int>(a.n - col < kQPanelWidth ? a.n - col : kQPanelWidth);
+    const int64_t p0 = (task % column_blocks) * panels_per_task;
+    const int task_panels = static_cast<int>(
+        panels - p0 < panels_per_task ? panels - p0 : panels_per_task);
+    const int64_t col = p0 * kQPanelWidth;
+    const int cols = static_cast<int>(a.n - col < task_panels * kQPanelWidth
+                                          ? a.n - col
+                                          : task_panels * kQPanelWidth);
     if (a.k == 0) return fillWithBias(a, m0, m1, col, cols);
-    alignas(64) float block[kKc * kQPanelWidth];
+    constexpr int64_t kBlockFloats = kKc * kQPanelWidth;
+    alignas(64) float block[kGemmMaxPanels * kBlockFloats];
     for (int64_t k0 = 0; k0 < a.k; k0 += kKc) {
       const int64_t kc = a.k - k0 < kKc ? a.k - k0 : kKc;
-      variant.decode_panel(src, p, k0, kc, block);
+      for (int i = 0; i < task_panels; ++i)
+        variant.decode_panel(src, p0 + i, k0, kc, block + i * kBlockFloats);
       const float* bias = (k0 + kc == a.k && a.bias) ? a.bias + col : nullptr;
       for (int64_t i = m0; i < m1; i += kernel.mr) {
         const int rows = static_cast<int>(m1 - i < kernel.mr ? m1 - i : kernel.mr);
-        kernel.fn(kc, a.scratch + i * a.k + k0 * rows, block, 0, 1, a.y + i * a.n + col, a.n,
-                  rows, cols, k0 > 0, bias);
+        kernel.fn(kc, a.scratch + i * a.k + k0 * rows, block, kBlockFloats, task_panels,
+                  a.y + i * a.n + col, a.n, rows, cols, k0 > 0, bias);
       }
     }
   });

@@ -3,7 +3,10 @@
 # aarch64 toolchain (cmake/toolchains/aarch64-linux-gnu.cmake, LLMOPT_RUNTIME_ONLY), runs them
 # under qemu-aarch64 (ctest uses it as the emulator), then runs artifacts compiled on x86 by the
 # x86 build's llmopt on the ARM runtime and compares them with x86's outputs
-# (tests/cross/compare_x86_aarch64.py). The packages come from scripts/install-deps.sh.
+# (tests/cross/compare_x86_aarch64.py). Both run twice: on qemu's default CPU (in Debian's qemu
+# 7.2 it has armv8.2-a's dot product instructions, as -cpu max does, so the sdot kernels run)
+# and on a Cortex-A53 (armv8-a without them: the fallback kernels are chosen at load). The
+# packages come from scripts/install-deps.sh.
 #   scripts/test-aarch64.sh [X86_BUILD_DIR]     (default: $LLMOPT_BUILD_DIR or build-test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,5 +19,17 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLLMOPT_RUNTIME_ONLY
 cmake --build "$build" -j "$(nproc)"
 echo "test-aarch64.sh: cross build took $(( $(date +%s) - start )) s"
 ctest --test-dir "$build" --output-on-failure -j "$(nproc)"
-.venv/bin/python tests/cross/compare_x86_aarch64.py "$x86_build/tools/llmopt/llmopt" \
-  "$build/tests/cross/llmopt_run_npy" tests/fixtures
+# qemu-user reads its CPU model from QEMU_CPU. The kernel tests check every variant the CPU runs
+# against the scalar reference, and ArmVariants.* that the sdot variants run exactly when the
+# CPU reports dot products (HWCAP_ASIMDDP) and that LLMOPT_ISA forces what it names.
+echo "test-aarch64.sh: the kernel tests on a Cortex-A53 (no dot products)"
+QEMU_CPU=cortex-a53 ctest --test-dir "$build" --output-on-failure -j "$(nproc)" \
+  -R '^runtime[.]kernels[.]'
+LLMOPT_ISA=neon ctest --test-dir "$build" --output-on-failure -R 'ArmVariants|NeonVariant'
+LLMOPT_ISA=scalar ctest --test-dir "$build" --output-on-failure -R 'ArmVariants|NeonVariant'
+for cpu in max cortex-a53; do
+  echo "test-aarch64.sh: x86 artifacts on the ARM runtime, qemu -cpu $cpu"
+  .venv/bin/python tests/cross/compare_x86_aarch64.py "$x86_build/tools/llmopt/llmopt" \
+    "$build/tests/cross/llmopt_run_npy" tests/fixtures \
+    --emulator "qemu-aarch64 -L /usr/aarch64-linux-gnu -cpu $cpu"
+done

@@ -8,8 +8,9 @@ compile with the x86 llmopt, run with `llmopt run` on x86 and with the aarch64 r
 (tests/cross/run_npy.cpp, under the emulator) on the same inputs, and compare every output:
 max |diff| / max |ref| within 1e-5 (int4 2e-2: its single-token W4A8 kernel rounds activations,
 so a last-bit difference upstream can move a quantization step, as tests/e2e/forced_isa.py
-allows across x86 variants). The aarch64 build has no x86 kernels: it runs the portable ones,
-reading the same packed weight layouts.
+allows across x86 variants). The aarch64 build runs its NEON kernels (runtime/kernels/cpu/arm)
+and portable ones on the same packed weight layouts; --emulator picks the emulated CPU (with or
+without dot products).
 """
 import argparse
 import os

@@ -8,6 +8,7 @@
 #include "kernels/cpu/generic/gemm.h"
 #include "kernels/cpu/generic/pack_a.h"
 #include "kernels/cpu/generic/pack_b.h"
+#include "kernels/cpu/generic/qisa.h"
 #include "thread_pool.h"
 
 namespace llmopt::testing {
@@ -117,6 +118,17 @@ TEST(Gemm, AccumulateAndStrides) {
       checkGemm(variant, layout, true, false, 9, 21, 260, nullptr, 1, 2);
     }
 }
+
+#ifdef __aarch64__
+// NEON is part of armv8-a: its variant runs on every 64-bit ARM CPU unless LLMOPT_ISA=scalar.
+TEST(Gemm, NeonVariantRunsOnEveryArmCpu) {
+  const std::vector<GemmMicrokernelVariant> supported = supportedVariants();
+  ASSERT_GE(supported.size(), 2u);
+  EXPECT_STREQ(supported[0].name, "neon");
+  const bool forced_scalar = kernels::cpu::forcedQIsa() == kernels::cpu::QIsa::Scalar;
+  EXPECT_STREQ(kernels::cpu::bestGemmMicrokernel().name, forced_scalar ? "baseline" : "neon");
+}
+#endif
 
 TEST(Gemm, ZeroKGivesBias) {
   for (bool accumulate : {false, true})

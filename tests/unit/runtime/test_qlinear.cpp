@@ -10,10 +10,15 @@
 #include "kernel_test_util.h"
 #include "kernels/cpu/generic/qfloat16.h"
 #include "kernels/cpu/generic/qgemv_w4a8.h"
+#include "kernels/cpu/generic/qisa.h"
 #include "kernels/cpu/generic/qlinear.h"
 #include "kernels/cpu/generic/qpack.h"
 #include "qtest_util.h"
 #include "thread_pool.h"
+
+#ifdef __aarch64__
+#include <sys/auxv.h>
+#endif
 
 namespace llmopt::testing {
 namespace {
@@ -708,6 +713,46 @@ TEST(QLinearDecoded, ThreadPoolMatchesSerial) {
     }
   }
 }
+
+// --- 64-bit ARM: the sdot variants and the fallback ---------------------------------------------
+
+#ifdef __aarch64__
+template <typename Variant>
+const Variant* variantNamed(const Variant* variants, size_t count, const char* name) {
+  for (size_t i = 0; i < count; ++i)
+    if (std::strcmp(variants[i].name, name) == 0) return &variants[i];
+  return nullptr;
+}
+
+// The sdot variants run exactly when the kernel reports dot products (Debian's qemu-aarch64 7.2
+// has them by default, as with -cpu max; -cpu cortex-a53 does not): otherwise the NEON W8A8 microkernel and the
+// portable W4A8 GEMV. LLMOPT_ISA may force a variant the CPU runs, never one it does not.
+TEST(ArmVariants, DotProductVariantsFollowTheCpu) {
+  const bool dotprod = (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+  size_t count = 0;
+  const QGemmVariant* qgemm = qgemmVariants(&count);
+  const QGemmVariant* qgemm_dot = variantNamed(qgemm, count, "neondot");
+  const QGemmVariant* qgemm_neon = variantNamed(qgemm, count, "neon");
+  ASSERT_NE(qgemm_dot, nullptr);
+  ASSERT_NE(qgemm_neon, nullptr);
+  EXPECT_EQ(qgemm_dot->supported, dotprod);
+  EXPECT_TRUE(qgemm_neon->supported);
+  const QDecodeVariant* decode = qdecodeVariants(&count);
+  const QDecodeVariant* decode_dot = variantNamed(decode, count, "neondot");
+  ASSERT_NE(decode_dot, nullptr);
+  EXPECT_EQ(decode_dot->supported, dotprod);
+
+  const char* best_qgemm = dotprod ? "neondot" : "neon";
+  const char* best_decode = dotprod ? "neondot" : "portable";
+  if (forcedQIsa() == QIsa::Neon) best_qgemm = "neon";
+  if (forcedQIsa() == QIsa::Scalar) {
+    best_qgemm = "scalar";
+    best_decode = "portable";
+  }
+  EXPECT_STREQ(bestQGemmVariant().name, best_qgemm);
+  EXPECT_STREQ(bestQDecodeVariant().name, best_decode);
+}
+#endif  // __aarch64__
 
 }  // namespace
 }  // namespace llmopt::testing

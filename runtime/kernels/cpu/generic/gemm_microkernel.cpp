@@ -1,5 +1,6 @@
 #include "kernels/cpu/generic/gemm_microkernel.h"
 
+#include "kernels/cpu/arm/gemm_arm.h"
 #include "kernels/cpu/generic/qisa.h"
 #include "kernels/cpu/x86/gemm_x86.h"
 
@@ -118,6 +119,9 @@ const IsaVariants<GemmMicrokernelVariant>& table() {
     v.add(QIsa::Avx512, {"avx512", gemmAvx512, kGemmAvx512Mr, kGemmAvx512Panels,
                          cpuHasAvx512F(), packA12Avx512});
     v.add(QIsa::Avx2, {"avx2", microkernelAvx2, kGenericMr, 1, avx2, nullptr});
+#endif
+#ifdef LLMOPT_KERNELS_ARM
+    v.add(QIsa::Neon, {"neon", gemmNeon, kGemmNeonMr, 1, true, nullptr});
 #endif
     v.add(QIsa::Scalar, {"baseline", microkernelBaseline, kGenericMr, 1, true, nullptr});
     v.choose();

@@ -25,7 +25,7 @@ using GemmMicrokernelFn = void (*)(int64_t kc, const float* a, const float* pane
                                    int rows, int cols, bool load_c, const float* bias);
 
 struct GemmMicrokernelVariant {
-  const char* name;  // "avx512", "avx2", "baseline"
+  const char* name;  // "avx512", "avx2"; "neon"; "baseline"
   GemmMicrokernelFn fn;
   int mr;          // rows per call
   int max_panels;  // panels per call

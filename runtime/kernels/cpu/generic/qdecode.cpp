@@ -1,5 +1,7 @@
 #include "kernels/cpu/generic/qdecode.h"
 
+#include "kernels/cpu/arm/qarm.h"
+#include "kernels/cpu/arm/qgemv_w4a8_arm.h"
 #include "kernels/cpu/generic/qfloat16.h"
 #include "kernels/cpu/generic/qgemv_w4a8.h"
 #include "kernels/cpu/generic/qisa.h"
@@ -116,6 +118,12 @@ const IsaVariants<QDecodeVariant>& table() {
                          cpuHasAvx512F16c()});
     v.add(QIsa::Avx2, {"avx2", qdecodePanelAvx2, qgemvPanelAvx2, gemvW4A8PanelAvx2,
                        cpuHasAvx2F16c()});
+#endif
+#ifdef LLMOPT_KERNELS_ARM
+    // sdot for W4A8; the fp32 decoding is the portable code, which the compiler vectorises for
+    // NEON (part of armv8-a). Without dot products the portable variant runs.
+    v.add(QIsa::NeonDot, {"neondot", decodePanelPortable, gemvPanelPortable,
+                          gemvW4A8PanelNeonDot, cpuHasDotProd()});
 #endif
     v.add(QIsa::Scalar,
           {"portable", decodePanelPortable, gemvPanelPortable, gemvW4A8PanelPortable, true});

@@ -55,7 +55,7 @@ using QGemvW4A8PanelFn = void (*)(const QPanelSource& s, int64_t p, const W4A8Ro
                                   int64_t ldy, int cols);
 
 struct QDecodeVariant {
-  const char* name;  // "avx512", "avx2", "portable"
+  const char* name;  // "avx512", "avx2"; "neondot"; "portable"
   QDecodePanelFn decode_panel;
   QGemvPanelFn gemv_panel;
   QGemvW4A8PanelFn gemv_w4a8;

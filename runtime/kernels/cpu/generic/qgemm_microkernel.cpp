@@ -1,5 +1,6 @@
 #include "kernels/cpu/generic/qgemm_microkernel.h"
 
+#include "kernels/cpu/arm/qgemm_arm.h"
 #include "kernels/cpu/generic/qisa.h"
 #include "kernels/cpu/generic/qw8a8_rows.h"
 #include "kernels/cpu/x86/qgemm_amx.h"
@@ -45,6 +46,13 @@ const IsaVariants<QGemmVariant>& table() {
                           storeW8A8TileAvx2, nullptr, nullptr, false, cpuHasAvxVnni()});
     v.add(QIsa::Avx2, {"avx2", qgemmAvx2, kQGemmMr, quantizeW8A8RowAvx2, storeW8A8TileAvx2,
                        nullptr, nullptr, false, cpuHasAvx2Fma()});
+#endif
+#ifdef LLMOPT_KERNELS_ARM
+    // The row work stays the baseline build's: armv8-a has NEON, which the compiler uses.
+    v.add(QIsa::NeonDot, {"neondot", qgemmNeonDot, kQGemmNeonMr, quantizeW8A8RowScalar,
+                          storeW8A8TileScalar, nullptr, nullptr, false, cpuHasDotProd()});
+    v.add(QIsa::Neon, {"neon", qgemmNeon, kQGemmNeonMr, quantizeW8A8RowScalar,
+                       storeW8A8TileScalar, nullptr, nullptr, false, true});
 #endif
     v.add(QIsa::Scalar, {"scalar", qgemmScalar, kQGemmMr, quantizeW8A8RowScalar,
                          storeW8A8TileScalar, nullptr, nullptr, false, true});

@@ -40,7 +40,7 @@ using QGemmBeginFn = void (*)(int64_t kq);
 using QGemmEndFn = void (*)();
 
 struct QGemmVariant {
-  const char* name;  // "amx", "avx512vnni", "avxvnni", "avx2", "scalar"
+  const char* name;  // "amx", "avx512vnni", "avxvnni", "avx2"; "neondot", "neon"; "scalar"
   QGemmMicrokernelFn microkernel;  // between begin(kq) and end() of the same kq
   int mr;  // rows per microkernel call
   QuantizeW8A8RowFn quantize_row;

@@ -14,6 +14,8 @@ QIsa forcedQIsa() {
     if (std::strcmp(name, "avxvnni") == 0) return QIsa::AvxVnni;
     if (std::strcmp(name, "avx512vnni") == 0) return QIsa::Avx512;
     if (std::strcmp(name, "amx") == 0) return QIsa::Amx;
+    if (std::strcmp(name, "neon") == 0) return QIsa::Neon;
+    if (std::strcmp(name, "neondot") == 0) return QIsa::NeonDot;
     return QIsa::Best;
   }();
   return isa;

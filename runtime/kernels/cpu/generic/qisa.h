@@ -1,6 +1,6 @@
 // The instruction set the LLMOPT_ISA environment variable forces the kernels to (scalar | avx2 |
-// avxvnni | avx512vnni | amx), read once; for comparing variants in a running model. A kernel
-// without a variant for it runs its best.
+// avxvnni | avx512vnni | amx on x86-64, scalar | neon | neondot on aarch64), read once; for
+// comparing variants in a running model. A kernel without a variant for it runs its best.
 #ifndef LLMOPT_KERNELS_CPU_GENERIC_QISA_H
 #define LLMOPT_KERNELS_CPU_GENERIC_QISA_H
 
@@ -8,7 +8,7 @@
 
 namespace llmopt::kernels::cpu {
 
-enum class QIsa { Best, Scalar, Avx2, AvxVnni, Avx512, Amx };
+enum class QIsa { Best, Scalar, Avx2, AvxVnni, Avx512, Amx, Neon, NeonDot };
 
 // QIsa::Best when LLMOPT_ISA is unset or names nothing known.
 QIsa forcedQIsa();
@@ -36,7 +36,7 @@ class IsaVariants {
   const Variant& best() const { return variants_[best_]; }
 
  private:
-  static constexpr size_t kMax = 5;  // AMX, AVX-512, AVX-VNNI, AVX2, scalar
+  static constexpr size_t kMax = 5;  // x86: AMX, AVX-512, AVX-VNNI, AVX2, scalar; ARM: 3
   Variant variants_[kMax] = {};
   QIsa isas_[kMax] = {};
   size_t count_ = 0, best_ = 0;

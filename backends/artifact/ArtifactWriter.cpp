@@ -744,9 +744,11 @@ LogicalResult PlanBuilder::build() {
   for (const std::string& name : shapes.symbolNames)
     symbols.push_back(fb::CreateSymbolDirect(fbb, name.c_str()));
   auto maxSeq = func->getAttrOfType<IntegerAttr>("llmopt.kv_cache_max_seq");
-  auto plan = fb::CreatePlanDirect(fbb, kProducer, "cpu", &symbols, &tensors, &inputs, &outputs,
-                                   &ops, static_cast<uint32_t>(numSlots),
-                                   maxSeq ? maxSeq.getInt() : 0);
+  auto cacheType = func->getAttrOfType<StringAttr>("llmopt.kv_cache_type");
+  auto plan = fb::CreatePlanDirect(
+      fbb, kProducer, "cpu", &symbols, &tensors, &inputs, &outputs, &ops,
+      static_cast<uint32_t>(numSlots), maxSeq ? maxSeq.getInt() : 0,
+      cacheType && cacheType.getValue() == "f16" ? fb::KvCacheType::F16 : fb::KvCacheType::F32);
   fb::FinishPlanBuffer(fbb, plan);
   return success();
 }

@@ -78,6 +78,8 @@ struct KvCachePass : public llmopt::impl::KvCacheBase<KvCachePass> {
     func::FuncOp func = getOperation();
     // An export with past keys and values has no other place for them.
     const bool mustCache = required || func->hasAttr(kDecoderWithPastAttr);
+    if (cacheType != "f32" && cacheType != "f16")
+      return fail(func.getLoc(), "cache-type '" + cacheType + "' is not f32 or f16");
     SmallVector<Operation*> attentions;
     bool anyCausal = false;
     std::string reason;
@@ -134,6 +136,7 @@ struct KvCachePass : public llmopt::impl::KvCacheBase<KvCachePass> {
       op->setAttr("kv_cache", builder.getI64IntegerAttr(static_cast<int64_t>(slot)));
     for (RangeOp range : positions) range.setOffsetByCache(true);
     func->setAttr("llmopt.kv_cache_max_seq", builder.getI64IntegerAttr(length));
+    func->setAttr("llmopt.kv_cache_type", builder.getStringAttr(cacheType));
   }
 
   void fail(Location loc, const std::string& message) {

@@ -263,6 +263,12 @@ int64_t llmopt_model_max_seq(const llmopt_model* model) {
   return model ? model->model.desc.kv_cache_max_seq : 0;
 }
 
+llmopt_dtype llmopt_model_kv_cache_dtype(const llmopt_model* model) {
+  return model && model->model.desc.kv_cache_type == llmopt::kernels::cpu::KvCacheType::F16
+             ? LLMOPT_DTYPE_F16
+             : LLMOPT_DTYPE_F32;
+}
+
 llmopt_status llmopt_session_reset(llmopt_session* session) {
   if (!session) return nullArgument("llmopt_session_reset", "session");
   return guarded("llmopt_session_reset", [&] { return session->session.resetCache(); });

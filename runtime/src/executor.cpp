@@ -163,19 +163,13 @@ AttentionArgs attentionOperands(const OpDesc& op, const ExecContext& c) {
 // A layer of the KV cache continuing the cached sequence: the new keys (rotated) and values go
 // to the cache after its `length` positions, then the queries, positions length + i, attend to
 // all length + q_len of them. The rope tables' rows are the new positions (the model's position
-// ranges are moved by the cache length too), so q and k rotate from row 0. The cache keeps each
-// kv head's positions together ([batch][kv_heads][max_seq][dim]): a decoding step then reads
-// every head's keys and values as one sequential stream.
+// ranges are moved by the cache length too), so q and k rotate from row 0. A prefill (nothing
+// cached before) attends to the new keys and values where they are, with the block kernel;
+// later runs read the cache (kv_cache.h's layout, laid out for decoding steps).
 void runCachedAttention(const OpDesc& op, const ExecContext& c, AttentionArgs args) {
   const Operands o(op, c);
-  const KvCacheView& cache = *c.cache;
-  const int64_t past = cache.length, len = args.q_len, dim = args.dim;
-  const int64_t head_stride = cache.max_seq * dim, batch_stride = args.kv_heads * head_stride;
-  float* keys = cache.keys[op.kv_cache];
-  float* values = cache.values[op.kv_cache];
-  const float* q = args.q;
-  const float* k = args.k;
-  int64_t q_stride = args.qStride(), k_stride = args.kStride();
+  const KvCacheView& view = *c.cache;
+  const int64_t past = view.length, len = args.q_len, dim = args.dim;
   if (op.rope) {
     const size_t next = op.packed_kv_heads > 0 ? 1 : 3;
     const float *cos = o.in<float>(next), *sin = o.in<float>(next + 1);
@@ -185,37 +179,33 @@ void runCachedAttention(const OpDesc& op, const ExecContext& c, AttentionArgs ar
                       args.q_stride);
     ropeRotateHalfF32(args.k, cos, sin, args.batch, len, args.kv_heads, dim, 0, k_rot,
                       c.parallel, args.k_stride);
-    q = q_rot;
-    k = k_rot;
-    q_stride = args.heads * dim;
-    k_stride = args.kv_heads * dim;
+    args.q = q_rot;
+    args.k = k_rot;
+    args.q_stride = args.heads * dim;
+    args.k_stride = args.kv_heads * dim;
   }
-  for (int64_t b = 0; b < args.batch; ++b)
-    for (int64_t i = 0; i < len; ++i)
-      for (int64_t g = 0; g < args.kv_heads; ++g) {
-        const int64_t at = b * batch_stride + g * head_stride + (past + i) * dim;
-        std::memcpy(keys + at, k + (b * len + i) * k_stride + g * dim, dim * sizeof(float));
-        std::memcpy(values + at, args.v + (b * len + i) * args.vStride() + g * dim,
-                    dim * sizeof(float));
-      }
-  // One batch at a time: a batch's cached rows are max_seq (not kv_len) positions apart.
-  for (int64_t b = 0; b < args.batch; ++b) {
-    AttentionArgs a = args;
-    a.batch = 1;
-    a.q = q + b * len * q_stride;
-    a.q_stride = q_stride;
-    a.k = keys + b * batch_stride;
-    a.v = values + b * batch_stride;
-    a.k_stride = a.v_stride = dim;
-    a.kv_head_stride = head_stride;
-    a.kv_len = past + len;
-    a.y = args.y + b * len * args.heads * dim;
-    // A decoding step's one query per head fills no lanes of the block kernel.
-    if (len == 1)
-      attentionDecodeF32(a, c.parallel);
-    else
-      attentionF32(a, c.parallel);
-  }
+  kernels::cpu::KvCacheLayer layer;
+  layer.keys = view.keys[op.kv_cache];
+  layer.values = view.values[op.kv_cache];
+  layer.type = view.type;
+  layer.kv_heads = args.kv_heads;
+  layer.dim = dim;
+  layer.positions = view.positions;
+  kernels::cpu::kvCacheAppend(layer, args.batch, past, len, args.k, args.kStride(), args.v,
+                              args.vStride());
+  if (past == 0) return attentionF32(args, c.parallel);
+  kernels::cpu::CachedAttentionArgs a;
+  a.q = args.q;
+  a.q_stride = args.q_stride;
+  a.cache = layer;
+  a.y = args.y;
+  a.batch = args.batch;
+  a.q_len = len;
+  a.kv_len = past + len;
+  a.heads = args.heads;
+  a.scale = args.scale;
+  a.causal = args.causal;
+  attentionCachedF32(a, c.parallel);
 }
 
 void runAttention(const OpDesc& op, const ExecContext& c) {

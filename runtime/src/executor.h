@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "error.h"
+#include "kernels/cpu/generic/kv_cache.h"
 #include "kernels/cpu/parallel.h"
 #include "model.h"
 
@@ -12,11 +13,13 @@ namespace llmopt::rt {
 
 // The KV cache a run continues (Session::runCached): per layer, keys and values of the cached
 // positions, [batch][kv_heads][max_seq][dim] each.
+// The session's KV cache for one cached run: per layer, keys and values (kv_cache.h's layout).
 struct KvCacheView {
-  float* const* keys = nullptr;
-  float* const* values = nullptr;
-  int64_t length = 0;  // positions cached before this run
-  int64_t max_seq = 0;
+  void* const* keys = nullptr;
+  void* const* values = nullptr;
+  int64_t length = 0;     // positions cached before this run
+  int64_t positions = 0;  // kvCachePositions(max_seq)
+  kernels::cpu::KvCacheType type = kernels::cpu::KvCacheType::F32;
 };
 
 struct ExecContext {

@@ -10,6 +10,7 @@
 
 #include "artifact_format.h"
 #include "kernels/cpu/generic/gemm.h"
+#include "kernels/cpu/generic/kv_cache.h"
 #include "kernels/cpu/generic/unary.h"
 #include "kernels/cpu/shape.h"
 #include "llmopt/runtime.h"
@@ -116,6 +117,7 @@ struct ModelDesc {
   std::vector<OpDesc> ops;
   uint32_t num_slots = 0;
   int64_t kv_cache_max_seq = 0;   // positions of the KV cache; 0: the model has none
+  kernels::cpu::KvCacheType kv_cache_type = kernels::cpu::KvCacheType::F32;
   uint32_t kv_cache_layers = 0;   // attention ops with a kv_cache index (0 .. layers - 1)
   std::deque<std::string> strings;  // made-up names; a deque keeps c_str() pointers stable
 };

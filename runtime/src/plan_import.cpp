@@ -213,6 +213,13 @@ class Importer {
     if (m_.kv_cache_max_seq < 0 || m_.kv_cache_max_seq > (int64_t{1} << 24))
       return LLMOPT_INVALID("kv_cache_max_seq %" PRId64 " is outside [0, 2^24]",
                             m_.kv_cache_max_seq);
+    switch (plan_.kv_cache_type()) {
+      case plan::KvCacheType::F32: m_.kv_cache_type = kernels::cpu::KvCacheType::F32; break;
+      case plan::KvCacheType::F16: m_.kv_cache_type = kernels::cpu::KvCacheType::F16; break;
+      default:
+        return LLMOPT_INVALID("kv_cache_type %d is not a known KV cache element type",
+                              static_cast<int>(plan_.kv_cache_type()));
+    }
     std::vector<const char*> layer_ops;
     for (const OpDesc& op : m_.ops) {
       if (op.kv_cache < 0) continue;

@@ -292,10 +292,12 @@ Status Session::bindCache(int64_t* new_tokens) {
   return batch == cache_batch_ ? LLMOPT_OK : layOutCache(batch);
 }
 
-// Per layer, keys then values of batch x max_seq positions (kv_heads x dim floats each), every
-// block 64-byte aligned, in one allocation of cache_memory_.
+// Per layer, keys then values of batch x kv_heads x kvCachePositions(max_seq) positions of dim
+// elements (kv_cache.h), every block 64-byte aligned, in one allocation of cache_memory_.
 Status Session::layOutCache(int64_t batch) {
   std::vector<uint64_t> layer_bytes(desc_.kv_cache_layers, 0);
+  const uint64_t element_bytes = kernels::cpu::kvCacheElementBytes(desc_.kv_cache_type);
+  const int64_t positions = kernels::cpu::kvCachePositions(desc_.kv_cache_max_seq);
   uint64_t total = 0;
   for (const OpDesc& op : desc_.ops) {
     if (op.kv_cache < 0) continue;
@@ -303,8 +305,8 @@ Status Session::layOutCache(int64_t batch) {
     const int64_t kv_heads =
         op.packed_kv_heads > 0 ? op.packed_kv_heads : shapes_[op.inputs[1]].dims[2];
     uint64_t& bytes = layer_bytes[op.kv_cache];
-    if (!checkedMul(static_cast<uint64_t>(kv_heads * q.dims[3]) * sizeof(float),
-                    static_cast<uint64_t>(batch * desc_.kv_cache_max_seq), &bytes) ||
+    if (!checkedMul(static_cast<uint64_t>(kv_heads * q.dims[3]) * element_bytes,
+                    static_cast<uint64_t>(batch * positions), &bytes) ||
         !checkedAlignUp(bytes, kArenaAlignment, &bytes) ||
         !checkedAdd(total, 2 * bytes, &total) || total > kMaxBytes)
       return fail(LLMOPT_ERROR_OUT_OF_MEMORY, "the KV cache would exceed 1 TiB: refusing");
@@ -315,8 +317,8 @@ Status Session::layOutCache(int64_t batch) {
   cache_values_.assign(layer_bytes.size(), nullptr);
   uint8_t* next = cache_memory_.data();
   for (size_t l = 0; l < layer_bytes.size(); ++l) {
-    cache_keys_[l] = reinterpret_cast<float*>(next);
-    cache_values_[l] = reinterpret_cast<float*>(next + layer_bytes[l]);
+    cache_keys_[l] = next;
+    cache_values_[l] = next + layer_bytes[l];
     next += 2 * layer_bytes[l];
   }
   cache_batch_ = batch;
@@ -356,7 +358,8 @@ Status Session::runCached(bool last_row_only) {
   view.keys = cache_keys_.data();
   view.values = cache_values_.data();
   view.length = cache_length_;
-  view.max_seq = desc_.kv_cache_max_seq;
+  view.positions = kernels::cpu::kvCachePositions(desc_.kv_cache_max_seq);
+  view.type = desc_.kv_cache_type;
   const OpDesc* last_row_op = last_row_only && cache_batch_ == 1 ? lastRowOp() : nullptr;
   LLMOPT_TRY(runOps(&view, last_row_op));
   output0_last_row_ = last_row_op != nullptr;

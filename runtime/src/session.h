@@ -90,7 +90,7 @@ class Session {
 
   // KV cache: per layer keys then values, one block of cache_memory_.
   Arena cache_memory_;
-  std::vector<float*> cache_keys_, cache_values_;
+  std::vector<void*> cache_keys_, cache_values_;
   int64_t cache_batch_ = 0;     // the batch the memory is laid out for (0: not yet)
   int64_t cache_length_ = 0;    // positions cached
   std::vector<int64_t> tokens_;  // prefill/step's copy of the token ids

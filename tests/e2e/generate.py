@@ -12,6 +12,10 @@ differences of a step (its attention kernel sums in another order than the long 
 whole quantization steps: int8 (W8A8: per-token int8 activations) 0.02, and int4 0.1, whose
 decoding steps also multiply int8-quantized activations (the W4A8 single-token kernel,
 qgemv_w4a8.h) where the long forward pass multiplies fp32 ones.
+Quantized modes get an fp16 KV cache by default (--kv-cache-type auto): they are checked twice,
+with --kv-cache-type fp32 at the tolerances above (the cache logic exact) and with their default
+fp16 cache at FP16_CACHE_TOLERANCE (the cached keys and values rounded to 11 bits: up to 5e-4
+of the logits' range on these models, more where W8A8 turns that into quantization steps).
 Decoder-with-past exports (tests/fixtures/transformers_past: the same GPT-2 and Llama exported
 with past_key_values.* inputs and present.* outputs): the artifact has input_ids in and logits
 out only, its forward pass equals ONNX Runtime stepping the export (prefill then one token per
@@ -32,6 +36,8 @@ import numpy as np
 MODES = [None, "int8", "int8-weight", "int4", "fp16", "bf16"]
 TOLERANCE = {"int8": 0.02, "int4": 0.1}
 DEFAULT_TOLERANCE = 1e-4
+FP16_CACHE_TOLERANCE = {"int8": 0.05, "int4": 0.1}
+FP16_CACHE_DEFAULT_TOLERANCE = 2e-3
 PYTHON_PROMPT = ("class Server(object):\n    def __init__(self, host, port):\n"
                  "        self.host = host\n")
 
@@ -64,8 +70,9 @@ def generate(llmopt, artifact, *args):
     return run([llmopt, "generate", artifact, *args])
 
 
-def check_decoding(llmopt, artifact, label, mode, prompt, new_tokens):
-    tolerance = TOLERANCE.get(mode, DEFAULT_TOLERANCE)
+def check_decoding(llmopt, artifact, label, mode, prompt, new_tokens, fp16_cache=False):
+    tolerance = (FP16_CACHE_TOLERANCE.get(mode, FP16_CACHE_DEFAULT_TOLERANCE) if fp16_cache
+                 else TOLERANCE.get(mode, DEFAULT_TOLERANCE))
     result = generate(llmopt, artifact, "--prompt", prompt, "--max-new-tokens", str(new_tokens),
                       "--check", "--check-tolerance", str(tolerance))
     last = result.stderr.decode().strip().splitlines()[-1:] or [""]
@@ -75,9 +82,21 @@ def check_decoding(llmopt, artifact, label, mode, prompt, new_tokens):
 def check_fixture(llmopt, fixtures, out_dir, name):
     onnx_path = os.path.join(fixtures, "transformers", name, "model.onnx")
     for mode in MODES:
-        artifact = compile_model(llmopt, onnx_path, out_dir, name, mode)
+        check_modes(llmopt, onnx_path, out_dir, name, name, mode, "hello, world", 40)
+
+
+def check_modes(llmopt, onnx_path, out_dir, name, label, mode, prompt, new_tokens):
+    """Decoding against the forward pass for one mode: fp32 models with their fp32 cache,
+    quantized ones with an fp32 cache and with their default fp16 one."""
+    label = f"{label} {mode or 'fp32'}"
+    caches = [("auto", bool(mode))] + ([("fp32", False)] if mode else [])
+    for cache, fp16 in caches:
+        artifact = compile_model(llmopt, onnx_path, out_dir,
+                                 name + ("-cache32" if cache == "fp32" else ""), mode,
+                                 ["--kv-cache-type", cache])
         if artifact:
-            check_decoding(llmopt, artifact, f"{name} {mode or 'fp32'}", mode, "hello, world", 40)
+            check_decoding(llmopt, artifact, label + (", fp16 cache" if fp16 else ""), mode,
+                           prompt, new_tokens, fp16)
     artifact = os.path.join(out_dir, f"{name}.fp32.llmo")
 
     # Sampling: the same seed gives the same tokens, and the stats file says what happened.
@@ -145,7 +164,7 @@ def check_past_export(llmopt, fixtures, out_dir, name):
             error = float(np.abs(got - ref).max() / np.abs(ref).max())
             check(result.returncode == 0 and error <= 1e-4,
                   f"{label}: forward pass equals ONNX Runtime stepping the export ({error:.2g})")
-        check_decoding(llmopt, artifact, label, mode, "hello, world", 30)
+        check_decoding(llmopt, artifact, label, mode, "hello, world", 30, fp16_cache=bool(mode))
 
 
 def check_encoder(llmopt, fixtures, out_dir):
@@ -159,10 +178,7 @@ def check_encoder(llmopt, fixtures, out_dir):
 def check_charlm(llmopt, model_dir, out_dir):
     onnx_path = os.path.join(model_dir, "model.onnx")
     for mode in MODES:
-        artifact = compile_model(llmopt, onnx_path, out_dir, "charlm", mode)
-        if artifact:
-            check_decoding(llmopt, artifact, f"charlm-gpt {mode or 'fp32'}", mode, PYTHON_PROMPT,
-                           120)
+        check_modes(llmopt, onnx_path, out_dir, "charlm", "charlm-gpt", mode, PYTHON_PROMPT, 120)
     result = generate(llmopt, os.path.join(out_dir, "charlm.fp32.llmo"), "--prompt", PYTHON_PROMPT,
                       "--max-new-tokens", "160")
     text = result.stdout.decode("utf-8", "replace")

@@ -705,6 +705,12 @@ def _(llmopt, d):
     return ["compile", GPT2, "--max-seq", "100", "-o", os.path.join(d, "g.llmo")]
 
 
+@case("compile: unknown --kv-cache-type", 2,
+      "error: --kv-cache-type: fp8 not in {auto,fp32,fp16} (see --help)")
+def _(llmopt, d):
+    return ["compile", GPT2, "--kv-cache-type", "fp8", "-o", os.path.join(d, "g.llmo")]
+
+
 @case("compile: --max-seq with --no-kv-cache", 2,
       "error: --max-seq excludes --no-kv-cache (see --help)")
 def _(llmopt, d):

@@ -45,6 +45,7 @@ struct CompileOptions {
   std::string lowrankCriterion = "plain";
   int64_t maxSeq = 0;    // KV cache positions; 0: the model's limit
   bool noKvCache = false;
+  std::string kvCacheType = "auto";  // auto: fp16 when linear layers are quantized
 };
 
 /// The llmopt-lowrank pass the CLI's --lowrank-* options ask for; empty when they ask for none.
@@ -111,10 +112,12 @@ std::string humanBytes(uint64_t bytes) {
 /// The KV cache llmopt-kv-cache gave the model, in one line for the compile log ("" if none):
 /// layers, positions and the bytes a batch-1 sequence of that length takes.
 std::string describeKvCache(mlir::ModuleOp module) {
-  int64_t maxSeq = 0, layers = 0, floatsPerPosition = 0;
+  int64_t maxSeq = 0, layers = 0, floatsPerPosition = 0, elementBytes = 4;
   module.walk([&](mlir::func::FuncOp func) {
     if (auto attr = func->getAttrOfType<mlir::IntegerAttr>("llmopt.kv_cache_max_seq"))
       maxSeq = attr.getInt();
+    if (auto attr = func->getAttrOfType<mlir::StringAttr>("llmopt.kv_cache_type"))
+      elementBytes = attr.getValue() == "f16" ? 2 : 4;
   });
   if (maxSeq == 0) return "";
   module.walk([&](mlir::Operation* op) {
@@ -129,7 +132,8 @@ std::string describeKvCache(mlir::ModuleOp module) {
     }
   });
   return "KV cache: " + std::to_string(layers) + " layers, " + std::to_string(maxSeq) +
-         " positions, " + humanBytes(static_cast<uint64_t>(floatsPerPosition * 4 * maxSeq)) +
+         " positions, " + (elementBytes == 2 ? "fp16, " : "fp32, ") +
+         humanBytes(static_cast<uint64_t>(floatsPerPosition * elementBytes * maxSeq)) +
          " per sequence";
 }
 
@@ -306,8 +310,15 @@ int runCompile(const CompileOptions& options) {
   }
   // Last: the cache marks the attention ops the passes before may rebuild.
   if (!options.noKvCache && !pipelineRuns(pm, "llmopt-kv-cache")) {
+    // fp16 halves the cache a decoding step streams; its rounding is far below a quantized
+    // model's, so it is the default there, and fp32 models keep their cache exact.
+    bool quantized = false;
+    module.walk([&](QuantizedLinearOp) { quantized = true; });
+    const bool f16 =
+        options.kvCacheType == "fp16" || (options.kvCacheType == "auto" && quantized);
     std::string kvCache = "func.func(llmopt-kv-cache{max-seq=" + std::to_string(options.maxSeq) +
-                          (options.maxSeq > 0 ? " required=true" : "") + "})";
+                          (options.maxSeq > 0 ? " required=true" : "") +
+                          (f16 ? " cache-type=f16" : "") + "})";
     mlir::PassManager kvPm(&context, mlir::OpPassManager::Nesting::Implicit);
     if (mlir::failed(mlir::parsePassPipeline(kvCache, kvPm)))
       return fail("internal: the llmopt-kv-cache pipeline does not parse");
@@ -415,9 +426,16 @@ std::function<int()> addCompileCommand(CLI::App& app) {
                   "Positions the KV cache holds for generation (default: the model's position "
                   "table, or 2048 for computed positions); an error if the model cannot have one")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
+  auto* kvCacheType =
+      cmd->add_option("--kv-cache-type", options->kvCacheType,
+                      "Element type of the KV cache: fp16 (half the bytes per decoding step), "
+                      "fp32, or auto (default: fp16 when the linear layers are quantized, fp32 "
+                      "otherwise)")
+          ->check(CLI::IsMember({"auto", "fp32", "fp16"}));
   cmd->add_flag("--no-kv-cache", options->noKvCache,
                 "Do not give a decoder's attention a KV cache (llmopt-kv-cache)")
-      ->excludes(maxSeq);
+      ->excludes(maxSeq)
+      ->excludes(kvCacheType);
   return [options] { return runCompile(*options); };
 }
 

@@ -87,6 +87,11 @@ int inspect(const std::string& path, const std::vector<std::string>& shapeSpecs)
   // What this machine would run it with (LLMOPT_ISA forces a variant).
   std::printf("kernels:        %s\n", llmopt_kernel_variants());
   std::printf("weight bytes:   %llu\n", static_cast<unsigned long long>(llmopt_model_weight_bytes(model)));
+  if (const int64_t maxSeq = llmopt_model_max_seq(model))
+    std::printf("kv cache:       %lld positions, %s\n", static_cast<long long>(maxSeq),
+                llmopt_model_kv_cache_dtype(model) == LLMOPT_DTYPE_F16 ? "fp16" : "fp32");
+  else
+    std::printf("kv cache:       none\n");
   if (!shapeSpecs.empty())
     std::printf("arena:          %llu bytes (for %s)\n", static_cast<unsigned long long>(arena),
                 shapeSpecsText(inputs).c_str());

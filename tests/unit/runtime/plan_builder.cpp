@@ -370,7 +370,8 @@ std::vector<uint8_t> PlanBuilder::planBytes() const {
   const uint32_t slots = static_cast<uint32_t>(num_slots >= 0 ? num_slots : max_slot + 1);
   auto root = plan::CreatePlanDirect(fbb, producer.c_str(), target.c_str(), &symbol_offsets,
                                      &tensor_offsets, &plan_inputs, &plan_outputs, &op_offsets,
-                                     slots, kv_cache_max_seq);
+                                     slots, kv_cache_max_seq,
+                                     static_cast<plan::KvCacheType>(kv_cache_type));
   plan::FinishPlanBuffer(fbb, root);
   return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
 }

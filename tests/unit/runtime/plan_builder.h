@@ -138,6 +138,7 @@ class PlanBuilder {
   std::vector<uint32_t> inputs, outputs;
   int64_t num_slots = -1;
   int64_t kv_cache_max_seq = 0;
+  int kv_cache_type = 0;  // plan::KvCacheType's value (any byte, for rejection tests)
   std::string producer = "llmopt tests";
   std::string target = "cpu";
 

@@ -13,6 +13,8 @@
 
 #include "kernel_test_util.h"
 #include "kernels/cpu/generic/attention.h"
+#include "kernels/cpu/generic/kv_cache.h"
+#include "kernels/cpu/generic/qfloat16.h"
 #include "kernels/cpu/generic/vmath.h"
 
 namespace llmopt::testing {
@@ -418,9 +420,86 @@ TEST(AttentionKernel, EmptyTensorsAreNotTouched) {
   attentionF32(a);
 }
 
-// The decoding kernel (attention_decode.h), plain loops and the chosen instruction set's: few
-// queries against keys across its tiles of 256, causal or not, grouped heads, padding biases.
-TEST(AttentionKernel, DecodeFewQueriesManyKeys) {
+// The problem's keys and values in a KV cache of `type` (kv_cache.h), appended in two runs (the
+// second starting inside a key tile), in memory that starts as NaNs: nothing unwritten is read.
+struct CacheFixture {
+  std::vector<uint8_t> memory;
+  kernels::cpu::KvCacheLayer layer;
+
+  CacheFixture(const Problem& p, kernels::cpu::KvCacheType type) {
+    using namespace kernels::cpu;
+    layer.type = type;
+    layer.kv_heads = p.d.kv_heads;
+    layer.dim = p.d.dim;
+    layer.positions = kvCachePositions(p.d.kv_len + 5);
+    const size_t bytes = p.d.batch * layer.batchElements() * kvCacheElementBytes(type);
+    memory.assign(2 * bytes, 0xff);  // fp32 and fp16 NaNs
+    layer.keys = memory.data();
+    layer.values = memory.data() + bytes;
+    const int64_t first = p.d.kv_len / 3, second = p.d.kv_len - first;
+    const int64_t stride = p.d.kv_heads * p.d.dim;
+    std::vector<float> k(p.d.batch * first * stride), v(k.size());
+    std::vector<float> k2(p.d.batch * second * stride), v2(k2.size());
+    for (int64_t b = 0; b < p.d.batch; ++b) {
+      const int64_t at = b * p.d.kv_len * stride;
+      std::copy_n(p.k.begin() + at, first * stride, k.begin() + b * first * stride);
+      std::copy_n(p.v.begin() + at, first * stride, v.begin() + b * first * stride);
+      std::copy_n(p.k.begin() + at + first * stride, second * stride,
+                  k2.begin() + b * second * stride);
+      std::copy_n(p.v.begin() + at + first * stride, second * stride,
+                  v2.begin() + b * second * stride);
+    }
+    kvCacheAppend(layer, p.d.batch, 0, first, k.data(), stride, v.data(), stride);
+    kvCacheAppend(layer, p.d.batch, first, second, k2.data(), stride, v2.data(), stride);
+  }
+
+  kernels::cpu::CachedAttentionArgs args(const Problem& p, float* y) const {
+    const AttentionArgs plain = p.args(y);
+    kernels::cpu::CachedAttentionArgs a;
+    a.q = plain.q;
+    a.cache = layer;
+    a.y = y;
+    a.batch = plain.batch;
+    a.q_len = plain.q_len;
+    a.kv_len = plain.kv_len;
+    a.heads = plain.heads;
+    a.scale = plain.scale;
+    a.causal = plain.causal;
+    a.key_bias = plain.key_bias;
+    a.key_bias_batch_stride = plain.key_bias_batch_stride;
+    return a;
+  }
+};
+
+// The problem with its keys and values rounded to fp16: what an fp16 cache holds.
+Problem roundedToHalf(Problem p) {
+  for (std::vector<float>* x : {&p.k, &p.v})
+    for (float& e : *x) e = kernels::cpu::halfToFloat(kernels::cpu::floatToHalf(e));
+  return p;
+}
+
+TEST(AttentionKernel, KvCacheStoresWhatWasAppended) {
+  using kernels::cpu::KvCacheType;
+  const Problem p = makeProblem({2, 1, 37, 4, 2, 24}, true, 77);
+  for (const KvCacheType type : {KvCacheType::F32, KvCacheType::F16}) {
+    const CacheFixture cache(p, type);
+    const Problem expected = type == KvCacheType::F16 ? roundedToHalf(p) : p;
+    for (int64_t b = 0; b < p.d.batch; ++b)
+      for (int64_t g = 0; g < p.d.kv_heads; ++g)
+        for (int64_t j = 0; j < p.d.kv_len; ++j)
+          for (int64_t d = 0; d < p.d.dim; ++d) {
+            const size_t at = ((b * p.d.kv_len + j) * p.d.kv_heads + g) * p.d.dim + d;
+            ASSERT_EQ(kernels::cpu::kvCacheKey(cache.layer, b, g, j, d), expected.k[at]);
+            ASSERT_EQ(kernels::cpu::kvCacheValue(cache.layer, b, g, j, d), expected.v[at]);
+          }
+  }
+}
+
+// The cached kernel (attention_decode.h), plain loops and the chosen instruction set's, on fp32
+// and fp16 caches: few queries against keys across its tiles of 256, causal or not, grouped
+// heads, padding biases, head sizes that are not multiples of 16.
+TEST(AttentionKernel, CachedFewQueriesManyKeys) {
+  using kernels::cpu::KvCacheType;
   Errors worst;
   uint32_t seed = 900;
   for (const int64_t q_len : {int64_t(1), int64_t(3)})
@@ -434,17 +513,21 @@ TEST(AttentionKernel, DecodeFewQueriesManyKeys) {
               for (size_t j = 0; j < p.key_bias.size(); ++j)
                 if (j % 5 == 3) p.key_bias[j] = -1e9f;
             }
-            const Reference ref = reference(p);
-            for (const bool portable : {true, false}) {
-              std::vector<float> y(p.outputSize(), NAN);
-              kernels::cpu::attentionDecodeF32(p.args(y.data()), nullptr, portable);
-              const Errors e = rowErrors(y, ref, dim);
-              EXPECT_LE(e.conditioned, kTolerance)
-                  << (portable ? "portable: " : "chosen: ") << describe(p);
-              worst.add(e);
+            for (const KvCacheType type : {KvCacheType::F32, KvCacheType::F16}) {
+              const CacheFixture cache(p, type);
+              const Reference ref = reference(type == KvCacheType::F16 ? roundedToHalf(p) : p);
+              for (const bool portable : {true, false}) {
+                std::vector<float> y(p.outputSize(), NAN);
+                kernels::cpu::attentionCachedF32(cache.args(p, y.data()), nullptr, portable);
+                const Errors e = rowErrors(y, ref, dim);
+                EXPECT_LE(e.conditioned, kTolerance)
+                    << (portable ? "portable " : "chosen ")
+                    << (type == KvCacheType::F16 ? "fp16: " : "fp32: ") << describe(p);
+                worst.add(e);
+              }
             }
           }
-  std::printf("[ attention ] decode: max row error %.3g conditioned, %.3g plain\n",
+  std::printf("[ attention ] cached: max row error %.3g conditioned, %.3g plain\n",
               worst.conditioned, worst.plain);
 }
 

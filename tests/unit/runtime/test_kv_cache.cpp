@@ -110,11 +110,21 @@ std::vector<float> plainRun(llmopt_session* s, const std::vector<float>& x, int6
   return output<float>(s, 0);
 }
 
-TEST(KvCache, PiecesEqualOnePlainRun) {
-  auto l = load(packedRopeModel(kMaxSeq));
+// With an fp32 cache the pieces equal the plain run to rounding; an fp16 cache rounds the cached
+// keys and values (the prefill's own attention reads them unrounded).
+class KvCachePieces : public ::testing::TestWithParam<int> {};
+
+TEST_P(KvCachePieces, EqualOnePlainRun) {
+  PlanBuilder model = packedRopeModel(kMaxSeq);
+  model.kv_cache_type = GetParam();
+  const bool fp16 = GetParam() == static_cast<int>(plan::KvCacheType::F16);
+  const float tolerance = fp16 ? 4e-3f : 1e-6f;
+  auto l = load(model);
   ASSERT_TRUE(l->session);
   llmopt_session* s = l->session.get();
   EXPECT_EQ(llmopt_model_max_seq(l->model.get()), kMaxSeq);
+  EXPECT_EQ(llmopt_model_kv_cache_dtype(l->model.get()),
+            fp16 ? LLMOPT_DTYPE_F16 : LLMOPT_DTYPE_F32);
   const int64_t batch = 2, total = 7, out_row = kHeads * kDim;
   const std::vector<float> x = qkvRows(batch, total);
   const std::vector<float> full = plainRun(s, x, batch, total);
@@ -130,7 +140,8 @@ TEST(KvCache, PiecesEqualOnePlainRun) {
     const std::vector<float> y = output<float>(s, 0);
     for (int64_t b = 0; b < batch; ++b)
       for (int64_t i = 0; i < count * out_row; ++i)
-        ASSERT_NEAR(y[b * count * out_row + i], full[(b * total + first) * out_row + i], 1e-6f)
+        ASSERT_NEAR(y[b * count * out_row + i], full[(b * total + first) * out_row + i],
+                    tolerance)
             << "batch " << b << " position " << first + i / out_row;
     const std::vector<int64_t> pos = output<int64_t>(s, 1);
     for (int64_t i = 0; i < count; ++i) EXPECT_EQ(pos[i], first + i);
@@ -145,6 +156,10 @@ TEST(KvCache, PiecesEqualOnePlainRun) {
   plainRun(s, x, batch, total);
   EXPECT_EQ(llmopt_session_cache_length(s), 7);
 }
+
+INSTANTIATE_TEST_SUITE_P(CacheTypes, KvCachePieces,
+                         ::testing::Values(static_cast<int>(plan::KvCacheType::F32),
+                                           static_cast<int>(plan::KvCacheType::F16)));
 
 TEST(KvCache, LimitsAreRefused) {
   auto l = load(packedRopeModel(kMaxSeq));
@@ -278,6 +293,14 @@ TEST(KvCache, InconsistentPlansAreRejected) {
     EXPECT_TRUE(
         failsWith(llmopt_model_load_memory(artifact.data(), artifact.size(), nullptr, &model),
                   LLMOPT_ERROR_INVALID_ARTIFACT, "no op is KV cache layer 0"));
+  }
+  {
+    PlanBuilder b = tokenModel(kMaxSeq);
+    b.kv_cache_type = 7;
+    const std::vector<uint8_t> artifact = b.build();
+    EXPECT_TRUE(
+        failsWith(llmopt_model_load_memory(artifact.data(), artifact.size(), nullptr, &model),
+                  LLMOPT_ERROR_INVALID_ARTIFACT, "kv_cache_type 7 is not a known"));
   }
   {
     PlanBuilder b = tokenModel(kMaxSeq);

@@ -5,6 +5,7 @@
 #include "kernels/cpu/generic/attention_block.h"
 #include "kernels/cpu/generic/attention_decode.h"
 #include "kernels/cpu/generic/chunks.h"
+#include "kernels/cpu/generic/qfloat16.h"
 #include "kernels/cpu/generic/qisa.h"
 #include "kernels/cpu/x86/attention_x86.h"
 #include "kernels/cpu/x86/qgemm_x86.h"
@@ -40,26 +41,32 @@ void attentionBlockScalar(const AttentionArgs& a, int64_t b, int64_t kv_head, in
   attentionBlockImpl<kScalarLanes, ScalarKernel>(a, b, kv_head, lane_begin, exp);
 }
 
+float cacheToFloat(float x) { return x; }
+float cacheToFloat(uint16_t h) { return halfToFloat(h); }
+
 // attention_decode.h's Ops as plain loops.
 struct ScalarDecodeOps {
-  static float dot(const float* q, const float* k, int64_t dim) {
-    float acc = 0.0f;
-    for (int64_t d = 0; d < dim; ++d) acc += q[d] * k[d];
-    return acc;
+  template <class T>
+  static void scoreTile(const float* q, const T* tile, int64_t dim, float* s) {
+    float acc[kKvKeyTile] = {};
+    for (int64_t d = 0; d < dim; ++d)
+      for (int64_t l = 0; l < kKvKeyTile; ++l)
+        acc[l] += q[d] * cacheToFloat(tile[d * kKvKeyTile + l]);
+    std::memcpy(s, acc, sizeof(acc));
   }
-  static void accumulate(const float* p, int64_t n, const float* v, int64_t v_stride,
-                         int64_t dim, float* y) {
+  template <class T>
+  static void accumulate(const float* p, int64_t n, const T* v, int64_t dim, float* y) {
     for (int64_t c = 0; c < n; ++c)
-      for (int64_t d = 0; d < dim; ++d) y[d] += p[c] * v[c * v_stride + d];
+      for (int64_t d = 0; d < dim; ++d) y[d] += p[c] * cacheToFloat(v[c * dim + d]);
   }
   static void scale(float* y, float s, int64_t dim) {
     for (int64_t d = 0; d < dim; ++d) y[d] *= s;
   }
 };
 
-void attentionDecodeTaskScalar(const AttentionArgs& a, int64_t b, int64_t h, int64_t i,
+void attentionCachedTaskScalar(const CachedAttentionArgs& a, int64_t b, int64_t h, int64_t i,
                                VMathFn exp) {
-  attentionDecodeTask<ScalarDecodeOps>(a, b, h, i, exp);
+  attentionCachedTaskAnyType<ScalarDecodeOps>(a, b, h, i, exp);
 }
 
 // The exp of the vmath variant called `name`, so that each attention variant uses its own
@@ -80,18 +87,18 @@ const IsaVariants<AttentionVariant>& table() {
                          {{16, kAttentionMaxDim, attentionBlockAvx512x16},
                           {32, kAttentionMaxDim, attentionBlockAvx512x32},
                           {64, kAttentionMaxDimAvx512x64, attentionBlockAvx512x64}},
-                         attentionDecodeTaskAvx512,
+                         attentionCachedTaskAvx512,
                          vmathExp("avx512"),
                          cpuHasAvx512FFma()});
     v.add(QIsa::Avx2, {"avx2",
                        {{kAttentionLanesAvx2, kAttentionMaxDim, attentionBlockAvx2}},
-                       attentionDecodeTaskScalar,
+                       attentionCachedTaskScalar,
                        vmathExp("avx2"),
                        cpuHasAvx2Fma()});
 #endif
     v.add(QIsa::Scalar, {"scalar",
                          {{kScalarLanes, kAttentionMaxDim, attentionBlockScalar}},
-                         attentionDecodeTaskScalar,
+                         attentionCachedTaskScalar,
                          vmathExp("scalar"),
                          true});
     v.choose();
@@ -147,18 +154,18 @@ void attentionF32(const AttentionBlock& block, VMathFn exp, const AttentionArgs&
                  });
 }
 
-void attentionDecodeF32(const AttentionArgs& a, Parallel* parallel, bool portable) {
-  if (a.batch == 0 || a.q_len == 0 || a.heads == 0 || a.dim == 0) return;
+void attentionCachedF32(const CachedAttentionArgs& a, Parallel* parallel, bool portable) {
+  if (a.batch == 0 || a.q_len == 0 || a.heads == 0 || a.cache.dim == 0) return;
   size_t count = 0;
   const AttentionVariant* all = attentionVariants(&count);
   // The scalar variant is built everywhere and listed last.
   const AttentionVariant& variant = portable ? all[count - 1] : bestAttentionVariant();
   // Tasks by kv head (the heads of a group read the same rows, still in cache), queries inner.
-  parallelRanges(parallel, a.batch * a.heads * a.q_len, a.kv_len * a.dim,
+  parallelRanges(parallel, a.batch * a.heads * a.q_len, a.kv_len * a.cache.dim,
                  [&](int64_t begin, int64_t end) {
                    for (int64_t t = begin; t < end; ++t) {
                      const int64_t i = t % a.q_len, bh = t / a.q_len;
-                     variant.decode(a, bh / a.heads, bh % a.heads, i, variant.exp);
+                     variant.cached(a, bh / a.heads, bh % a.heads, i, variant.exp);
                    }
                  });
 }

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/cpu/generic/kv_cache.h"
 #include "kernels/cpu/generic/vmath.h"
 #include "kernels/cpu/parallel.h"
 
@@ -39,21 +40,35 @@ struct AttentionArgs {
   const float* key_bias = nullptr;     // [batch or 1][kv_len], or null
   int64_t key_bias_batch_stride = 0;   // kv_len, or 0 when one row serves every batch
   int64_t q_stride = 0, k_stride = 0, v_stride = 0;
-  // Floats from one kv head of k and v to the next: 0 for dim (the heads of a position side by
-  // side); a KV cache keeps each head's positions together instead (k_stride dim).
-  int64_t kv_head_stride = 0;
 
-  int64_t kvHeadStride() const { return kv_head_stride ? kv_head_stride : dim; }
   int64_t qStride() const { return q_stride ? q_stride : heads * dim; }
   int64_t kStride() const { return k_stride ? k_stride : kv_heads * dim; }
   int64_t vStride() const { return v_stride ? v_stride : kv_heads * dim; }
 };
 
-// Attention for decoding steps (attention_decode.h): one task per (batch, head, query), the
-// vectors along the head dimension, so that a single query per head wastes no lanes; for the
-// cached runs of one position. The semantics of attentionF32, rounded differently. The decode
-// task of bestAttentionVariant(), or with `portable` the scalar variant's plain loops.
-void attentionDecodeF32(const AttentionArgs& args, Parallel* parallel = nullptr,
+// Queries against the KV cache (kv_cache.h): q [batch, q_len, heads, cache.dim] (positions
+// q_stride floats apart, 0: heads * dim), the queries being positions kv_len - q_len ..
+// kv_len - 1 of the cached sequence, against cache positions [0, kv_len); y [batch, q_len,
+// heads, dim]. attentionF32's semantics (causal, key_bias), heads a multiple of cache.kv_heads.
+struct CachedAttentionArgs {
+  const float* q = nullptr;
+  KvCacheLayer cache;
+  float* y = nullptr;
+  int64_t batch = 0, q_len = 0, kv_len = 0, heads = 0;
+  float scale = 1.0f;
+  bool causal = false;
+  const float* key_bias = nullptr;  // [batch or 1][>= kv_len], or null
+  int64_t key_bias_batch_stride = 0;
+  int64_t q_stride = 0;
+
+  int64_t qStride() const { return q_stride ? q_stride : heads * cache.dim; }
+};
+
+// Attention for decoding steps and cached runs (attention_decode.h): one task per (batch, head,
+// query), the vectors along the cache's key tiles and value rows, so that a single query per
+// head wastes no lanes. The task of bestAttentionVariant(), or with `portable` the scalar
+// variant's plain loops.
+void attentionCachedF32(const CachedAttentionArgs& args, Parallel* parallel = nullptr,
                         bool portable = false);
 
 // Rotary embedding, rotate-half form (Llama, GPT-NeoX), of x [batch, len, heads, dim] (dim even)
@@ -81,14 +96,14 @@ struct AttentionBlock {
 
 // Wider blocks read each key and value for more queries (fewer loads per FMA, less traffic)
 // but waste more work on the causal diagonal and on padding when there are few queries.
-// One task of attentionDecodeF32: query i of head h in batch b (attention_decode.h).
-using AttentionDecodeFn = void (*)(const AttentionArgs& a, int64_t b, int64_t h, int64_t i,
+// One task of attentionCachedF32: query i of head h in batch b (attention_decode.h).
+using AttentionCachedFn = void (*)(const CachedAttentionArgs& a, int64_t b, int64_t h, int64_t i,
                                    VMathFn exp);
 
 struct AttentionVariant {
   const char* name;          // "avx512", "avx2", "scalar"
   AttentionBlock blocks[3];  // narrowest first
-  AttentionDecodeFn decode;  // attentionDecodeF32's task
+  AttentionCachedFn cached;  // attentionCachedF32's task
   VMathFn exp;               // the exp of the vmath variant of the same name
   bool supported;            // this CPU can run it
 };

@@ -119,8 +119,8 @@ __attribute__((always_inline)) inline void attentionBlockImpl(const AttentionArg
   Kernel::pack(q, n, dim, a.scale, qt);
 
   const int64_t k_stride = a.kStride(), v_stride = a.vStride();
-  const float* k = a.k + b * a.kv_len * k_stride + kv_head * a.kvHeadStride();
-  const float* v = a.v + b * a.kv_len * v_stride + kv_head * a.kvHeadStride();
+  const float* k = a.k + b * a.kv_len * k_stride + kv_head * a.dim;
+  const float* v = a.v + b * a.kv_len * v_stride + kv_head * a.dim;
   const float* key_bias = a.key_bias ? a.key_bias + b * a.key_bias_batch_stride : nullptr;
   std::fill(m, m + Lanes, -std::numeric_limits<float>::infinity());
   std::fill(l, l + Lanes, 0.0f);

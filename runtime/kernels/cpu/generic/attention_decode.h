@@ -1,15 +1,15 @@
-// Attention for a decoding step: one query per head (or a few) against every cached key. The
-// block kernel (attention_block.h) puts queries in vector lanes, which a single query leaves
-// 15/16 empty; here a task is one (batch, head, query) and the vectors run along the head
-// dimension instead: a key's score is a dot product of q with its row, the output a sum of value
-// rows weighted by the probabilities, tile by tile of keys with the online softmax. Keys and
-// values stream once per query head (for grouped heads, once per head of the group: the group is
-// small and the rows are then in cache).
+// Attention of a few queries against the KV cache (kv_cache.h): decoding steps, and the runs
+// that extend a cached sequence. The block kernel (attention_block.h) puts queries in vector
+// lanes, which one query per head leaves 15/16 empty; here a task is one (batch, head, query)
+// and the vectors run along the cache's key tiles (16 keys' scores per vector, no horizontal
+// sums) and along the value rows, tile by tile of keys with the online softmax. Keys and values
+// stream once per query head (for grouped heads once per head of the group: the group is small
+// and the rows are then in cache).
 //
-// The driver is shared; each instruction set supplies Ops:
-//   dot(q, k, dim) -> float            q . k
-//   accumulate(p, n, v, v_stride, dim, y)   y += sum_{c < n} p[c] * v[c * v_stride ..]
-//   scale(y, s, dim)                   y *= s
+// The driver is shared; each instruction set supplies Ops, for T = float and uint16_t (fp16):
+//   scoreTile(q, tile, dim, s)           s[l] = q . key l of the tile, l < kKvKeyTile
+//   accumulate(p, n, v, dim, y)          y += sum_{c < n} p[c] * v[c * dim ..]
+//   scale(y, s, dim)                     y *= s
 #ifndef LLMOPT_KERNELS_CPU_GENERIC_ATTENTION_DECODE_H
 #define LLMOPT_KERNELS_CPU_GENERIC_ATTENTION_DECODE_H
 
@@ -21,19 +21,24 @@
 
 namespace llmopt::kernels::cpu {
 
-// Keys per tile of the decode driver (its scores buffer lives on the stack).
+// Keys per tile of the decode driver (its scores buffer lives on the stack); a multiple of
+// kKvKeyTile.
 constexpr int64_t kAttentionDecodeKeys = 256;
+static_assert(kAttentionDecodeKeys % kKvKeyTile == 0, "whole key tiles per driver tile");
 
-// One task: query `i` of head `h` in batch `b` (attention.h's semantics, causal included).
-// Always inlined, so that it is compiled for the instruction set of the function instantiating it
-// (and its Ops inline into it).
-template <class Ops>
-__attribute__((always_inline)) inline void attentionDecodeTask(const AttentionArgs& a, int64_t b, int64_t h, int64_t i,
-                                VMathFn exp) {
-  const int64_t group = a.heads / a.kv_heads, kv_head = h / group, dim = a.dim;
+// One task: query `i` of head `h` in batch `b` (attentionCachedF32's semantics), on a cache of
+// element type T. Always inlined, so that it is compiled for the instruction set of the function
+// instantiating it (and its Ops inline into it).
+template <class Ops, class T>
+__attribute__((always_inline)) inline void attentionCachedTask(const CachedAttentionArgs& a,
+                                                               int64_t b, int64_t h, int64_t i,
+                                                               VMathFn exp) {
+  const KvCacheLayer& cache = a.cache;
+  const int64_t dim = cache.dim, group = a.heads / cache.kv_heads;
+  const int64_t head = b * cache.batchElements() + (h / group) * cache.headElements();
+  const T* k = static_cast<const T*>(cache.keys) + head;
+  const T* v = static_cast<const T*>(cache.values) + head;
   const float* q = a.q + (b * a.q_len + i) * a.qStride() + h * dim;
-  const float* k = a.k + b * a.kv_len * a.kStride() + kv_head * a.kvHeadStride();
-  const float* v = a.v + b * a.kv_len * a.vStride() + kv_head * a.kvHeadStride();
   const float* bias = a.key_bias ? a.key_bias + b * a.key_bias_batch_stride : nullptr;
   float* y = a.y + ((b * a.q_len + i) * a.heads + h) * dim;
   const int64_t visible =
@@ -45,9 +50,12 @@ __attribute__((always_inline)) inline void attentionDecodeTask(const AttentionAr
   float m = -std::numeric_limits<float>::infinity(), l = 0.0f;
   for (int64_t j0 = 0; j0 < visible; j0 += kAttentionDecodeKeys) {
     const int64_t n = std::min(kAttentionDecodeKeys, visible - j0);
+    // Whole key tiles: the scores past n are computed from the tile's zeroed or later lanes
+    // and never read.
+    for (int64_t t = 0; t < n; t += kKvKeyTile) Ops::scoreTile(q, k + (j0 + t) * dim, dim, s + t);
     float tile_max = -std::numeric_limits<float>::infinity();
     for (int64_t c = 0; c < n; ++c) {
-      s[c] = a.scale * Ops::dot(q, k + (j0 + c) * a.kStride(), dim);
+      s[c] *= a.scale;
       if (bias) s[c] += bias[j0 + c];
       tile_max = std::max(tile_max, s[c]);
     }
@@ -64,9 +72,20 @@ __attribute__((always_inline)) inline void attentionDecodeTask(const AttentionAr
     for (int64_t c = 0; c < n; ++c) s[c] -= m;
     exp(s, s, n);
     for (int64_t c = 0; c < n; ++c) l += s[c];
-    Ops::accumulate(s, n, v + j0 * a.vStride(), a.vStride(), dim, y);
+    Ops::accumulate(s, n, v + j0 * dim, dim, y);
   }
   if (l > 0.0f) Ops::scale(y, 1.0f / l, dim);
+}
+
+// The task for the cache's element type.
+template <class Ops>
+__attribute__((always_inline)) inline void attentionCachedTaskAnyType(const CachedAttentionArgs& a,
+                                                                      int64_t b, int64_t h,
+                                                                      int64_t i, VMathFn exp) {
+  if (a.cache.type == KvCacheType::F16)
+    attentionCachedTask<Ops, uint16_t>(a, b, h, i, exp);
+  else
+    attentionCachedTask<Ops, float>(a, b, h, i, exp);
 }
 
 }  // namespace llmopt::kernels::cpu

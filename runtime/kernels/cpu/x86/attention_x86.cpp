@@ -7,6 +7,7 @@
 
 #include "kernels/cpu/generic/attention_block.h"
 #include "kernels/cpu/generic/attention_decode.h"
+#include "kernels/cpu/generic/qfloat16.h"
 
 namespace llmopt::kernels::cpu {
 namespace {
@@ -361,26 +362,46 @@ struct Avx2Kernel {
   }
 };
 
-// attention_decode.h's Ops: 16 floats a vector, the head dimension's tail under a mask.
+// attention_decode.h's Ops: 16 floats a vector (fp16 elements widened by vcvtph2ps), the head
+// dimension's tail under a mask.
 struct Avx512DecodeOps {
   LLMOPT_AVX512 static __mmask16 tail(int64_t n) {
     return static_cast<__mmask16>((1u << n) - 1u);
   }
-  LLMOPT_AVX512 static float dot(const float* q, const float* k, int64_t dim) {
-    __m512 acc = _mm512_setzero_ps();
+  LLMOPT_AVX512 static __m512 load(const float* p) { return _mm512_loadu_ps(p); }
+  LLMOPT_AVX512 static __m512 load(const uint16_t* p) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  }
+  LLMOPT_AVX512 static __m512 load(const float* p, __mmask16 m) {
+    return _mm512_maskz_loadu_ps(m, p);
+  }
+  // A masked 16-bit load needs AVX512BW; tails (head sizes not a multiple of 16) are rare.
+  LLMOPT_AVX512 static __m512 load(const uint16_t* p, __mmask16 m) {
+    if (m == 0xffff) return load(p);
+    alignas(64) float part[16] = {};
+    for (int l = 0; l < 16 && ((m >> l) & 1); ++l) part[l] = halfToFloat(p[l]);
+    return _mm512_load_ps(part);
+  }
+  // Four chains of multiply-adds, one per row of the tile modulo 4, to cover their latency.
+  template <class T>
+  LLMOPT_AVX512 static void scoreTile(const float* q, const T* tile, int64_t dim, float* s) {
+    __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
+                     _mm512_setzero_ps()};
     int64_t d = 0;
-    for (; d + 16 <= dim; d += 16)
-      acc = _mm512_fmadd_ps(_mm512_loadu_ps(q + d), _mm512_loadu_ps(k + d), acc);
-    if (d < dim) {
-      const __mmask16 m = tail(dim - d);
-      acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + d), _mm512_maskz_loadu_ps(m, k + d), acc);
-    }
-    return _mm512_reduce_add_ps(acc);
+    for (; d + 4 <= dim; d += 4)
+      for (int u = 0; u < 4; ++u)
+        acc[u] = _mm512_fmadd_ps(_mm512_set1_ps(q[d + u]), load(tile + (d + u) * kKvKeyTile),
+                                 acc[u]);
+    for (; d < dim; ++d)
+      acc[0] = _mm512_fmadd_ps(_mm512_set1_ps(q[d]), load(tile + d * kKvKeyTile), acc[0]);
+    _mm512_storeu_ps(s, _mm512_add_ps(_mm512_add_ps(acc[0], acc[1]),
+                                      _mm512_add_ps(acc[2], acc[3])));
   }
   // y in registers, 64 floats (four vectors) at a time, across all n rows: each row of v is
   // loaded once and y not at all between rows.
-  LLMOPT_AVX512 static void accumulate(const float* p, int64_t n, const float* v,
-                                       int64_t v_stride, int64_t dim, float* y) {
+  template <class T>
+  LLMOPT_AVX512 static void accumulate(const float* p, int64_t n, const T* v, int64_t dim,
+                                       float* y) {
     for (int64_t d0 = 0; d0 < dim; d0 += 64) {
       const int64_t vectors = std::min<int64_t>(4, (dim - d0 + 15) / 16);
       __mmask16 masks[4];
@@ -391,11 +412,19 @@ struct Avx512DecodeOps {
         acc[x] = x < vectors ? _mm512_maskz_loadu_ps(masks[x], y + d0 + 16 * x)
                              : _mm512_setzero_ps();
       }
-      const float* row = v + d0;
-      for (int64_t c = 0; c < n; ++c, row += v_stride) {
-        const __m512 pc = _mm512_set1_ps(p[c]);
-        for (int64_t x = 0; x < vectors; ++x)
-          acc[x] = _mm512_fmadd_ps(pc, _mm512_maskz_loadu_ps(masks[x], row + 16 * x), acc[x]);
+      const T* row = v + d0;
+      if (vectors == 4 && masks[3] == 0xffff) {  // the common case: no tail in these 64
+        for (int64_t c = 0; c < n; ++c, row += dim) {
+          const __m512 pc = _mm512_set1_ps(p[c]);
+          for (int64_t x = 0; x < 4; ++x)
+            acc[x] = _mm512_fmadd_ps(pc, load(row + 16 * x), acc[x]);
+        }
+      } else {
+        for (int64_t c = 0; c < n; ++c, row += dim) {
+          const __m512 pc = _mm512_set1_ps(p[c]);
+          for (int64_t x = 0; x < vectors; ++x)
+            acc[x] = _mm512_fmadd_ps(pc, load(row + 16 * x, masks[x]), acc[x]);
+        }
       }
       for (int64_t x = 0; x < vectors; ++x)
         _mm512_mask_storeu_ps(y + d0 + 16 * x, masks[x], acc[x]);
@@ -415,9 +444,9 @@ struct Avx512DecodeOps {
 
 }  // namespace
 
-LLMOPT_AVX512 void attentionDecodeTaskAvx512(const AttentionArgs& a, int64_t b, int64_t h,
+LLMOPT_AVX512 void attentionCachedTaskAvx512(const CachedAttentionArgs& a, int64_t b, int64_t h,
                                              int64_t i, VMathFn exp) {
-  attentionDecodeTask<Avx512DecodeOps>(a, b, h, i, exp);
+  attentionCachedTaskAnyType<Avx512DecodeOps>(a, b, h, i, exp);
 }
 
 LLMOPT_AVX512 void attentionBlockAvx512x16(const AttentionArgs& a, int64_t b, int64_t kv_head,

@@ -25,7 +25,7 @@ void attentionBlockAvx512x64(const AttentionArgs& a, int64_t b, int64_t kv_head,
 void attentionBlockAvx2(const AttentionArgs& a, int64_t b, int64_t kv_head, int64_t lane_begin,
                         VMathFn exp);
 // attention_decode.h's task on AVX-512F.
-void attentionDecodeTaskAvx512(const AttentionArgs& a, int64_t b, int64_t h, int64_t i,
+void attentionCachedTaskAvx512(const CachedAttentionArgs& a, int64_t b, int64_t h, int64_t i,
                                VMathFn exp);
 
 }  // namespace llmopt::kernels::cpu

@@ -578,8 +578,10 @@ def print_table(args, cfg, row, r):
         mean_ctx = args.prompt_len + args.new_tokens // 2
         print(f"Weights GB/s: the artifact's weight bytes less its embedding tables (a token reads one row of each) "
               f"/ decode ms per token; read bandwidth {'n/a' if bw is None else f'{bw:.1f} GB/s'} ({how}). "
-              f"Not counted: the KV cache a step also reads ({kv_bytes(cfg, mean_ctx) / 1e6:.1f} MB in fp32 at the "
-              f"mean context of {mean_ctx} positions).")
+              f"Not counted: the KV cache a step also reads at the mean context of {mean_ctx} positions "
+              f"({kv_bytes(cfg, mean_ctx, 4) / 1e6:.1f} MB in fp32 for llmopt fp32 and ONNX Runtime, "
+              f"{kv_bytes(cfg, mean_ctx, 2) / 1e6:.1f} MB in fp16 for llmopt's quantized artifacts: "
+              f"--kv-cache-type auto).")
     ag = row["agreement"]
     if ag:
         print(f"Greedy tokens, ORT fp32 vs llmopt fp32: the first {ag['prefix']} of {ag['compared']} agree "
@@ -592,8 +594,8 @@ def print_table(args, cfg, row, r):
             print(f"Note: {LABELS[name]}'s greedy tokens differ between rounds.")
 
 
-def kv_bytes(cfg, positions):
-    return cfg.layers * 2 * cfg.d_model * 4 * positions
+def kv_bytes(cfg, positions, element_bytes):
+    return cfg.layers * 2 * cfg.d_model * element_bytes * positions
 
 
 def print_runners(r):

@@ -96,33 +96,13 @@ void halves(int64_t kc, const float* a, const float* panel, float* c, int64_t ld
 void gemmNeon(int64_t kc, const float* a, const float* panel, int64_t /*panel_stride*/,
               int /*panels*/, float* c, int64_t ldc, int rows, int cols, bool load_c,
               const float* bias) {
-  static_assert(kGemmNeonMr == 12, "update the row dispatch below");
-  switch (rows) {
-    case 12:
-      return halves<12>(kc, a, panel, c, ldc, cols, load_c, bias);
-    case 11:
-      return halves<11>(kc, a, panel, c, ldc, cols, load_c, bias);
-    case 10:
-      return halves<10>(kc, a, panel, c, ldc, cols, load_c, bias);
-    case 9:
-      return halves<9>(kc, a, panel, c, ldc, cols, load_c, bias);
-    case 8:
-      return halves<8>(kc, a, panel, c, ldc, cols, load_c, bias);
-    case 7:
-      return halves<7>(kc, a, panel, c, ldc, cols, load_c, bias);
-    case 6:
-      return halves<6>(kc, a, panel, c, ldc, cols, load_c, bias);
-    case 5:
-      return halves<5>(kc, a, panel, c, ldc, cols, load_c, bias);
-    case 4:
-      return halves<4>(kc, a, panel, c, ldc, cols, load_c, bias);
-    case 3:
-      return halves<3>(kc, a, panel, c, ldc, cols, load_c, bias);
-    case 2:
-      return halves<2>(kc, a, panel, c, ldc, cols, load_c, bias);
-    default:
-      return halves<1>(kc, a, panel, c, ldc, cols, load_c, bias);
-  }
+  using HalvesFn = void (*)(int64_t, const float*, const float*, float*, int64_t, int, bool,
+                           const float*);
+  static constexpr HalvesFn kByRows[kGemmNeonMr] = {
+      halves<1>, halves<2>, halves<3>, halves<4>,  halves<5>,  halves<6>,
+      halves<7>, halves<8>, halves<9>, halves<10>, halves<11>, halves<12>};
+  static_assert(kGemmNeonMr == 12, "update the table above");
+  kByRows[rows - 1](kc, a, panel, c, ldc, cols, load_c, bias);
 }
 
 }  // namespace llmopt::kernels::cpu

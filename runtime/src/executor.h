@@ -12,8 +12,7 @@
 namespace llmopt::rt {
 
 // The KV cache a run continues (Session::runCached): per layer, keys and values of the cached
-// positions, [batch][kv_heads][max_seq][dim] each.
-// The session's KV cache for one cached run: per layer, keys and values (kv_cache.h's layout).
+// positions in kv_cache.h's layout.
 struct KvCacheView {
   void* const* keys = nullptr;
   void* const* values = nullptr;

@@ -76,9 +76,8 @@ LLMOPT_DOTPROD LLMOPT_INLINE void dotTile(int64_t kq, const uint8_t* a, int64_t 
 }
 
 template <int Rows>
-LLMOPT_DOTPROD LLMOPT_INLINE void dotRows(int64_t kq, const uint8_t* a, int64_t lda,
-                                          const int8_t* w, int64_t panel_stride, int panels,
-                                          int32_t* acc) {
+LLMOPT_DOTPROD void dotRows(int64_t kq, const uint8_t* a, int64_t lda, const int8_t* w,
+                            int64_t panel_stride, int panels, int32_t* acc) {
   for (int i = 0; i < panels; ++i) {
     const int8_t* panel = w + i * panel_stride;
     if (Rows <= 4) {
@@ -132,21 +131,12 @@ LLMOPT_INLINE void neonPanel(int64_t kq, const uint8_t* a, int64_t lda, const in
 
 LLMOPT_DOTPROD void qgemmNeonDot(int64_t kq, const uint8_t* a, int64_t lda, const int8_t* w,
                                  int64_t panel_stride, int panels, int rows, int32_t* acc) {
-  static_assert(kQGemmNeonMr == 6, "update the row dispatch below");
-  switch (rows) {
-    case 6:
-      return dotRows<6>(kq, a, lda, w, panel_stride, panels, acc);
-    case 5:
-      return dotRows<5>(kq, a, lda, w, panel_stride, panels, acc);
-    case 4:
-      return dotRows<4>(kq, a, lda, w, panel_stride, panels, acc);
-    case 3:
-      return dotRows<3>(kq, a, lda, w, panel_stride, panels, acc);
-    case 2:
-      return dotRows<2>(kq, a, lda, w, panel_stride, panels, acc);
-    default:
-      return dotRows<1>(kq, a, lda, w, panel_stride, panels, acc);
-  }
+  using DotRowsFn = void (*)(int64_t, const uint8_t*, int64_t, const int8_t*, int64_t, int,
+                            int32_t*);
+  static constexpr DotRowsFn kByRows[kQGemmNeonMr] = {dotRows<1>, dotRows<2>, dotRows<3>,
+                                                      dotRows<4>, dotRows<5>, dotRows<6>};
+  static_assert(kQGemmNeonMr == 6, "update the table above");
+  kByRows[rows - 1](kq, a, lda, w, panel_stride, panels, acc);
 }
 
 // Rows in passes of up to 4 over each panel, the panel's quads read again from L1.

@@ -5,7 +5,6 @@
 #include "kernels/cpu/generic/attention_block.h"
 #include "kernels/cpu/generic/attention_decode.h"
 #include "kernels/cpu/generic/chunks.h"
-#include "kernels/cpu/generic/qfloat16.h"
 #include "kernels/cpu/generic/qisa.h"
 #include "kernels/cpu/x86/attention_x86.h"
 #include "kernels/cpu/x86/qgemm_x86.h"
@@ -41,9 +40,6 @@ void attentionBlockScalar(const AttentionArgs& a, int64_t b, int64_t kv_head, in
   attentionBlockImpl<kScalarLanes, ScalarKernel>(a, b, kv_head, lane_begin, exp);
 }
 
-float cacheToFloat(float x) { return x; }
-float cacheToFloat(uint16_t h) { return halfToFloat(h); }
-
 // attention_decode.h's Ops as plain loops.
 struct ScalarDecodeOps {
   template <class T>
@@ -51,13 +47,13 @@ struct ScalarDecodeOps {
     float acc[kKvKeyTile] = {};
     for (int64_t d = 0; d < dim; ++d)
       for (int64_t l = 0; l < kKvKeyTile; ++l)
-        acc[l] += q[d] * cacheToFloat(tile[d * kKvKeyTile + l]);
+        acc[l] += q[d] * kvCacheToFloat(tile[d * kKvKeyTile + l]);
     std::memcpy(s, acc, sizeof(acc));
   }
   template <class T>
   static void accumulate(const float* p, int64_t n, const T* v, int64_t dim, float* y) {
     for (int64_t c = 0; c < n; ++c)
-      for (int64_t d = 0; d < dim; ++d) y[d] += p[c] * cacheToFloat(v[c * dim + d]);
+      for (int64_t d = 0; d < dim; ++d) y[d] += p[c] * kvCacheToFloat(v[c * dim + d]);
   }
   static void scale(float* y, float s, int64_t dim) {
     for (int64_t d = 0; d < dim; ++d) y[d] *= s;

@@ -94,12 +94,12 @@ struct AttentionBlock {
   AttentionBlockFn run = nullptr;
 };
 
-// Wider blocks read each key and value for more queries (fewer loads per FMA, less traffic)
-// but waste more work on the causal diagonal and on padding when there are few queries.
 // One task of attentionCachedF32: query i of head h in batch b (attention_decode.h).
 using AttentionCachedFn = void (*)(const CachedAttentionArgs& a, int64_t b, int64_t h, int64_t i,
                                    VMathFn exp);
 
+// Wider blocks read each key and value for more queries (fewer loads per FMA, less traffic)
+// but waste more work on the causal diagonal and on padding when there are few queries.
 struct AttentionVariant {
   const char* name;          // "avx512", "avx2", "scalar"
   AttentionBlock blocks[3];  // narrowest first

@@ -3,14 +3,10 @@
 #include <cstring>
 
 #include "kernels/cpu/generic/attention.h"
-#include "kernels/cpu/generic/qfloat16.h"
 #include "kernels/cpu/x86/qdecode_x86.h"
 
 namespace llmopt::kernels::cpu {
 namespace {
-
-float toFloat(float x) { return x; }
-float toFloat(uint16_t h) { return halfToFloat(h); }
 
 // A row of fp32 to fp16 (IEEE round to nearest even, as floatToHalf): F16C eight at a time where
 // the CPU has it (a step converts 2 x kv_heads x dim values per layer; the plain conversion's
@@ -60,13 +56,13 @@ void append(const KvCacheLayer& c, int64_t batch, int64_t past, int64_t len, con
 template <class T>
 float keyAt(const KvCacheLayer& c, int64_t b, int64_t g, int64_t position, int64_t d) {
   const int64_t lane = position % kKvKeyTile;
-  return toFloat(static_cast<const T*>(c.keys)[b * c.batchElements() + g * c.headElements() +
+  return kvCacheToFloat(static_cast<const T*>(c.keys)[b * c.batchElements() + g * c.headElements() +
                                                (position - lane) * c.dim + d * kKvKeyTile + lane]);
 }
 
 template <class T>
 float valueAt(const KvCacheLayer& c, int64_t b, int64_t g, int64_t position, int64_t d) {
-  return toFloat(static_cast<const T*>(
+  return kvCacheToFloat(static_cast<const T*>(
       c.values)[b * c.batchElements() + g * c.headElements() + position * c.dim + d]);
 }
 

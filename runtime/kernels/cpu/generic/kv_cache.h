@@ -14,6 +14,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/cpu/generic/qfloat16.h"
+
 namespace llmopt::kernels::cpu {
 
 enum class KvCacheType : uint8_t { F32 = 0, F16 = 1 };
@@ -21,6 +23,10 @@ enum class KvCacheType : uint8_t { F32 = 0, F16 = 1 };
 constexpr int64_t kKvKeyTile = 16;  // positions per key tile
 
 inline size_t kvCacheElementBytes(KvCacheType type) { return type == KvCacheType::F16 ? 2 : 4; }
+
+// A cached element's value (kernels read fp16 elements as uint16_t).
+inline float kvCacheToFloat(float x) { return x; }
+inline float kvCacheToFloat(uint16_t h) { return halfToFloat(h); }
 
 // max_seq rounded up to whole key tiles: the positions a (batch, kv head) has room for.
 inline int64_t kvCachePositions(int64_t max_seq) {

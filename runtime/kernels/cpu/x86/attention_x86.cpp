@@ -7,7 +7,6 @@
 
 #include "kernels/cpu/generic/attention_block.h"
 #include "kernels/cpu/generic/attention_decode.h"
-#include "kernels/cpu/generic/qfloat16.h"
 
 namespace llmopt::kernels::cpu {
 namespace {
@@ -379,7 +378,7 @@ struct Avx512DecodeOps {
   LLMOPT_AVX512 static __m512 load(const uint16_t* p, __mmask16 m) {
     if (m == 0xffff) return load(p);
     alignas(64) float part[16] = {};
-    for (int l = 0; l < 16 && ((m >> l) & 1); ++l) part[l] = halfToFloat(p[l]);
+    for (int l = 0; l < 16 && ((m >> l) & 1); ++l) part[l] = kvCacheToFloat(p[l]);
     return _mm512_load_ps(part);
   }
   // Four chains of multiply-adds, one per row of the tile modulo 4, to cover their latency.

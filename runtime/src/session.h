@@ -43,6 +43,13 @@ class Session {
   uint64_t allocations() const { return arena_.allocations() + cache_memory_.allocations(); }
   uint64_t arenaBytes() const { return layout_.total_bytes; }
   size_t numOps() const { return desc_.ops.size(); }
+  // What plan() resolved (valid after it succeeded): per tensor shapes and byte counts, the
+  // symbol values, and where the arena places each slot and the scratch area. The C++ emitter
+  // (backends/cpu/CppEmitter.cpp) fixes them in the code it writes.
+  const std::vector<Shape>& shapes() const { return shapes_; }
+  const std::vector<uint64_t>& tensorByteCounts() const { return tensor_bytes_; }
+  const std::vector<int64_t>& symbols() const { return symbols_; }
+  const ArenaLayout& layout() const { return layout_; }
 
   // Per-op timing of the runs made while it is on; turning it on clears the totals.
   void setProfiling(bool enable);

@@ -378,7 +378,7 @@ def _(llmopt, d):
     return ["compile"]
 
 
-@case("cli: unknown --emit", 2, "error: --emit: llvm not in {mlir,mlir-imported} (see --help)")
+@case("cli: unknown --emit", 2, "error: --emit: llvm not in {mlir,mlir-imported,cpp} (see --help)")
 def _(llmopt, d):
     return ["compile", MLP, "--emit", "llvm"]
 
@@ -715,6 +715,46 @@ def _(llmopt, d):
       "error: --max-seq excludes --no-kv-cache (see --help)")
 def _(llmopt, d):
     return ["compile", GPT2, "--max-seq", "100", "--no-kv-cache", "-o", os.path.join(d, "g.llmo")]
+
+
+
+@case("compile: --emit cpp with a dynamic dim and no --shape", 1,
+      "error: --emit cpp fixes every shape: missing --shape for input 'x' [batch, 16] "
+      "(e.g. --shape x=1x16)")
+def _(llmopt, d):
+    return ["compile", MLP, "--emit", "cpp", "-o", os.path.join(d, "mlp")]
+
+
+@case("compile: --emit cpp --shape of the wrong rank", 1,
+      "error: --emit cpp fixes every shape: --shape 'x=2x16x3': input 'x' has rank 2 [batch, 16], "
+      "not 3")
+def _(llmopt, d):
+    return ["compile", MLP, "--emit", "cpp", "--shape", "x=2x16x3", "-o", os.path.join(d, "mlp")]
+
+
+@case("compile: --emit cpp --shape against a static dim", 1,
+      "error: --emit cpp fixes every shape: --shape 'x=2x17': input 'x' [batch, 16] has dim 1 fixed "
+      "at 16, not 17")
+def _(llmopt, d):
+    return ["compile", MLP, "--emit", "cpp", "--shape", "x=2x17", "-o", os.path.join(d, "mlp")]
+
+
+@case("compile: --shape without --emit cpp", 1,
+      "error: --shape fixes the input shapes of --emit cpp; without it the artifact keeps its "
+      "dynamic dims")
+def _(llmopt, d):
+    return ["compile", MLP, "--shape", "x=2x16", "-o", os.path.join(d, "mlp.llmo")]
+
+
+@case("compile: --embed-weights without --emit cpp", 1, "error: --embed-weights needs --emit cpp")
+def _(llmopt, d):
+    return ["compile", MLP, "--embed-weights", "-o", os.path.join(d, "mlp.llmo")]
+
+
+@case("compile: --emit cpp to stdout", 1,
+      "error: --emit cpp writes files (BASE.h, BASE.cpp, ...): give -o BASE, not '-'")
+def _(llmopt, d):
+    return ["compile", MLP, "--emit", "cpp", "--shape", "x=2x16", "-o", "-"]
 
 
 def main():

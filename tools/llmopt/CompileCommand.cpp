@@ -1,5 +1,6 @@
 //===- CompileCommand.cpp - llmopt compile --------------------------------===//
 #include "backends/artifact/ArtifactWriter.h"
+#include "backends/cpu/CppEmitter.h"
 #include "frontends/onnx/OnnxImporter.h"
 #include "ir/LLMOptOps.h"
 #include "passes/Passes.h"
@@ -7,14 +8,19 @@
 #include "tools/llmopt/Commands.h"
 #include "tools/llmopt/Calibration.h"
 #include "tools/llmopt/Diagnostics.h"
+#include "tools/llmopt/InputShapes.h"
 #include "tools/llmopt/OpCounts.h"
 #include "tools/llmopt/QuantReport.h"
+#include "tools/llmopt/RuntimeHandles.h"
 #include "tools/llmopt/StructureReport.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/ThreadPool.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -46,6 +52,8 @@ struct CompileOptions {
   int64_t maxSeq = 0;    // KV cache positions; 0: the model's limit
   bool noKvCache = false;
   std::string kvCacheType = "auto";  // auto: fp16 when linear layers are quantized
+  std::vector<std::string> shapes;    // --emit cpp: NAME=AxB per dynamic input
+  bool embedWeights = false;          // --emit cpp
 };
 
 /// The llmopt-lowrank pass the CLI's --lowrank-* options ask for; empty when they ask for none.
@@ -96,6 +104,14 @@ std::string defaultOutputPath(const std::string& input) {
                          ? input.substr(0, dot)
                          : input;
   return stem + ".llmo";
+}
+
+/// --emit cpp's base path: -o without a .h/.cpp extension, or the model's path without its own.
+std::string cppOutputBase(const CompileOptions& options) {
+  std::string base = options.output.empty() ? defaultOutputPath(options.input) : options.output;
+  for (llvm::StringRef ext : {".llmo", ".cpp", ".h"})
+    if (llvm::StringRef(base).endswith(ext)) return base.substr(0, base.size() - ext.size());
+  return base;
 }
 
 std::string humanBytes(uint64_t bytes) {
@@ -159,6 +175,44 @@ int printModule(mlir::ModuleOp module, const std::string& path) {
   return 0;
 }
 
+/// --emit cpp: the artifact goes to a temporary file beside the output, the C++ is emitted from
+/// it (for the --shape input shapes), and the temporary file is removed.
+int emitCppOutput(mlir::ModuleOp module, const CompileOptions& options) {
+  const std::string base = cppOutputBase(options);
+  llvm::SmallString<128> artifact;
+  if (std::error_code ec = llvm::sys::fs::createUniqueFile(base + ".%%%%%%.llmo", artifact))
+    return fail("cannot create a temporary file beside '" + base + "': " + ec.message());
+  llvm::FileRemover removeArtifact(artifact);
+  if (mlir::failed(writeArtifact(module, artifact.str().str()))) return 1;
+
+  ModelPtr model;
+  {
+    llmopt_model* loaded = nullptr;
+    if (llmopt_model_load_file(artifact.c_str(), nullptr, &loaded) != LLMOPT_OK)
+      return fail(std::string("internal: the compiled model does not load: ") +
+                  llmopt_last_error());
+    model.reset(loaded);
+  }
+  std::vector<InputShape> shapes;
+  std::string error;
+  if (!resolveInputShapes(model.get(), options.shapes, shapes, error))
+    return fail("--emit cpp fixes every shape: " + error);
+  CppEmitOptions emit;
+  emit.artifactPath = artifact.str().str();
+  emit.sourceName = llvm::sys::path::filename(options.input).str();
+  for (const InputShape& shape : shapes) emit.inputDims.push_back(shape.dims);
+  emit.outputBase = base;
+  emit.embedWeights = options.embedWeights;
+  CppEmitStats stats;
+  if (!emitCpp(emit, &stats, error)) return fail(error);
+  std::string files;
+  for (const std::string& file : stats.files) files += (files.empty() ? "" : ", ") + file;
+  llvm::errs() << "llmopt: " << options.input << " (" << shapeSpecsText(shapes) << ") -> " << files
+               << ": " << stats.numOps << " ops, workspace " << humanBytes(stats.workspaceBytes)
+               << ", weights " << humanBytes(stats.weightBytes) << "\n";
+  return 0;
+}
+
 int runCompile(const CompileOptions& options) {
   // The pass manager's threads (declared first: the pool must outlive the context). The
   // artifact is the same for any count; a test checks it.
@@ -170,6 +224,13 @@ int runCompile(const CompileOptions& options) {
   context.printOpOnDiagnostic(false);
   CliDiagnostics diagnostics(context);
   registerAllPipelinePasses();
+  if (options.emit != "cpp" && !options.shapes.empty())
+    return fail("--shape fixes the input shapes of --emit cpp; without it the artifact keeps its "
+                "dynamic dims");
+  if (options.emit != "cpp" && options.embedWeights)
+    return fail("--embed-weights needs --emit cpp");
+  if (options.emit == "cpp" && options.output == "-")
+    return fail("--emit cpp writes files (BASE.h, BASE.cpp, ...): give -o BASE, not '-'");
 
   // Validate the pipeline before the (possibly long) import.
   mlir::PassManager pm(&context, mlir::OpPassManager::Nesting::Implicit);
@@ -340,6 +401,8 @@ int runCompile(const CompileOptions& options) {
     return 0;
   }
 
+  if (options.emit == "cpp") return emitCppOutput(module, options);
+
   std::string output = options.output.empty() ? defaultOutputPath(options.input) : options.output;
   ArtifactStats stats;
   if (mlir::failed(writeArtifact(module, output, &stats))) return 1;
@@ -363,8 +426,13 @@ std::function<int()> addCompileCommand(CLI::App& app) {
   cmd->add_option("--config", options->config, "YAML pass pipeline (see README: Pipelines)");
   cmd->add_option("--emit", options->emit,
                   "Print IR instead of writing an artifact: 'mlir' (after the pipeline) or "
-                  "'mlir-imported' (straight from the importer)")
-      ->check(CLI::IsMember({"mlir", "mlir-imported"}));
+                  "'mlir-imported' (straight from the importer); or 'cpp': standalone C++ for "
+                  "fixed input shapes (-o BASE writes BASE.h, BASE.cpp and BASE.weights)")
+      ->check(CLI::IsMember({"mlir", "mlir-imported", "cpp"}));
+  cmd->add_option("--shape", options->shapes,
+                  "--emit cpp: NAME=AxB, the dims of an input with dynamic ones (repeatable)");
+  cmd->add_flag("--embed-weights", options->embedWeights,
+                "--emit cpp: the weights in BASE_weights.cpp instead of the BASE.weights file");
   cmd->add_option("--quant", options->quant,
                   "Store weights in int8 (W8A8: int8 weights and activations), int8-weight, "
                   "int4, fp16 or bf16 (appends llmopt-quantize to the pipeline)")

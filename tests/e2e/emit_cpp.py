@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Standalone C++ from `llmopt compile --emit cpp` computes what the artifact computes.
+
+    tests/e2e/emit_cpp.py LLMOPT CXX RUNTIME_LIB FORMAT_LIB FIXTURES_DIR [--emulator CMD]
+                          [--model-dir ../shared/eval/charlm-gpt]
+
+For the example MLP and the tiny GPT-2 and Llama fixtures (fp32, --quant int8, --quant int4,
+the weights in a .weights file or embedded with --embed-weights), and charlm-gpt in int8 on its
+window 0 when --model-dir holds it: compile the artifact and run it
+with `llmopt run`; emit C++ for the case's input shapes; build the emitted code with
+examples/emit_cpp/main.cpp by CXX against the static runtime (RUNTIME_LIB, FORMAT_LIB: the
+libraries of the same source tree, built for CXX's target); run it (under --emulator when given)
+and compare every output with the artifact's. Natively the two must be identical: the emitted
+code replays the artifact's plan on the same kernels. Under an emulated aarch64 CPU they are
+compared with tests/cross/compare_x86_aarch64.py's tolerances (the NEON kernels differ from
+x86's in rounding).
+"""
+import argparse
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CROSS_TOLERANCE = {"fp32": 1e-5, "int8": 1e-5, "int4": 2e-2}
+
+
+def run(cmd, **kwargs):
+    result = subprocess.run(cmd, capture_output=True, text=True, **kwargs)
+    if result.returncode != 0:
+        raise RuntimeError(f"{shlex.join(cmd)} failed ({result.returncode}):\n{result.stderr}")
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("llmopt")
+    parser.add_argument("cxx")
+    parser.add_argument("runtime_lib")
+    parser.add_argument("format_lib")
+    parser.add_argument("fixtures")
+    parser.add_argument("--emulator", default="")
+    parser.add_argument("--model-dir", default="")
+    args = parser.parse_args()
+    # (name, folder, case, mode, embed)
+    cases = [("mlp", os.path.join(args.fixtures, "mlp"), "batch5", "fp32", False)]
+    for name, modes in (("gpt2", [("fp32", False), ("int8", True)]),
+                        ("llama", [("fp32", True), ("int4", False)])):
+        for mode, embed in modes:
+            cases.append((name, os.path.join(args.fixtures, "transformers", name), "case1", mode,
+                          embed))
+    charlm = os.path.join(args.model_dir, "model.onnx") if args.model_dir else ""
+    if charlm and os.path.exists(charlm):
+        cases.append(("charlm", args.model_dir, None, "int8", False))
+    failures = 0
+    with tempfile.TemporaryDirectory(prefix="llmopt-emit-cpp-") as work:
+        for name, folder, case, mode, embed in cases:
+            label = f"{name} {mode}{' embedded' if embed else ''}"
+            tag = f"{name}_{mode}{'_embedded' if embed else ''}"
+            if case is None:  # charlm-gpt: its shipped window
+                case, inputs = "window 0", [("input_ids", os.path.join(folder, "input_window0.npy"))]
+            else:
+                inputs_dir = os.path.join(folder, case, "inputs")
+                inputs = [(f[:-4], os.path.join(inputs_dir, f))
+                          for f in sorted(os.listdir(inputs_dir))]
+            quant = [] if mode == "fp32" else ["--quant", mode]
+            model = os.path.join(folder, "model.onnx")
+            artifact = os.path.join(work, f"{tag}.llmo")
+            run([args.llmopt, "compile", model, "-o", artifact, *quant])
+            ref_dir, got_dir = os.path.join(work, f"{tag}.ref"), os.path.join(work, f"{tag}.got")
+            os.makedirs(got_dir)
+            cmd = [args.llmopt, "run", artifact, "--output-dir", ref_dir]
+            for input_name, path in inputs:
+                cmd += ["--input", f"{input_name}={path}"]
+            run(cmd)
+
+            base = os.path.join(work, tag)
+            shapes = []
+            for input_name, path in inputs:
+                shapes += ["--shape", f"{input_name}=" + "x".join(map(str, np.load(path).shape))]
+            run([args.llmopt, "compile", model, "--emit", "cpp", "-o", base, *quant, *shapes,
+                 *(["--embed-weights"] if embed else [])])
+            sources = [base + ".cpp"] + ([base + "_weights.cpp"] if embed else [])
+            exe = base + ".exe"
+            run([*shlex.split(args.cxx), "-std=c++17", "-O2", "-pthread",
+                 f"-I{work}", f"-I{REPO}", f"-I{REPO}/runtime/include", f"-I{REPO}/runtime/src",
+                 f"-I{REPO}/runtime", f'-DLLMOPT_EMITTED_HEADER="{tag}.h"',
+                 f"-DLLMOPT_EMITTED_NS={tag}", os.path.join(REPO, "examples/emit_cpp/main.cpp"),
+                 os.path.join(REPO, "tools/llmopt/Npy.cpp"), *sources, args.runtime_lib,
+                 args.format_lib, "-o", exe])
+            weights = "-" if embed else base + ".weights"
+            got = subprocess.run([*shlex.split(args.emulator), exe, weights, got_dir,
+                                  *[f"{n}={p}" for n, p in inputs], "--threads", "2"],
+                                 capture_output=True, text=True)
+            if got.returncode != 0:
+                print(f"FAIL  {label}: the emitted program failed: {got.stderr.strip()}")
+                failures += 1
+                continue
+            worst = 0.0
+            for f in sorted(os.listdir(ref_dir)):
+                ref, out = np.load(os.path.join(ref_dir, f)), np.load(os.path.join(got_dir, f))
+                if ref.shape != out.shape or ref.dtype != out.dtype:
+                    worst = float("inf")
+                    continue
+                diff = np.abs(out.astype(np.float64) - ref.astype(np.float64)).max()
+                worst = max(worst, float(diff / max(np.abs(ref).max(), 1e-30)))
+            tolerance = CROSS_TOLERANCE[mode] if args.emulator else 0.0
+            ok = worst <= tolerance
+            failures += not ok
+            print(f"{'ok  ' if ok else 'FAIL'}  {label} ({case}): emitted C++ vs artifact "
+                  f"{worst:.2g} (tolerance {tolerance:g})")
+    print(f"{failures} failed" if failures else "all passed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,6 +1,7 @@
 #include "kernels/cpu/generic/binary.h"
 
 #include <cmath>
+#include <type_traits>
 
 #include "kernels/cpu/generic/strided_walk.h"
 
@@ -81,9 +82,9 @@ struct XorFn {
 };
 
 // One innermost row; the stride of each operand is 0 (broadcast) or 1, so each case is a plain
-// loop the compiler vectorises.
+// loop the compiler vectorises. For fp32 arithmetic, what a model's activations go through.
 template <class T, class U, class Fn>
-void row(const T* a, int64_t sa, const T* b, int64_t sb, U* y, int64_t n) {
+void vectorRow(const T* a, int64_t sa, const T* b, int64_t sb, U* y, int64_t n) {
   Fn fn;
   if (sa == 1 && sb == 1) {
     for (int64_t i = 0; i < n; ++i) y[i] = fn(a[i], b[i]);
@@ -99,14 +100,26 @@ void row(const T* a, int64_t sa, const T* b, int64_t sb, U* y, int64_t n) {
   }
 }
 
+// The same as one scalar loop: i64 arithmetic, comparisons and logic compute shapes, indices and
+// masks of a few elements, where four vectorised loops per op and type would be only code size.
+template <class T, class U, class Fn>
+void scalarRow(const T* a, int64_t sa, const T* b, int64_t sb, U* y, int64_t n) {
+  Fn fn;
+  for (int64_t i = 0; i < n; ++i) y[i] = fn(a[i * sa], b[i * sb]);
+}
+
 template <class T, class U, class Fn>
 void run(const T* a, const Shape& a_shape, const T* b, const Shape& b_shape, U* y,
          const Shape& y_shape, Parallel* parallel) {
   const Shape* const in[2] = {&a_shape, &b_shape};
   const StridedLayout<2> l = makeBroadcastLayout<2>(in, y_shape);
   const int64_t sa = l.innerStride(0), sb = l.innerStride(1);
+  constexpr bool kVector = std::is_same_v<T, float> && std::is_same_v<U, float>;
   forEachRow<2>(l, parallel, [&](const int64_t* offsets, int64_t y_offset, int64_t n) {
-    row<T, U, Fn>(a + offsets[0], sa, b + offsets[1], sb, y + y_offset, n);
+    if constexpr (kVector)
+      vectorRow<T, U, Fn>(a + offsets[0], sa, b + offsets[1], sb, y + y_offset, n);
+    else
+      scalarRow<T, U, Fn>(a + offsets[0], sa, b + offsets[1], sb, y + y_offset, n);
   });
 }
 

@@ -5,9 +5,10 @@
 #define LLMOPT_KERNELS_CPU_GENERIC_STRIDED_WALK_H
 
 #include <cstdint>
+#include <type_traits>
 
 #include "kernels/cpu/generic/broadcast.h"
-#include "kernels/cpu/generic/chunks.h"
+#include "kernels/cpu/parallel.h"
 #include "kernels/cpu/shape.h"
 
 namespace llmopt::kernels::cpu {
@@ -56,39 +57,29 @@ StridedLayout<N> makeBroadcastLayout(const Shape* const (&in)[N], const Shape& y
   return makeStridedLayout<N>(y, full);
 }
 
-// Calls row(offsets, y_offset, n) for rows [begin, end): offsets[k] is input k's element offset
-// of the row's first element, y_offset the output's; input k then advances by innerStride(k).
-template <int N, class RowFn>
-void walkRows(const StridedLayout<N>& l, int64_t begin, int64_t end, RowFn& row) {
-  const int64_t inner = l.inner();
-  int64_t index[kMaxRank] = {};
-  int64_t offsets[N] = {};
-  int64_t rest = begin;
-  for (int d = l.rank - 2; d >= 0; --d) {
-    index[d] = rest % l.dims[d];
-    rest /= l.dims[d];
-    for (int k = 0; k < N; ++k) offsets[k] += index[d] * l.strides[k][d];
-  }
-  for (int64_t r = begin; r < end; ++r) {
-    row(static_cast<const int64_t*>(offsets), r * inner, inner);
-    for (int d = l.rank - 2; d >= 0; --d) {
-      for (int k = 0; k < N; ++k) offsets[k] += l.strides[k][d];
-      if (++index[d] < l.dims[d]) break;
-      for (int k = 0; k < N; ++k) offsets[k] -= l.strides[k][d] * l.dims[d];
-      index[d] = 0;
-    }
-  }
-}
+// A row of the walk: offsets[k] is input k's element offset of the row's first element, y_offset
+// the output's; input k then advances by innerStride(k) along the row's n elements.
+using RowCallback = void (*)(void* context, const int64_t* offsets, int64_t y_offset, int64_t n);
 
 // Every row of the layout, split across threads when the tensor is large. Nothing for an empty
-// output.
+// output. One compiled walker per N (strided_walk.cpp) serves every kernel and element type:
+// the rows are each a call, and the walk's code is not repeated per instance (issue 9's size).
+template <int N>
+void forEachRowOf(const StridedLayout<N>& l, Parallel* parallel, RowCallback row, void* context);
+extern template void forEachRowOf<1>(const StridedLayout<1>&, Parallel*, RowCallback, void*);
+extern template void forEachRowOf<2>(const StridedLayout<2>&, Parallel*, RowCallback, void*);
+extern template void forEachRowOf<3>(const StridedLayout<3>&, Parallel*, RowCallback, void*);
+
+// forEachRowOf with row(offsets, y_offset, n) a callable.
 template <int N, class RowFn>
 void forEachRow(const StridedLayout<N>& l, Parallel* parallel, RowFn&& row) {
-  for (int d = 0; d < l.rank; ++d)
-    if (l.dims[d] == 0) return;
-  const int64_t rows = l.rows();
-  parallelRanges(parallel, rows, l.inner(),
-                 [&](int64_t begin, int64_t end) { walkRows<N>(l, begin, end, row); });
+  using Fn = std::remove_reference_t<RowFn>;
+  forEachRowOf<N>(
+      l, parallel,
+      [](void* context, const int64_t* offsets, int64_t y_offset, int64_t n) {
+        (*static_cast<Fn*>(context))(offsets, y_offset, n);
+      },
+      const_cast<void*>(static_cast<const void*>(&row)));
 }
 
 }  // namespace llmopt::kernels::cpu

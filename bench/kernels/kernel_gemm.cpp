@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "kernels/cpu/generic/qlinear.h"
 #include "kernels/cpu/generic/qpack.h"
 #include "random_fill.h"
+#include "thread_pool.h"
 
 namespace llmopt::bench {
 namespace {
@@ -98,7 +100,22 @@ void benchInt8Gemm(const Settings& s, const Limits& lim, RowLog& log) {
                          measureRate(s.timing, macs, [&] { kc::linearW8A8(args); }), 1e9, "GMAC/s");
     linear.params = {{"m", m}, {"k", k}, {"n", n}, {"mr", v.mr}};
     addInt8Fractions(linear, lim, amx);
+    const auto params = linear.params;
     log.add(std::move(linear));
+    if (s.threads > 1 && &v == &kc::bestQGemmVariant()) {
+      // The whole layer on the thread pool, as the runtime runs it: the scaling from one thread
+      // (the fraction is of the peak of that many cores).
+      rt::ThreadPool pool(s.threads);
+      Row many = rateRow(
+          id + ".linear." + std::to_string(s.threads), label + " linearW8A8", s.threads,
+          measureRate(s.timing, macs, [&] { kc::linearW8A8(args, &pool); }), 1e9, "GMAC/s");
+      many.params = params;
+      if (amx)
+        addFraction(many, "amx", "of amx peak x threads", lim.amx_gmacs * s.threads);
+      else
+        addFraction(many, "vnni_zmm", "of vpdpbusd peak x threads", lim.vnni_zmm_gmacs * s.threads);
+      log.add(std::move(many));
+    }
 
     Row micro = rateRow(
         id + ".microkernel", label + " microkernel", 1,

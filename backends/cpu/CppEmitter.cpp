@@ -274,13 +274,11 @@ struct Emission {
       << "constexpr size_t kWeightsBytes = " << weightBytes << ";\n"
       << "constexpr uint64_t kWeightsHash = " << hex64(weightHash) << ";\n";
     if (options.embedWeights) h << "extern const unsigned char kEmbeddedWeights[];\n";
-    h << "\n// Whether `bytes` bytes at `weights` are the blob this code was emitted for (call "
-         "once\n"
-      << "// after loading it: run() does not check).\n"
+    h << "\n// Whether `bytes` bytes at `weights` are the blob this code was emitted for\n"
+      << "// (call once after loading it: run() does not check).\n"
       << "bool weightsMatch(const void* weights, size_t bytes);\n\n"
-      << "// Runs the model: inputs and outputs in the order above, each of its kInputs[i].bytes "
-         "/\n"
-      << "// kOutputs[i].bytes. weights: the blob"
+      << "// Runs the model: inputs and outputs in the order above, each of its\n"
+      << "// kInputs[i].bytes / kOutputs[i].bytes. weights: the blob"
       << (options.embedWeights ? ", or nullptr for kEmbeddedWeights" : "")
       << "; workspace: kWorkspaceBytes. num_threads: 0 means one per\n"
       << "// core. Returns 0, or an llmopt_status code with lastError() saying why. Calls with\n"
@@ -317,15 +315,15 @@ struct Emission {
       << "constexpr size_t kNumTensors = " << m.tensors.size() << ";\n"
       << "constexpr uint64_t kScratchOffset = " << layout.scratch_offset << ";\n"
       << "// The values of the model's symbols (";
-    for (size_t i = 0; i < m.symbol_names.size(); ++i) s << (i ? ", " : "") << m.symbol_names[i];
+    for (size_t i = 0; i < m.symbol_names.size(); ++i)
+      s << (i ? ", " : "") << quoted(m.symbol_names[i]);
     s << ") the shapes are fixed for.\nconst int64_t kSymbols[] = {";
     for (size_t i = 0; i < session.symbols().size(); ++i)
       s << (i ? ", " : "") << session.symbols()[i];
     if (session.symbols().empty()) s << "0";
     s << "};\n\n// Per tensor, its shape.\nconst Shape kShapes[kNumTensors] = {\n";
     for (size_t t = 0; t < m.tensors.size(); ++t) s << "    Shape" << shapeInit(shapes[t]) << ",\n";
-    s << "};\n\n// The plan's descriptors: tensors (name, dtype, kind) and ops (their "
-         "parameters).\n"
+    s << "};\n\n// The plan's descriptors: tensors (name, dtype, kind), ops (their parameters).\n"
       << "ModelDesc buildModel() {\n  ModelDesc m;\n  m.tensors.resize(kNumTensors);\n";
     for (size_t t = 0; t < m.tensors.size(); ++t) {
       const rt::TensorDesc& d = m.tensors[t];

@@ -33,6 +33,16 @@ void parallelRanges(Parallel* parallel, int64_t items, int64_t elements_per_item
   parallelFor(parallel, chunks, [&](int64_t c) { fn(items * c / chunks, items * (c + 1) / chunks); });
 }
 
+// How many consecutive weight panels one task of a single-token product takes: at least min_run,
+// and as many as leave about 4 tasks per thread. Such a product streams its weights from memory
+// once, and each thread's run of panels is one sequential stream for the hardware prefetcher;
+// runs of 4 panels claimed in turn by 2 threads (24 KB each for int4 at K = 768) streamed slower
+// than one thread alone (measured: 21.5 GB/s, against 32-38 with long runs).
+inline int64_t streamRunLength(const Parallel* parallel, int64_t panels, int64_t min_run) {
+  const int64_t tasks = 4 * static_cast<int64_t>(parallel ? parallel->numThreads() : 1);
+  return std::max<int64_t>(min_run, (panels + tasks - 1) / tasks);
+}
+
 }  // namespace llmopt::kernels::cpu
 
 #endif  // LLMOPT_KERNELS_CPU_GENERIC_CHUNKS_H

@@ -1,5 +1,6 @@
 #include "kernels/cpu/generic/qlinear.h"
 
+#include "kernels/cpu/generic/chunks.h"
 #include "kernels/cpu/generic/gemm_microkernel.h"
 #include "kernels/cpu/generic/pack_a.h"
 #include "kernels/cpu/generic/qgemv_w4a8.h"
@@ -50,9 +51,10 @@ void linearDecoded(const LinearDecodedArgs& a, Parallel* parallel) {
     W4A8Rows quantized;
     if (w4a8) quantized = quantizeW4A8Rows(a.x, a.k, a.m, a.k, a.group_size, a.scratch);
     const int64_t step = w4a8 ? kW4A8MaxRows : kQGemvMaxRows;
-    parallelFor(parallel, ceilDiv(panels, kPanelsPerGemvTask), [&](int64_t group) {
-      const int64_t p0 = group * kPanelsPerGemvTask;
-      const int64_t p1 = panels - p0 < kPanelsPerGemvTask ? panels : p0 + kPanelsPerGemvTask;
+    const int64_t run = streamRunLength(parallel, panels, kPanelsPerGemvTask);
+    parallelFor(parallel, ceilDiv(panels, run), [&](int64_t task) {
+      const int64_t p0 = task * run;
+      const int64_t p1 = panels - p0 < run ? panels : p0 + run;
       for (int64_t p = p0; p < p1; ++p) {
         const int64_t col = p * kQPanelWidth;
         const int cols = static_cast<int>(a.n - col < kQPanelWidth ? a.n - col : kQPanelWidth);

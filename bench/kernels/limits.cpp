@@ -54,10 +54,11 @@ Row bandwidthRow(const std::string& id, const std::string& label, int threads,
   return row;
 }
 
-// Every 8-byte word of the buffer different. Zero-filled (or otherwise identical) pages can be
-// merged by the host of a virtual machine into one, and reading the same few pages over and over
-// runs from cache: the read bandwidth then came out at 60+ GB/s on 2 cores in some runs, twice
-// what any kernel streams real weights at.
+// Every 8-byte word of the buffer different, so that nothing below the program (a hypervisor
+// merging identical pages, a memory controller compressing zeros) can serve the reads from less
+// memory than they name. (On this project's AMD EPYC VMs the 2-thread read bandwidth is bimodal,
+// about 34 or about 65 GB/s from one run to the next, with zeros and with these words alike: the
+// two vCPUs on one CCD or on two, presumably. Benchmarks that divide by it say which they got.)
 void fillDistinctWords(AlignedBuffer& buffer) {
   auto* words = buffer.as<uint64_t>();
   const size_t count = buffer.size() / sizeof(uint64_t);

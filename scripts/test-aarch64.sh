@@ -7,7 +7,7 @@
 # 7.2 it has armv8.2-a's dot product instructions, as -cpu max does, so the sdot kernels run)
 # and on a Cortex-A53 (armv8-a without them: the fallback kernels are chosen at load). Last, C++
 # emitted by the x86 llmopt (--emit cpp) is built for aarch64 against the ARM runtime and run
-# (tests/e2e/emit_cpp.py). The packages come from scripts/install-deps.sh.
+# against the artifact on the ARM runtime (tests/e2e/emit_cpp.py). The packages come from scripts/install-deps.sh.
 #   scripts/test-aarch64.sh [X86_BUILD_DIR]     (default: $LLMOPT_BUILD_DIR or build-test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,9 +35,10 @@ for cpu in max cortex-a53; do
     --emulator "qemu-aarch64 -L /usr/aarch64-linux-gnu -cpu $cpu"
 done
 # `llmopt compile --emit cpp` on ARM: C++ emitted by the x86 llmopt, built by the cross compiler
-# against the aarch64 static runtime, run under qemu and compared with x86's artifact outputs.
+# against the aarch64 static runtime, run under qemu and compared with the artifact run by the
+# aarch64 runtime (identical outputs expected).
 echo "test-aarch64.sh: C++ emitted on x86, built for aarch64, qemu -cpu max"
 .venv/bin/python tests/e2e/emit_cpp.py "$x86_build/tools/llmopt/llmopt" aarch64-linux-gnu-g++ \
   "$build/runtime/libllmopt_runtime.a" "$build/runtime/libllmopt_artifact_format.a" \
   tests/fixtures --emulator "qemu-aarch64 -L /usr/aarch64-linux-gnu -cpu max" \
-  --model-dir ../shared/eval/charlm-gpt
+  --run-npy "$build/tests/cross/llmopt_run_npy" --model-dir ../shared/eval/charlm-gpt

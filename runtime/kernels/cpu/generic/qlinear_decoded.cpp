@@ -9,7 +9,7 @@
 namespace llmopt::kernels::cpu {
 namespace {
 
-constexpr int64_t kPanelsPerGemvTask = 4;
+constexpr int64_t kMinPanelsPerGemvTask = 4;  // the shortest run of panels a GEMV task takes
 // A decoded panel block (kKc x 16 floats = 16 KiB) stays in L1 while a block of up to kMc rows
 // of x (kMc x kKc floats = 144 KiB) streams from L2, as in gemm.cpp.
 constexpr int64_t kKc = 256;
@@ -51,7 +51,7 @@ void linearDecoded(const LinearDecodedArgs& a, Parallel* parallel) {
     W4A8Rows quantized;
     if (w4a8) quantized = quantizeW4A8Rows(a.x, a.k, a.m, a.k, a.group_size, a.scratch);
     const int64_t step = w4a8 ? kW4A8MaxRows : kQGemvMaxRows;
-    const int64_t run = streamRunLength(parallel, panels, kPanelsPerGemvTask);
+    const int64_t run = streamRunLength(parallel, panels, kMinPanelsPerGemvTask);
     parallelFor(parallel, ceilDiv(panels, run), [&](int64_t task) {
       const int64_t p0 = task * run;
       const int64_t p1 = panels - p0 < run ? panels : p0 + run;

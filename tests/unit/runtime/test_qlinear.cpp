@@ -486,7 +486,9 @@ TEST(QLinearW8A8, ZeroKGivesBias) {
 TEST(QLinearW8A8, ThreadPoolMatchesSerial) {
   rt::ThreadPool pool(3);
   for (const auto& [m, k, n] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{
-           {1, 257, 100}, {64, 257, 100}, {150, 768, 200}}) {
+           {1, 257, 100}, {64, 257, 100}, {150, 768, 200},
+           // 15 groups of 4 panels, the last of 1 column: few rows take runs of 2 groups.
+           {3, 257, 900}}) {
     const W8A8Problem p = makeW8A8Problem(m, k, n, true, static_cast<uint32_t>(m + k + n));
     for (const auto& variant : supportedQGemmVariants())
       EXPECT_EQ(runW8A8(p, &variant, &pool), runW8A8(p, &variant, nullptr)) << variant.name;
@@ -702,16 +704,18 @@ TEST(QLinearDecoded, ZeroKGivesBias) {
 
 TEST(QLinearDecoded, ThreadPoolMatchesSerial) {
   rt::ThreadPool pool(3);
-  for (QWeightFormat format : kFormats) {
-    const QuantizedWeights w = makeQuantizedWeights(format, 100, 513, 64, 4);
-    const auto bias = randomFloats(100, 5);
-    for (int64_t m : {1, 3, 9, 170}) {
-      const auto x = randomFloats(m * 513, 6);
-      EXPECT_EQ(runDecoded(w, x, m, bias.data(), nullptr, &pool),
-                runDecoded(w, x, m, bias.data(), nullptr, nullptr))
-          << formatName(format) << " m " << m;
+  // n = 900: 57 panels, the last of 4 columns, which the GEMV takes in runs of 5.
+  for (QWeightFormat format : kFormats)
+    for (int64_t n : {100, 900}) {
+      const QuantizedWeights w = makeQuantizedWeights(format, n, 513, 64, 4);
+      const auto bias = randomFloats(n, 5);
+      for (int64_t m : {1, 3, 9, 170}) {
+        const auto x = randomFloats(m * 513, 6);
+        EXPECT_EQ(runDecoded(w, x, m, bias.data(), nullptr, &pool),
+                  runDecoded(w, x, m, bias.data(), nullptr, nullptr))
+            << formatName(format) << " n " << n << " m " << m;
+      }
     }
-  }
 }
 
 // --- 64-bit ARM: the sdot variants and the fallback ---------------------------------------------

@@ -176,6 +176,13 @@ class ShapeChecker {
         return LLMOPT_BAD_SHAPE("op '%s' (%s): rotary embedding needs an even head size, not "
                                 "%" PRId64 " ('%s' %s)",
                                 op_.name, kernel(), dim, name(0), formatShape(q).c_str());
+      // Query row i rotates at position i + Sk - Sq: a row of the tables only when Sq <= Sk.
+      if (q.dims[1] > k.dims[1])
+        return LLMOPT_BAD_SHAPE("op '%s' (%s): rotary embedding of %" PRId64
+                                " queries ('%s' %s) against %" PRId64
+                                " key positions: the first queries have no position",
+                                op_.name, kernel(), q.dims[1], name(0), formatShape(q).c_str(),
+                                k.dims[1]);
       for (size_t j = next; j < next + 2; ++j)
         if (x(j) != Shape{k.dims[1], dim})
           return LLMOPT_BAD_SHAPE("op '%s' (%s): rotary table '%s' is %s, expected [%" PRId64

@@ -441,6 +441,38 @@ TEST(AttentionSession, ShapesThatDoNotFitAreRefusedAtRun) {
   }
 }
 
+// Rotary attention rotates query row i at position i + Sk - Sq: with more queries than keys
+// (not causal) the first ones have no row of the tables, and the run is refused before the
+// kernel would read before them.
+TEST(AttentionSession, RotaryWithMoreQueriesThanKeysIsRefused) {
+  PlanBuilder b;
+  const uint32_t s = b.symbol("s"), t = b.symbol("t");
+  const uint32_t q = b.input("q", {dimOf(1), dimOfSymbol(s), dimOf(2), dimOf(4)});
+  const uint32_t k = b.input("k", {dimOf(1), dimOfSymbol(t), dimOf(2), dimOf(4)});
+  const uint32_t v = b.input("v", {dimOf(1), dimOfSymbol(t), dimOf(2), dimOf(4)});
+  const uint32_t cos = b.input("cos", {dimOfSymbol(t), dimOf(4)});
+  const uint32_t sin = b.input("sin", {dimOfSymbol(t), dimOf(4)});
+  const uint32_t y = b.output("y", {dimOf(1), dimOfSymbol(s), dimOf(2), dimOf(4)}, 0);
+  b.attention("attn", 0.5f, false, q, k, v, y).rope = true;
+  b.ops.back().inputs.push_back(cos);
+  b.ops.back().inputs.push_back(sin);
+  auto l = load(b);
+  ASSERT_TRUE(l->session) << llmopt_last_error();
+  const std::vector<float> qs(3 * 2 * 4, 0.5f), ks(2 * 2 * 4, 0.25f), table(2 * 4, 1.0f);
+  ASSERT_EQ(setInput(l->session.get(), 0, LLMOPT_DTYPE_F32, {1, 3, 2, 4}, qs), LLMOPT_OK);
+  ASSERT_EQ(setInput(l->session.get(), 1, LLMOPT_DTYPE_F32, {1, 2, 2, 4}, ks), LLMOPT_OK);
+  ASSERT_EQ(setInput(l->session.get(), 2, LLMOPT_DTYPE_F32, {1, 2, 2, 4}, ks), LLMOPT_OK);
+  ASSERT_EQ(setInput(l->session.get(), 3, LLMOPT_DTYPE_F32, {2, 4}, table), LLMOPT_OK);
+  ASSERT_EQ(setInput(l->session.get(), 4, LLMOPT_DTYPE_F32, {2, 4}, table), LLMOPT_OK);
+  EXPECT_TRUE(failsWith(llmopt_session_run(l->session.get()), LLMOPT_ERROR_INVALID_ARTIFACT,
+                        "op 'attn' (attention_f32): rotary embedding of 3 queries ('q' [1, 3, 2, "
+                        "4]) against 2 key positions: the first queries have no position"));
+  // As many queries as keys runs.
+  const std::vector<float> q2(2 * 2 * 4, 0.5f);
+  ASSERT_EQ(setInput(l->session.get(), 0, LLMOPT_DTYPE_F32, {1, 2, 2, 4}, q2), LLMOPT_OK);
+  EXPECT_EQ(llmopt_session_run(l->session.get()), LLMOPT_OK) << llmopt_last_error();
+}
+
 TEST(KernelNames, ShownByModelOp) {
   PlanBuilder b;
   const uint32_t x = b.input("x", {dimOf(2), dimOf(3)});

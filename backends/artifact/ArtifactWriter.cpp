@@ -174,7 +174,8 @@ std::string layerNameOf(Operation* op) {
 
 class PlanBuilder {
  public:
-  PlanBuilder(func::FuncOp func, SymbolicShapes shapes) : func(func), shapes(std::move(shapes)) {}
+  PlanBuilder(func::FuncOp func, SymbolicShapes shapes, const CudaCode* cuda)
+      : func(func), shapes(std::move(shapes)), cuda(cuda) {}
 
   LogicalResult build();
   LogicalResult write(const std::string& path, ArtifactStats* stats);
@@ -197,6 +198,7 @@ class PlanBuilder {
 
   func::FuncOp func;
   SymbolicShapes shapes;
+  const CudaCode* cuda;  // null: a cpu artifact
   flatbuffers::FlatBufferBuilder fbb{1 << 16};
   std::vector<flatbuffers::Offset<fb::Tensor>> tensors;
   std::vector<flatbuffers::Offset<fb::Op>> ops;
@@ -745,17 +747,29 @@ LogicalResult PlanBuilder::build() {
     symbols.push_back(fb::CreateSymbolDirect(fbb, name.c_str()));
   auto maxSeq = func->getAttrOfType<IntegerAttr>("llmopt.kv_cache_max_seq");
   auto cacheType = func->getAttrOfType<StringAttr>("llmopt.kv_cache_type");
+  flatbuffers::Offset<fb::CudaModule> cudaModule;
+  if (cuda) {
+    // After every constant, so that the plan's weights are where a cpu compile puts them.
+    const std::vector<char>& image = cuda->image;
+    uint64_t offset = addWeights(image.size(), [&image](char* dst) {
+      std::memcpy(dst, image.data(), image.size());
+    });
+    std::vector<flatbuffers::Offset<flatbuffers::String>> archs;
+    for (const std::string& arch : cuda->archs) archs.push_back(fbb.CreateString(arch));
+    cudaModule = fb::CreateCudaModuleDirect(fbb, &archs, offset, image.size());
+  }
   auto plan = fb::CreatePlanDirect(
-      fbb, kProducer, "cpu", &symbols, &tensors, &inputs, &outputs, &ops,
+      fbb, kProducer, cuda ? "cuda" : "cpu", &symbols, &tensors, &inputs, &outputs, &ops,
       static_cast<uint32_t>(numSlots), maxSeq ? maxSeq.getInt() : 0,
-      cacheType && cacheType.getValue() == "f16" ? fb::KvCacheType::F16 : fb::KvCacheType::F32);
+      cacheType && cacheType.getValue() == "f16" ? fb::KvCacheType::F16 : fb::KvCacheType::F32,
+      cudaModule);
   fb::FinishPlanBuffer(fbb, plan);
   return success();
 }
 
 LogicalResult PlanBuilder::write(const std::string& path, ArtifactStats* stats) {
   using namespace artifact;
-  ArtifactHeader header = makeHeader(Target::Cpu, fbb.GetSize(), weightBytes);
+  ArtifactHeader header = makeHeader(cuda ? Target::Cuda : Target::Cpu, fbb.GetSize(), weightBytes);
   AtomicFile file(path);
   artifact::Xxh64 hash;
   std::string error;
@@ -796,14 +810,15 @@ LogicalResult PlanBuilder::write(const std::string& path, ArtifactStats* stats) 
 
 }  // namespace
 
-LogicalResult writeArtifact(ModuleOp module, const std::string& path, ArtifactStats* stats) {
+LogicalResult writeArtifact(ModuleOp module, const std::string& path, ArtifactStats* stats,
+                            const CudaCode* cuda) {
   auto func = module.lookupSymbol<func::FuncOp>("main");
   if (!func) return module.emitError("no func.func @main to compile");
   if (!llvm::hasSingleElement(func.getBody()))
     return func.emitError("@main must have a single block");
   FailureOr<SymbolicShapes> shapes = inferSymbolicShapes(func);
   if (failed(shapes) || failed(checkShapesExpressible(func, *shapes))) return failure();
-  PlanBuilder builder(func, std::move(*shapes));
+  PlanBuilder builder(func, std::move(*shapes), cuda);
   if (failed(builder.build())) return failure();
   return builder.write(path, stats);
 }

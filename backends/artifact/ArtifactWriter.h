@@ -5,6 +5,7 @@
 #include "mlir/IR/BuiltinOps.h"
 
 #include <string>
+#include <vector>
 
 namespace llmopt {
 
@@ -17,11 +18,19 @@ struct ArtifactStats {
   size_t numSlots = 0;
 };
 
-/// Lowers @main to a plan for the CPU runtime (kernel per op, packed weights, arena slots,
-/// symbolic shapes) and writes the artifact to `path` atomically. The same module always gives
-/// the same bytes. Errors are emitted as diagnostics (at the op when there is one).
+/// The GPU code of a `--target cuda` artifact (backends/cuda): a fatbin with one kernel per op of
+/// the plan this module lowers to, and the architectures it holds code for.
+struct CudaCode {
+  std::vector<std::string> archs;  // "sm_80", ...
+  std::vector<char> image;
+};
+
+/// Lowers @main to a plan for the runtime (kernel per op, packed weights, arena slots, symbolic
+/// shapes) and writes the artifact to `path` atomically: a "cpu" artifact, or with `cuda` a
+/// "cuda" one, the same plan with that code in its weights blob. The same module always gives the
+/// same plan. Errors are emitted as diagnostics (at the op when there is one).
 mlir::LogicalResult writeArtifact(mlir::ModuleOp module, const std::string& path,
-                                  ArtifactStats* stats = nullptr);
+                                  ArtifactStats* stats = nullptr, const CudaCode* cuda = nullptr);
 
 }  // namespace llmopt
 

@@ -4,7 +4,6 @@
 // C++; tests/e2e/emit_cpp.py builds it for x86 and aarch64).
 //   emit_cpp_example WEIGHTS|- OUT_DIR NAME=FILE.npy... [--threads N]
 // WEIGHTS: the emitted .weights file, or '-' for code emitted with --embed-weights.
-#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -33,12 +32,6 @@ Buffer alignedBuffer(size_t bytes) {
 int fail(const std::string& message) {
   std::fprintf(stderr, "emit_cpp_example: %s\n", message.c_str());
   return 1;
-}
-
-std::string fileNameFor(std::string name) {  // as `llmopt run --output-dir` names files
-  for (char& c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') c = '_';
-  return name;
 }
 
 bool readWeights(const char* path, Buffer& out, std::string& error) {
@@ -107,7 +100,7 @@ int main(int argc, char** argv) {
 
   for (int o = 0; o < model::kNumOutputs; ++o) {
     const model::TensorInfo& info = model::kOutputs[o];
-    if (!npy::write(std::string(argv[2]) + "/" + fileNameFor(info.name) + ".npy", info.dtype,
+    if (!npy::write(std::string(argv[2]) + "/" + npy::fileNameFor(info.name) + ".npy", info.dtype,
                     info.dims, info.rank, outputs[o], info.bytes, error))
       return fail(error);
   }

@@ -8,8 +8,10 @@
 #pragma GCC visibility pop
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <new>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -21,6 +23,7 @@
 #include "kernels/cpu/generic/qgemm_microkernel.h"
 #include "kernels/cpu/generic/vmath.h"
 #include "error.h"
+#include "cuda/cuda_session.h"
 #include "loader.h"
 #include "model.h"
 #include "session.h"
@@ -29,10 +32,10 @@ struct llmopt_model {
   llmopt::rt::Model model;
 };
 
+// One of the two: a CPU session, or for a "cuda" artifact a CUDA one.
 struct llmopt_session {
-  llmopt::rt::Session session;
-  llmopt_session(const llmopt::rt::Model& model, int num_threads)
-      : session(model, num_threads) {}
+  std::optional<llmopt::rt::Session> cpu;
+  std::unique_ptr<llmopt::rt::CudaSession> cuda;
 };
 
 namespace {
@@ -57,6 +60,12 @@ Status guarded(const char* function, Body&& body) {
   } catch (const std::exception& e) {
     return fail(LLMOPT_ERROR_INVALID_ARGUMENT, "%s: %s", function, e.what());
   }
+}
+
+// `call` (a generic lambda) on whichever session `s` holds.
+template <class SessionHandle, class Call>
+decltype(auto) onSession(SessionHandle* s, Call&& call) {
+  return s->cuda ? call(*s->cuda) : call(*s->cpu);
 }
 
 Status nullArgument(const char* function, const char* argument) {
@@ -150,6 +159,14 @@ const char* llmopt_model_target(const llmopt_model* model) {
   return model ? model->model.desc.target : "";
 }
 
+const char* llmopt_model_cuda_archs(const llmopt_model* model) {
+  return model ? model->model.desc.cuda_arch_list : "";
+}
+
+uint64_t llmopt_model_cuda_code_bytes(const llmopt_model* model) {
+  return model ? model->model.desc.cuda_image_bytes : 0;
+}
+
 const char* llmopt_model_producer(const llmopt_model* model) {
   return model ? model->model.desc.producer : "";
 }
@@ -232,8 +249,12 @@ llmopt_status llmopt_session_create(const llmopt_model* model,
     return fail(LLMOPT_ERROR_INVALID_ARGUMENT, "%s: num_threads is %d (use 0 to %d)", kFn,
                 requested, kMaxThreads);
   return guarded(kFn, [&]() -> Status {
-    *out_session =
-        new llmopt_session(model->model, llmopt::rt::resolveThreadCount(requested));
+    auto session = std::make_unique<llmopt_session>();
+    if (std::strcmp(model->model.desc.target, "cuda") == 0)
+      LLMOPT_TRY(llmopt::rt::CudaSession::create(model->model, &session->cuda));
+    else
+      session->cpu.emplace(model->model, llmopt::rt::resolveThreadCount(requested));
+    *out_session = session.release();
     return LLMOPT_OK;
   });
 }
@@ -245,18 +266,21 @@ llmopt_status llmopt_session_set_input(llmopt_session* session, size_t index, ll
                                        size_t size_bytes) {
   if (!session) return nullArgument("llmopt_session_set_input", "session");
   return guarded("llmopt_session_set_input", [&] {
-    return session->session.setInput(index, dtype, rank, dims, data, size_bytes);
+    return onSession(
+        session, [&](auto& s) { return s.setInput(index, dtype, rank, dims, data, size_bytes); });
   });
 }
 
 llmopt_status llmopt_session_plan(llmopt_session* session) {
   if (!session) return nullArgument("llmopt_session_plan", "session");
-  return guarded("llmopt_session_plan", [&] { return session->session.plan(); });
+  return guarded("llmopt_session_plan",
+                 [&] { return onSession(session, [&](auto& s) { return s.plan(); }); });
 }
 
 llmopt_status llmopt_session_run(llmopt_session* session) {
   if (!session) return nullArgument("llmopt_session_run", "session");
-  return guarded("llmopt_session_run", [&] { return session->session.run(); });
+  return guarded("llmopt_session_run",
+                 [&] { return onSession(session, [&](auto& s) { return s.run(); }); });
 }
 
 int64_t llmopt_model_max_seq(const llmopt_model* model) {
@@ -271,32 +295,36 @@ llmopt_dtype llmopt_model_kv_cache_dtype(const llmopt_model* model) {
 
 llmopt_status llmopt_session_reset(llmopt_session* session) {
   if (!session) return nullArgument("llmopt_session_reset", "session");
-  return guarded("llmopt_session_reset", [&] { return session->session.resetCache(); });
+  return guarded("llmopt_session_reset",
+                 [&] { return onSession(session, [&](auto& s) { return s.resetCache(); }); });
 }
 
 int64_t llmopt_session_cache_length(const llmopt_session* session) {
-  return session ? session->session.cacheLength() : 0;
+  return session ? onSession(session, [&](auto& s) { return s.cacheLength(); }) : 0;
 }
 
 llmopt_status llmopt_session_extend(llmopt_session* session) {
   if (!session) return nullArgument("llmopt_session_extend", "session");
-  return guarded("llmopt_session_extend", [&] { return session->session.runCached(); });
+  return guarded("llmopt_session_extend",
+                 [&] { return onSession(session, [&](auto& s) { return s.runCached(); }); });
 }
 
 llmopt_status llmopt_session_prefill(llmopt_session* session, const int64_t* tokens,
                                      size_t count) {
   if (!session) return nullArgument("llmopt_session_prefill", "session");
-  return guarded("llmopt_session_prefill",
-                 [&] { return session->session.prefill(tokens, count); });
+  return guarded("llmopt_session_prefill", [&] {
+    return onSession(session, [&](auto& s) { return s.prefill(tokens, count); });
+  });
 }
 
 llmopt_status llmopt_session_step(llmopt_session* session, int64_t token) {
   if (!session) return nullArgument("llmopt_session_step", "session");
-  return guarded("llmopt_session_step", [&] { return session->session.step(token); });
+  return guarded("llmopt_session_step",
+                 [&] { return onSession(session, [&](auto& s) { return s.step(token); }); });
 }
 
 uint64_t llmopt_session_allocations(const llmopt_session* session) {
-  return session ? session->session.allocations() : 0;
+  return session ? onSession(session, [&](auto& s) { return s.allocations(); }) : 0;
 }
 
 llmopt_status llmopt_session_get_output(const llmopt_session* session, size_t index,
@@ -304,23 +332,24 @@ llmopt_status llmopt_session_get_output(const llmopt_session* session, size_t in
   static const char* kFn = "llmopt_session_get_output";
   if (!session) return nullArgument(kFn, "session");
   if (!out_tensor) return nullArgument(kFn, "out_tensor");
-  return session->session.output(index, out_tensor);
+  return onSession(session, [&](auto& s) { return s.output(index, out_tensor); });
 }
 
 uint64_t llmopt_session_arena_bytes(const llmopt_session* session) {
-  return session ? session->session.arenaBytes() : 0;
+  return session ? onSession(session, [&](auto& s) { return s.arenaBytes(); }) : 0;
 }
 
 llmopt_status llmopt_session_set_profiling(llmopt_session* session, int enable) {
   if (!session) return nullArgument("llmopt_session_set_profiling", "session");
   return guarded("llmopt_session_set_profiling", [&]() -> Status {
-    session->session.setProfiling(enable != 0);  // may allocate the per-op totals
+    // May allocate the per-op totals.
+    onSession(session, [&](auto& s) { s.setProfiling(enable != 0); });
     return LLMOPT_OK;
   });
 }
 
 uint64_t llmopt_session_profiled_runs(const llmopt_session* session) {
-  return session ? session->session.profiledRuns() : 0;
+  return session ? onSession(session, [&](auto& s) { return s.profiledRuns(); }) : 0;
 }
 
 llmopt_status llmopt_session_op_seconds(const llmopt_session* session, size_t index,
@@ -328,10 +357,11 @@ llmopt_status llmopt_session_op_seconds(const llmopt_session* session, size_t in
   static const char* kFn = "llmopt_session_op_seconds";
   if (!session) return nullArgument(kFn, "session");
   if (!out_seconds) return nullArgument(kFn, "out_seconds");
-  if (index >= session->session.numOps())
+  const size_t ops = onSession(session, [&](auto& s) { return s.numOps(); });
+  if (index >= ops)
     return fail(LLMOPT_ERROR_INVALID_ARGUMENT, "%s: op index %zu is out of range (%zu ops)", kFn,
-                index, session->session.numOps());
-  *out_seconds = session->session.opSeconds(index);
+                index, ops);
+  *out_seconds = onSession(session, [&](auto& s) { return s.opSeconds(index); });
   return LLMOPT_OK;
 }
 

@@ -1,6 +1,7 @@
 #include "loader.h"
 
 #include <cinttypes>
+#include <cstring>
 #include <string>
 
 #include "format/artifact_container.h"
@@ -23,9 +24,6 @@ Status checkHeader(Model* model) {
     return fail(unsupported ? LLMOPT_ERROR_UNSUPPORTED : LLMOPT_ERROR_INVALID_ARTIFACT, "%s",
                 error.c_str());
   }
-  if (model->header.target != static_cast<uint32_t>(artifact::Target::Cpu))
-    return fail(LLMOPT_ERROR_UNSUPPORTED,
-                "artifact was compiled for the cuda target; this runtime executes cpu artifacts");
   return LLMOPT_OK;
 }
 
@@ -86,6 +84,10 @@ Status loadModel(const llmopt_load_options* options, Model* model) {
   LLMOPT_TRY(verifyPlan(*model, &plan));
   LLMOPT_TRY(importPlan(*plan, model->data + model->header.weights_offset,
                         model->header.weights_bytes, &model->desc));
+  const bool header_cuda = model->header.target == static_cast<uint32_t>(artifact::Target::Cuda);
+  if (header_cuda != (std::strcmp(model->desc.target, "cuda") == 0))
+    return fail(LLMOPT_ERROR_INVALID_ARTIFACT, "the header's target (%s) is not the plan's (%s)",
+                header_cuda ? "cuda" : "cpu", model->desc.target);
   for (uint32_t t : model->desc.inputs) model->input_infos.push_back(describe(model->desc, t));
   for (uint32_t t : model->desc.outputs) model->output_infos.push_back(describe(model->desc, t));
   return LLMOPT_OK;

@@ -108,7 +108,7 @@ struct SymbolSource {
 
 struct ModelDesc {
   const char* producer = "";
-  const char* target = "cpu";
+  const char* target = "cpu";  // "cpu" or "cuda"
   std::vector<const char*> symbol_names;
   std::vector<SymbolSource> symbol_sources;  // one per symbol
   std::vector<TensorDesc> tensors;
@@ -119,6 +119,12 @@ struct ModelDesc {
   int64_t kv_cache_max_seq = 0;   // positions of the KV cache; 0: the model has none
   kernels::cpu::KvCacheType kv_cache_type = kernels::cpu::KvCacheType::F32;
   uint32_t kv_cache_layers = 0;   // attention ops with a kv_cache index (0 .. layers - 1)
+  // target "cuda": the fatbin holding kernel llmopt_op_<i> for each op i (inside the artifact,
+  // checked in bounds at load), and the GPU architectures it has code for ("sm_80", ...).
+  const uint8_t* cuda_image = nullptr;
+  uint64_t cuda_image_bytes = 0;
+  std::vector<const char*> cuda_archs;
+  const char* cuda_arch_list = "";  // cuda_archs joined with commas
   std::deque<std::string> strings;  // made-up names; a deque keeps c_str() pointers stable
 };
 

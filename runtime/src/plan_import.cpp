@@ -24,9 +24,7 @@ class Importer {
       : plan_(plan), weights_(weights), weights_bytes_(weights_bytes), m_(*out) {}
 
   Status run() {
-    if (plan_.target() && std::strcmp(plan_.target()->c_str(), "cpu") != 0)
-      return fail(LLMOPT_ERROR_UNSUPPORTED,
-                  "plan targets '%s'; this runtime executes 'cpu' plans", plan_.target()->c_str());
+    LLMOPT_TRY(importTarget());
     m_.producer = plan_.producer() ? plan_.producer()->c_str() : "";
     m_.num_slots = plan_.num_slots();
     LLMOPT_TRY(importSymbols());
@@ -44,6 +42,42 @@ class Importer {
   const char* madeUpName(const char* prefix, size_t index) {
     m_.strings.push_back(std::string(prefix) + "#" + std::to_string(index));
     return m_.strings.back().c_str();
+  }
+
+  // "cpu", or "cuda" with the GPU code inside the weights blob.
+  Status importTarget() {
+    const char* target = plan_.target() ? plan_.target()->c_str() : "cpu";
+    const plan::CudaModule* cuda = plan_.cuda();
+    if (std::strcmp(target, "cpu") == 0) {
+      if (cuda) return LLMOPT_INVALID("a 'cpu' plan carries a cuda module");
+      m_.target = "cpu";
+      return LLMOPT_OK;
+    }
+    if (std::strcmp(target, "cuda") != 0)
+      return fail(LLMOPT_ERROR_UNSUPPORTED,
+                  "plan targets '%s'; this runtime executes 'cpu' and 'cuda' plans", target);
+    if (!cuda) return LLMOPT_INVALID("a 'cuda' plan has no cuda module");
+    const uint64_t offset = cuda->image_offset(), bytes = cuda->image_bytes();
+    if (bytes == 0 || offset % artifact::kWeightAlignment != 0 || offset > weights_bytes_ ||
+        bytes > weights_bytes_ - offset)
+      return LLMOPT_INVALID("cuda module image [%" PRIu64 ", +%" PRIu64
+                            ") is empty, misaligned or outside the %" PRIu64
+                            "-byte weights blob",
+                            offset, bytes, weights_bytes_);
+    const auto* archs = cuda->archs();
+    if (!archs || archs->size() == 0) return LLMOPT_INVALID("cuda module lists no architecture");
+    for (const fb::String* arch : *archs) {
+      if (!arch || arch->size() == 0) return LLMOPT_INVALID("cuda module has an empty architecture");
+      m_.cuda_archs.push_back(arch->c_str());
+    }
+    std::string list;
+    for (const char* arch : m_.cuda_archs) list += (list.empty() ? "" : ",") + std::string(arch);
+    m_.strings.push_back(std::move(list));
+    m_.cuda_arch_list = m_.strings.back().c_str();
+    m_.target = "cuda";
+    m_.cuda_image = weights_ + offset;
+    m_.cuda_image_bytes = bytes;
+    return LLMOPT_OK;
   }
 
   Status importSymbols() {

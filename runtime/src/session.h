@@ -22,6 +22,12 @@ class Session {
                   const void* data, size_t size_bytes);
   // Resolves shapes and sizes the arena for the bound inputs, without running or allocating.
   Status plan();
+  // plan() for a run that another executor makes of these bindings (CudaSession): it counts as
+  // an attempt to run, as run() does, so inputs set after it are compared with each other only.
+  Status planRun() {
+    ++round_;
+    return plan();
+  }
   Status run();
   Status output(size_t index, llmopt_tensor* out) const;
 

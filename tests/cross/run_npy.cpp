@@ -2,7 +2,6 @@
 // inputs and writes every output as <dir>/<name>.npy (names mapped as `llmopt run` maps them), so
 // that tests/cross/compare_x86_aarch64.py can compare with `llmopt run` on x86.
 //   run_npy MODEL.llmo OUT_DIR NAME=FILE.npy...
-#include <cctype>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -15,12 +14,6 @@ namespace {
 int fail(const std::string& what) {
   std::fprintf(stderr, "run_npy: %s: %s\n", what.c_str(), llmopt_last_error());
   return 1;
-}
-
-std::string fileNameFor(std::string name) {
-  for (char& c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') c = '_';
-  return name;
 }
 
 }  // namespace
@@ -62,8 +55,9 @@ int main(int argc, char** argv) {
     llmopt_model_output_info(model, o, &info);
     if (llmopt_session_get_output(session, o, &out) != LLMOPT_OK) return fail("output");
     std::string error;
-    if (!llmopt::npy::write(std::string(argv[2]) + "/" + fileNameFor(info.name) + ".npy",
-                            out.dtype, out.dims, out.rank, out.data, out.size_bytes, error)) {
+    if (!llmopt::npy::write(
+            std::string(argv[2]) + "/" + llmopt::npy::fileNameFor(info.name) + ".npy", out.dtype,
+            out.dims, out.rank, out.data, out.size_bytes, error)) {
       std::fprintf(stderr, "run_npy: %s\n", error.c_str());
       return 1;
     }

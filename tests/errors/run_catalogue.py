@@ -378,7 +378,8 @@ def _(llmopt, d):
     return ["compile"]
 
 
-@case("cli: unknown --emit", 2, "error: --emit: llvm not in {mlir,mlir-imported,cpp} (see --help)")
+@case("cli: unknown --emit", 2,
+      "error: --emit: llvm not in {mlir,mlir-imported,cpp,cuda} (see --help)")
 def _(llmopt, d):
     return ["compile", MLP, "--emit", "llvm"]
 
@@ -499,13 +500,18 @@ def _(llmopt, d):
     return ["inspect", art]
 
 
-@case("artifact: wrong target", 1,
-      "error: {dir}/m.llmo: artifact was compiled for the cuda target; this runtime executes cpu "
-      "artifacts")
+@case("run: a CUDA artifact where there is no CUDA driver", 1,
+      "error: cannot create a session: this artifact targets CUDA, but no CUDA driver was found "
+      "(LLMOPT_CUDA_DRIVER: {dir}/no-libcuda.so: cannot open shared object file: No such file or "
+      "directory)")
 def _(llmopt, d):
-    art = compile_mlp(llmopt, d)
-    set_header_field(art, 12, "<I", 1)  # cuda
-    return ["inspect", art]
+    if not (shutil.which("nvcc") or os.path.exists("/usr/local/cuda/bin/nvcc")):
+        return None  # needs the CUDA toolkit to make the artifact
+    art = os.path.join(d, "m.llmo")
+    subprocess.run([llmopt, "compile", MLP, "--target", "cuda", "--cuda-arch", "sm_90", "-o", art],
+                   check=True, capture_output=True)
+    return (["run", art, "--input", f"x={os.path.join(ROOT, 'tests/fixtures/mlp/batch1/inputs/x.npy')}"],
+            {"LLMOPT_CUDA_DRIVER": os.path.join(d, "no-libcuda.so")})
 
 
 @case("artifact: an ONNX file instead", 1,
@@ -615,8 +621,14 @@ def run_case(llmopt, name, setup, code, line, show):
     d = tempfile.mkdtemp(prefix="llmopt-bad-")
     try:
         argv = setup(llmopt, d)
+        if argv is None:  # what the case needs is not installed here
+            print(f"SKIP  {name}")
+            return True
+        # A case may return (argv, environment variables to set) instead.
+        argv, env = argv if isinstance(argv, tuple) else (argv, {})
         before = listing(d)
-        result = subprocess.run([llmopt] + argv, capture_output=True, text=True, timeout=60)
+        result = subprocess.run([llmopt] + argv, capture_output=True, text=True, timeout=60,
+                                env=dict(os.environ, **env))
         after = listing(d)
         first = result.stderr.splitlines()[0] if result.stderr else ""
         first = first.replace(d, "{dir}").replace(ROOT, "{root}")
@@ -755,6 +767,34 @@ def _(llmopt, d):
       "error: --emit cpp writes files (BASE.h, BASE.cpp, ...): give -o BASE, not '-'")
 def _(llmopt, d):
     return ["compile", MLP, "--emit", "cpp", "--shape", "x=2x16", "-o", "-"]
+
+
+@case("compile: --cuda-arch of an architecture CUDA no longer builds", 1,
+      "error: --cuda-arch: 'sm_70' in 'sm_70,sm_90' is not an architecture sm_XY with XY >= 75 "
+      "(e.g. sm_80 for A100, sm_90 for H100/H200)")
+def _(llmopt, d):
+    return ["compile", MLP, "--target", "cuda", "--cuda-arch", "sm_70,sm_90", "-o",
+            os.path.join(d, "mlp.llmo")]
+
+
+@case("compile: --cuda-arch without --target cuda", 1,
+      "error: --cuda-arch needs --target cuda (or --emit cuda)")
+def _(llmopt, d):
+    return ["compile", MLP, "--cuda-arch", "sm_90", "-o", os.path.join(d, "mlp.llmo")]
+
+
+@case("compile: --emit cpp for the cuda target", 1,
+      "error: --emit cpp writes C++ for the cpu target; --target cuda writes CUDA")
+def _(llmopt, d):
+    return ["compile", MLP, "--target", "cuda", "--emit", "cpp", "--shape", "x=2x16", "-o",
+            os.path.join(d, "mlp")]
+
+
+@case("compile: --target cuda with LLMOPT_NVCC naming no program", 1,
+      "error: --target cuda: LLMOPT_NVCC is '{dir}/no-nvcc', which is not an executable file")
+def _(llmopt, d):
+    return (["compile", MLP, "--target", "cuda", "-o", os.path.join(d, "mlp.llmo")],
+            {"LLMOPT_NVCC": os.path.join(d, "no-nvcc")})
 
 
 def main():

@@ -1,6 +1,8 @@
 //===- CompileCommand.cpp - llmopt compile --------------------------------===//
 #include "backends/artifact/ArtifactWriter.h"
 #include "backends/cpu/CppEmitter.h"
+#include "backends/cuda/CudaCodegen.h"
+#include "backends/cuda/NvccCompiler.h"
 #include "frontends/onnx/OnnxImporter.h"
 #include "ir/LLMOptOps.h"
 #include "passes/Passes.h"
@@ -54,7 +56,11 @@ struct CompileOptions {
   std::string kvCacheType = "auto";  // auto: fp16 when linear layers are quantized
   std::vector<std::string> shapes;    // --emit cpp: NAME=AxB per dynamic input
   bool embedWeights = false;          // --emit cpp
+  std::string target = "cpu";         // cpu or cuda
+  std::string cudaArchs;              // --cuda-arch; empty: kDefaultCudaArchs
 };
+
+constexpr const char* kDefaultCudaArchs = "sm_80,sm_90";  // A100; H100 and H200
 
 /// The llmopt-lowrank pass the CLI's --lowrank-* options ask for; empty when they ask for none.
 std::string lowrankPassText(const CompileOptions& options) {
@@ -153,11 +159,10 @@ std::string describeKvCache(mlir::ModuleOp module) {
          " per sequence";
 }
 
-/// Prints the module to `path` ("-" or "" = stdout), atomically for files.
-int printModule(mlir::ModuleOp module, const std::string& path) {
+/// Writes what `print` prints to `path` ("-" or "" = stdout), atomically for files.
+int writeTextOutput(const std::string& path, llvm::function_ref<void(llvm::raw_ostream&)> print) {
   if (path.empty() || path == "-") {
-    module.print(llvm::outs());
-    llvm::outs() << "\n";
+    print(llvm::outs());
     return 0;
   }
   std::string temp = path + ".tmp";
@@ -165,14 +170,27 @@ int printModule(mlir::ModuleOp module, const std::string& path) {
   {
     llvm::raw_fd_ostream out(temp, ec);
     if (ec) return fail("cannot write '" + path + "': " + ec.message());
-    module.print(out);
-    out << "\n";
+    print(out);
+    out.close();
+    if (out.has_error()) {
+      out.clear_error();
+      llvm::sys::fs::remove(temp);
+      return fail("cannot write '" + path + "'");
+    }
   }
   if (llvm::sys::fs::rename(temp, path)) {
     llvm::sys::fs::remove(temp);
     return fail("cannot write '" + path + "'");
   }
   return 0;
+}
+
+/// Prints the module to `path` ("-" or "" = stdout), atomically for files.
+int printModule(mlir::ModuleOp module, const std::string& path) {
+  return writeTextOutput(path, [&](llvm::raw_ostream& out) {
+    module.print(out);
+    out << "\n";
+  });
 }
 
 /// --emit cpp: the artifact goes to a temporary file beside the output, the C++ is emitted from
@@ -213,6 +231,49 @@ int emitCppOutput(mlir::ModuleOp module, const CompileOptions& options) {
   return 0;
 }
 
+/// --target cuda and --emit cuda: the plan goes to a temporary artifact beside the output, its
+/// kernels are generated from it, and then either printed (--emit cuda) or compiled by nvcc into
+/// the artifact written in its place. The temporary file is removed either way.
+int compileCuda(mlir::ModuleOp module, const CompileOptions& options,
+                const std::vector<std::string>& archs, const std::string& nvcc) {
+  const bool emitSource = options.emit == "cuda";
+  const std::string output = options.output.empty()
+                                 ? (emitSource ? std::string("-") : defaultOutputPath(options.input))
+                                 : options.output;
+  const std::string beside = output == "-" ? defaultOutputPath(options.input) : output;
+  llvm::SmallString<128> cpuPlan;
+  if (std::error_code ec = llvm::sys::fs::createUniqueFile(beside + ".%%%%%%.plan", cpuPlan))
+    return fail("cannot create a temporary file beside '" + beside + "': " + ec.message());
+  llvm::FileRemover removeCpuPlan(cpuPlan);
+  if (mlir::failed(writeArtifact(module, cpuPlan.str().str()))) return 1;
+
+  CudaSource source;
+  std::string error;
+  if (!generateCudaSource(cpuPlan.str().str(), llvm::sys::path::filename(options.input).str(),
+                          &source, error))
+    return fail("--target cuda: " + error);
+  if (emitSource) {
+    if (int status = writeTextOutput(output, [&](llvm::raw_ostream& out) { out << source.text; }))
+      return status;
+    llvm::errs() << "llmopt: " << options.input << " -> " << output << ": " << source.numKernels
+                 << " CUDA kernels\n";
+    return 0;
+  }
+
+  std::string archList;
+  for (const std::string& arch : archs) archList += (archList.empty() ? "" : ", ") + arch;
+  llvm::errs() << "llmopt: nvcc: " << source.numKernels << " kernels for " << archList << "\n";
+  CudaCode code;
+  code.archs = archs;
+  if (!compileCudaFatbin(nvcc, source.text, archs, &code.image, error)) return fail(error);
+  ArtifactStats stats;
+  if (mlir::failed(writeArtifact(module, output, &stats, &code))) return 1;
+  llvm::errs() << "llmopt: " << options.input << " -> " << output << ": " << stats.numOps
+               << " ops, CUDA code " << humanBytes(code.image.size()) << " (" << archList
+               << "), file " << humanBytes(stats.fileBytes) << "\n";
+  return 0;
+}
+
 int runCompile(const CompileOptions& options) {
   // The pass manager's threads (declared first: the pool must outlive the context). The
   // artifact is the same for any count; a test checks it.
@@ -231,6 +292,20 @@ int runCompile(const CompileOptions& options) {
     return fail("--embed-weights needs --emit cpp");
   if (options.emit == "cpp" && options.output == "-")
     return fail("--emit cpp writes files (BASE.h, BASE.cpp, ...): give -o BASE, not '-'");
+  const bool cuda = options.target == "cuda" || options.emit == "cuda";
+  if (options.emit == "cpp" && cuda)
+    return fail("--emit cpp writes C++ for the cpu target; --target cuda writes CUDA");
+  if (!cuda && !options.cudaArchs.empty())
+    return fail("--cuda-arch needs --target cuda (or --emit cuda)");
+  std::vector<std::string> cudaArchs;
+  std::string nvcc;
+  if (cuda) {
+    std::string error;
+    if (!parseCudaArchs(options.cudaArchs.empty() ? kDefaultCudaArchs : options.cudaArchs,
+                        &cudaArchs, error) ||
+        (options.emit != "cuda" && !findNvcc(&nvcc, error)))
+      return fail(error);
+  }
 
   // Validate the pipeline before the (possibly long) import.
   mlir::PassManager pm(&context, mlir::OpPassManager::Nesting::Implicit);
@@ -402,6 +477,14 @@ int runCompile(const CompileOptions& options) {
   }
 
   if (options.emit == "cpp") return emitCppOutput(module, options);
+  if (cuda) {
+    if (options.emit.empty())
+      llvm::errs() << "llmopt: " << formatOpCountChange(opsBefore, opsAfter) << "\n";
+    if (int status = compileCuda(module, options, cudaArchs, nvcc)) return status;
+    if (std::string kvCache = describeKvCache(module); !kvCache.empty())
+      llvm::errs() << "llmopt: " << kvCache << " (the CUDA runtime does not use it yet)\n";
+    return 0;
+  }
 
   std::string output = options.output.empty() ? defaultOutputPath(options.input) : options.output;
   ArtifactStats stats;
@@ -427,8 +510,17 @@ std::function<int()> addCompileCommand(CLI::App& app) {
   cmd->add_option("--emit", options->emit,
                   "Print IR instead of writing an artifact: 'mlir' (after the pipeline) or "
                   "'mlir-imported' (straight from the importer); or 'cpp': standalone C++ for "
-                  "fixed input shapes (-o BASE writes BASE.h, BASE.cpp and BASE.weights)")
-      ->check(CLI::IsMember({"mlir", "mlir-imported", "cpp"}));
+                  "fixed input shapes (-o BASE writes BASE.h, BASE.cpp and BASE.weights); or "
+                  "'cuda': the CUDA source of --target cuda's kernels")
+      ->check(CLI::IsMember({"mlir", "mlir-imported", "cpp", "cuda"}));
+  cmd->add_option("--target", options->target,
+                  "What runs the artifact: cpu (default) or cuda (the plan's kernels generated "
+                  "and compiled by nvcc into it; see README: CUDA)")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
+  cmd->add_option("--cuda-arch", options->cudaArchs,
+                  std::string("--target cuda: GPU architectures to compile for, comma-separated "
+                              "(default ") +
+                      kDefaultCudaArchs + ")");
   cmd->add_option("--shape", options->shapes,
                   "--emit cpp: NAME=AxB, the dims of an input with dynamic ones (repeatable)");
   cmd->add_flag("--embed-weights", options->embedWeights,

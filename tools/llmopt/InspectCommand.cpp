@@ -82,7 +82,11 @@ int inspect(const std::string& path, const std::vector<std::string>& shapeSpecs)
   stat(path.c_str(), &info);
   std::printf("artifact:       %s (%lld bytes)\n", path.c_str(), static_cast<long long>(info.st_size));
   std::printf("format version: %u\n", llmopt_model_format_version(model));
-  std::printf("target:         %s\n", llmopt_model_target(model));
+  if (const uint64_t cudaBytes = llmopt_model_cuda_code_bytes(model))
+    std::printf("target:         %s (%s, code %llu bytes)\n", llmopt_model_target(model),
+                llmopt_model_cuda_archs(model), static_cast<unsigned long long>(cudaBytes));
+  else
+    std::printf("target:         %s\n", llmopt_model_target(model));
   std::printf("producer:       %s\n", llmopt_model_producer(model));
   // What this machine would run it with (LLMOPT_ISA forces a variant).
   std::printf("kernels:        %s\n", llmopt_kernel_variants());

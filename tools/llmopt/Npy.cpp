@@ -1,6 +1,7 @@
 //===- Npy.cpp - NumPy .npy files in and out ------------------------------===//
 #include "tools/llmopt/Npy.h"
 
+#include <cctype>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -159,6 +160,13 @@ bool write(const std::string& path, llmopt_dtype dtype, const int64_t* shape, in
     return false;
   }
   return true;
+}
+
+std::string fileNameFor(const std::string& tensorName) {
+  std::string file = tensorName;
+  for (char& c : file)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') c = '_';
+  return file;
 }
 
 }  // namespace llmopt::npy

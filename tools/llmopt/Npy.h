@@ -25,6 +25,10 @@ bool read(const std::string& path, Array& out, std::string& error);
 bool write(const std::string& path, llmopt_dtype dtype, const int64_t* shape, int rank,
            const void* data, size_t bytes, std::string& error);
 
+/// The file name of a tensor's .npy (`llmopt run --output-dir` and the programs that must name
+/// files as it does): ONNX names may hold '/' or ':', file names keep [A-Za-z0-9._-].
+std::string fileNameFor(const std::string& tensorName);
+
 /// "<f4", "<i8", ... or "" for a dtype numpy cannot name.
 const char* descr(llmopt_dtype dtype);
 

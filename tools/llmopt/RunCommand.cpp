@@ -21,14 +21,6 @@ struct RunOptions {
   int threads = 0;
 };
 
-/// Output names may hold '/' or ':' (ONNX names); file names keep [A-Za-z0-9._-].
-std::string fileNameFor(const std::string& name) {
-  std::string file = name;
-  for (char& c : file)
-    if (!isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') c = '_';
-  return file;
-}
-
 std::string shapeText(const int64_t* dims, int rank) {
   std::string text = "[";
   for (int i = 0; i < rank; ++i) text += (i ? ", " : "") + std::to_string(dims[i]);
@@ -70,19 +62,19 @@ int runModel(const RunOptions& options) {
   for (const auto& [name, index] : inputIndex)
     if (!files[index].given) return fail("missing input '" + name + "' (give --input " + name + "=FILE.npy)");
 
-  // Before running: a bad output folder should not cost a whole run.
-  if (!options.outputDir.empty()) {
-    struct stat info;
-    if (stat(options.outputDir.c_str(), &info) != 0 && mkdir(options.outputDir.c_str(), 0777) != 0)
-      return fail("cannot create output directory '" + options.outputDir + "'");
-  }
-
   llmopt_session_options sessionOptions = LLMOPT_SESSION_OPTIONS_INIT;
   sessionOptions.num_threads = options.threads;
   llmopt_session* rawSession = nullptr;
   if (llmopt_session_create(model.get(), &sessionOptions, &rawSession) != LLMOPT_OK)
     return fail(apiError("cannot create a session"));
   SessionPtr session(rawSession);
+  // Before running, after the session (a CUDA artifact without a GPU fails there, leaving no
+  // folder behind): a bad output folder should not cost a whole run.
+  if (!options.outputDir.empty()) {
+    struct stat info;
+    if (stat(options.outputDir.c_str(), &info) != 0 && mkdir(options.outputDir.c_str(), 0777) != 0)
+      return fail("cannot create output directory '" + options.outputDir + "'");
+  }
   for (size_t i = 0; i < files.size(); ++i) {
     const npy::Array& a = files[i].array;
     if (llmopt_session_set_input(session.get(), i, a.dtype, static_cast<int32_t>(a.shape.size()),
@@ -101,7 +93,7 @@ int runModel(const RunOptions& options) {
       printPreview(info.name, tensor);
       continue;
     }
-    std::string path = options.outputDir + "/" + fileNameFor(info.name) + ".npy";
+    std::string path = options.outputDir + "/" + npy::fileNameFor(info.name) + ".npy";
     if (!npy::write(path, tensor.dtype, tensor.dims, tensor.rank, tensor.data, tensor.size_bytes, error))
       return fail(error);
     std::printf("%s: %s %s -> %s\n", info.name, llmopt_dtype_name(tensor.dtype),

@@ -111,7 +111,13 @@ void llmopt_model_free(llmopt_model* model);
 
 /* Model facts. */
 uint32_t llmopt_model_format_version(const llmopt_model* model);
+/* "cpu" or "cuda". A "cuda" artifact holds the same plan plus its GPU code (sessions of it run
+ * on the GPU, see llmopt_session_create). */
 const char* llmopt_model_target(const llmopt_model* model);
+/* "cuda" artifacts: the GPU architectures its code is for ("sm_80,sm_90") and that code's size in
+ * bytes (counted in llmopt_model_weight_bytes too); "" and 0 for a "cpu" artifact. */
+const char* llmopt_model_cuda_archs(const llmopt_model* model);
+uint64_t llmopt_model_cuda_code_bytes(const llmopt_model* model);
 const char* llmopt_model_producer(const llmopt_model* model);
 uint64_t llmopt_model_weight_bytes(const llmopt_model* model);
 size_t llmopt_model_num_ops(const llmopt_model* model);
@@ -129,7 +135,23 @@ llmopt_status llmopt_model_input_info(const llmopt_model* model, size_t index,
 llmopt_status llmopt_model_output_info(const llmopt_model* model, size_t index,
                                        llmopt_tensor_info* out_info);
 
-/* Sessions: one per concurrent caller. options may be NULL. */
+/* Sessions: one per concurrent caller. options may be NULL.
+ *
+ * A session of a "cuda" artifact runs the plan on GPU 0 through the CUDA driver, which the
+ * runtime loads when the session is created (libcuda.so.1, or the file named by the environment
+ * variable LLMOPT_CUDA_DRIVER; the runtime itself links no CUDA library). Creating it fails with
+ * LLMOPT_ERROR_UNSUPPORTED when there is no driver or no GPU, or when the artifact has no code for
+ * this GPU's architecture (the message names both). It copies the weights to the GPU once;
+ * num_threads is checked but unused. The functions below work as for the CPU, except:
+ * - run copies the inputs to the GPU, runs one kernel per op and copies the outputs back into
+ *   memory the session owns (get_output gives that); it fails with LLMOPT_ERROR_OUT_OF_MEMORY when
+ *   GPU memory runs out, and with LLMOPT_ERROR_STATE when the GPU fails (a kernel fault, a lost
+ *   device: the process's CUDA context may then be unusable);
+ * - llmopt_session_arena_bytes is the GPU arena (the CUDA kernels take no scratch), and
+ *   llmopt_session_allocations counts GPU allocations (the arena and the inputs' copies);
+ * - profiling times each op on the GPU (CUDA events);
+ * - the KV cache does not run on the GPU yet: reset, extend, prefill and step fail with
+ *   LLMOPT_ERROR_UNSUPPORTED, and the cache length is 0 (run does a plain forward pass). */
 llmopt_status llmopt_session_create(const llmopt_model* model,
                                     const llmopt_session_options* options,
                                     llmopt_session** out_session);

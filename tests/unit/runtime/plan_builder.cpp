@@ -368,18 +368,24 @@ std::vector<uint8_t> PlanBuilder::planBytes() const {
   const auto& plan_inputs = inputs.empty() ? default_inputs : inputs;
   const auto& plan_outputs = outputs.empty() ? default_outputs : outputs;
   const uint32_t slots = static_cast<uint32_t>(num_slots >= 0 ? num_slots : max_slot + 1);
+  flatbuffers::Offset<plan::CudaModule> cuda;
+  if (!cuda_archs.empty()) {
+    std::vector<flatbuffers::Offset<flatbuffers::String>> archs;
+    for (const std::string& arch : cuda_archs) archs.push_back(fbb.CreateString(arch));
+    cuda = plan::CreateCudaModuleDirect(fbb, &archs, cuda_image_offset, cuda_image_bytes);
+  }
   auto root = plan::CreatePlanDirect(fbb, producer.c_str(), target.c_str(), &symbol_offsets,
                                      &tensor_offsets, &plan_inputs, &plan_outputs, &op_offsets,
                                      slots, kv_cache_max_seq,
-                                     static_cast<plan::KvCacheType>(kv_cache_type));
+                                     static_cast<plan::KvCacheType>(kv_cache_type), cuda);
   plan::FinishPlanBuffer(fbb, root);
   return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
 }
 
 std::vector<uint8_t> PlanBuilder::build() const {
   const std::vector<uint8_t> plan = planBytes();
-  return artifact::packArtifact(artifact::Target::Cpu, plan.data(), plan.size(), weights.data(),
-                                weights.size());
+  return artifact::packArtifact(cuda_archs.empty() ? artifact::Target::Cpu : artifact::Target::Cuda,
+                                plan.data(), plan.size(), weights.data(), weights.size());
 }
 
 std::vector<float> packN16(const std::vector<float>& w_kn, int64_t k, int64_t n) {

@@ -141,6 +141,10 @@ class PlanBuilder {
   int kv_cache_type = 0;  // plan::KvCacheType's value (any byte, for rejection tests)
   std::string producer = "llmopt tests";
   std::string target = "cpu";
+  // A cuda module (target "cuda"): the architectures and where its image lies in `weights`. The
+  // header's target is cuda exactly when `cuda_archs` is non-empty.
+  std::vector<std::string> cuda_archs;
+  uint64_t cuda_image_offset = 0, cuda_image_bytes = 0;
 
  private:
   uint32_t addTensor(TensorSpec spec);

@@ -94,10 +94,31 @@ TEST(LoaderRejects, OlderFormatVersion) {
                         "recompile the model"));
 }
 
-TEST(LoaderRejects, CudaTarget) {
+TEST(LoaderRejects, HeaderTargetOtherThanThePlans) {
   Mlp mlp = makeMlp(8, 4, plan::WeightLayout::KN);
   editHeader(mlp.artifact, [](auto& h) { h.target = 1; });
-  EXPECT_TRUE(failsWith(loadBytes(mlp.artifact), LLMOPT_ERROR_UNSUPPORTED, "cuda"));
+  EXPECT_TRUE(failsWith(loadBytes(mlp.artifact), LLMOPT_ERROR_INVALID_ARTIFACT,
+                        "the header's target (cuda) is not the plan's (cpu)"));
+}
+
+// The counterpart of the cuda rejections below: a well-formed cuda plan loads (running it needs a
+// GPU; tests/cuda covers that), its code and architectures reported.
+TEST(LoaderAccepts, CudaPlan) {
+  Mlp mlp = makeMlp(8, 20, plan::WeightLayout::PackedN16);
+  PlanBuilder& b = mlp.builder;
+  b.target = "cuda";
+  b.cuda_archs = {"sm_80", "sm_90"};
+  b.cuda_image_offset = (b.weights.size() + 63) / 64 * 64;
+  b.cuda_image_bytes = 100;
+  b.weights.resize(b.cuda_image_offset + b.cuda_image_bytes, 0x5a);
+  const std::vector<uint8_t> bytes = b.build();
+  llmopt_model* model = nullptr;
+  ASSERT_EQ(llmopt_model_load_memory(bytes.data(), bytes.size(), nullptr, &model), LLMOPT_OK)
+      << llmopt_last_error();
+  EXPECT_STREQ(llmopt_model_target(model), "cuda");
+  EXPECT_STREQ(llmopt_model_cuda_archs(model), "sm_80,sm_90");
+  EXPECT_EQ(llmopt_model_cuda_code_bytes(model), 100u);
+  llmopt_model_free(model);
 }
 
 TEST(LoaderRejects, AnyFlippedByteAfterTheHeader) {
@@ -267,8 +288,39 @@ const SemanticCase kSemanticCases[] = {
      LLMOPT_ERROR_INVALID_ARTIFACT, "tensor 'x' is listed twice in the plan's inputs"},
     {"too many slots", [](PlanBuilder& b) { b.num_slots = 1000; },
      LLMOPT_ERROR_INVALID_ARTIFACT, "plan declares 1000 arena slots for 6 tensors"},
-    {"plan for another target", [](PlanBuilder& b) { b.target = "cuda"; },
-     LLMOPT_ERROR_UNSUPPORTED, "plan targets 'cuda'"},
+    {"plan for another target", [](PlanBuilder& b) { b.target = "tpu"; },
+     LLMOPT_ERROR_UNSUPPORTED, "plan targets 'tpu'; this runtime executes 'cpu' and 'cuda' plans"},
+    {"cuda plan without its module", [](PlanBuilder& b) { b.target = "cuda"; },
+     LLMOPT_ERROR_INVALID_ARTIFACT, "a 'cuda' plan has no cuda module"},
+    {"cpu plan with a cuda module",
+     [](PlanBuilder& b) {
+       b.cuda_archs = {"sm_90"};
+       b.cuda_image_bytes = 64;
+     },
+     LLMOPT_ERROR_INVALID_ARTIFACT, "a 'cpu' plan carries a cuda module"},
+    {"cuda image outside the weights",
+     [](PlanBuilder& b) {
+       b.target = "cuda";
+       b.cuda_archs = {"sm_90"};
+       b.cuda_image_offset = b.weights.size();
+       b.cuda_image_bytes = 64;
+     },
+     LLMOPT_ERROR_INVALID_ARTIFACT, "is empty, misaligned or outside the"},
+    {"cuda image misaligned",
+     [](PlanBuilder& b) {
+       b.target = "cuda";
+       b.cuda_archs = {"sm_90"};
+       b.cuda_image_offset = 8;
+       b.cuda_image_bytes = 8;
+     },
+     LLMOPT_ERROR_INVALID_ARTIFACT, "is empty, misaligned or outside the"},
+    {"cuda module with an empty architecture",
+     [](PlanBuilder& b) {
+       b.target = "cuda";
+       b.cuda_archs = {""};
+       b.cuda_image_bytes = 64;
+     },
+     LLMOPT_ERROR_INVALID_ARTIFACT, "cuda module has an empty architecture"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Plans, SemanticRejection, ::testing::ValuesIn(kSemanticCases),

@@ -1,0 +1,126 @@
+// The portability layer of the CUDA kernel library: the same kernel source runs on the GPU (nvcc)
+// and serially on the host (g++, "host emulation", how CI tests the numerics without a GPU).
+//
+// A kernel walks its work items through an executor:
+//   ex.forEach(n, f)        f(i) for every i < n, one thread per item;
+//   ex.forEachSerial(n, f)  f(team, i), one thread per item with a SerialTeam;
+//   ex.forEachTeam(n, f)    f(team, i), one warp per item (a WarpTeam of 32 lanes on the GPU).
+// Each is a grid-stride loop, correct for any gridDim >= 1. A team-level body splits its item's
+// work with `for (j = t.lane(); j < n; j += t.size())` and combines the lanes' parts with the
+// team's reductions, which every lane takes part in (so no reduction inside a lane-dependent
+// branch). SerialTeam is one lane: its loops run whole and its reductions are the identity.
+// No shared memory and no __syncthreads: that could not be emulated this way.
+#ifndef LLMOPT_KERNELS_CUDA_TEAM_CUH
+#define LLMOPT_KERNELS_CUDA_TEAM_CUH
+
+#include <cstdint>
+
+#include "kernels/cuda/op_args.h"
+
+#ifdef __CUDACC__
+#define LLMOPT_HD __host__ __device__
+#define LLMOPT_DEV __device__  // kernel bodies: device code only under nvcc
+#else
+#define LLMOPT_HD
+#define LLMOPT_DEV
+#endif
+// Unrolled loops keep small arrays in registers; only the device pass knows the pragma.
+#ifdef __CUDA_ARCH__
+#define LLMOPT_UNROLL _Pragma("unroll")
+#else
+#define LLMOPT_UNROLL
+#endif
+
+namespace llmopt::cuda {
+
+static_assert(kWarpsPerBlock * kWarpSize == kThreadsPerBlock, "blocks of whole warps");
+
+// A team of one lane (the host, or one GPU thread per item).
+struct SerialTeam {
+  static constexpr int kSize = 1;
+  LLMOPT_HD int lane() const { return 0; }
+  LLMOPT_HD int size() const { return 1; }
+  template <class T, class Op>
+  LLMOPT_HD T reduce(T v, Op) const {
+    return v;
+  }
+  template <class T>
+  LLMOPT_HD T sum(T v) const {
+    return v;
+  }
+};
+
+struct PlusOp {
+  template <class T>
+  LLMOPT_HD T operator()(T x, T y) const {
+    return x + y;
+  }
+};
+
+#ifdef __CUDACC__
+
+// The 32 lanes of a warp working on one item. Reductions are xor butterflies: every lane ends
+// with the same value (each step adds the same two operands, in either order, which IEEE
+// addition does not tell apart).
+struct WarpTeam {
+  static constexpr int kSize = kWarpSize;
+  __device__ int lane() const { return static_cast<int>(threadIdx.x) & (kWarpSize - 1); }
+  __device__ int size() const { return kWarpSize; }
+  template <class T, class Op>
+  __device__ T reduce(T v, Op op) const {
+    for (int offset = kWarpSize / 2; offset > 0; offset >>= 1)
+      v = op(v, __shfl_xor_sync(0xffffffffu, v, offset));
+    return v;
+  }
+  template <class T>
+  __device__ T sum(T v) const {
+    return reduce(v, PlusOp());
+  }
+};
+
+struct DeviceExec {
+  template <class F>
+  __device__ void forEach(int64_t n, F f) const {
+    const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+    for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+         i += stride)
+      f(i);
+  }
+  template <class F>
+  __device__ void forEachSerial(int64_t n, F f) const {
+    const SerialTeam team;
+    forEach(n, [&](int64_t i) { f(team, i); });
+  }
+  // Every lane of a warp has the same item, so the whole warp stays in step (full shuffle mask).
+  template <class F>
+  __device__ void forEachTeam(int64_t n, F f) const {
+    const WarpTeam team;
+    const int64_t warps = static_cast<int64_t>(gridDim.x) * (blockDim.x / kWarpSize);
+    const int64_t first = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / kWarpSize;
+    for (int64_t i = first; i < n; i += warps) f(team, i);
+  }
+};
+
+#else  // the host emulation
+
+struct HostExec {
+  template <class F>
+  void forEach(int64_t n, F f) const {
+    for (int64_t i = 0; i < n; ++i) f(i);
+  }
+  template <class F>
+  void forEachSerial(int64_t n, F f) const {
+    const SerialTeam team;
+    for (int64_t i = 0; i < n; ++i) f(team, i);
+  }
+  template <class F>
+  void forEachTeam(int64_t n, F f) const {
+    forEachSerial(n, f);
+  }
+};
+
+#endif  // __CUDACC__
+
+}  // namespace llmopt::cuda
+
+#endif  // LLMOPT_KERNELS_CUDA_TEAM_CUH

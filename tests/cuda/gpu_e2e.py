@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""On a GPU: every fixture compiled for CUDA gives the CPU artifact's outputs.
+
+    tests/cuda/gpu_e2e.py LLMOPT FIXTURES_DIR [--model-dir ../shared/eval/charlm-gpt]
+
+Exits 77 (ctest: skipped) where there is no CUDA driver or device. Otherwise, for the example
+MLP, the tiny GPT-2, BERT and Llama fixtures in every precision and charlm-gpt in int8: compile
+for the CPU and with `--target cuda`, run both with `llmopt run` on the same inputs, and compare
+every output: max |diff| / max |ref| within the mode's tolerance (as tests/cuda/host_emulation.py,
+which checks the same kernels on the CPU).
+"""
+import argparse
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gpu_probe import gpu_available  # noqa: E402
+from host_emulation import compare_dirs, fixture_cases, report  # noqa: E402
+
+
+def run(cmd):
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{shlex.join(cmd)} failed ({result.returncode}):\n{result.stderr}")
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("llmopt")
+    parser.add_argument("fixtures")
+    parser.add_argument("--model-dir", default="")
+    args = parser.parse_args()
+    available, what = gpu_available()
+    if not available:
+        print(f"skipped: {what}")
+        return 77
+    print(f"GPU: {what}")
+    failures = 0
+    with tempfile.TemporaryDirectory(prefix="llmopt-cuda-gpu-") as work:
+        for name, model, case, inputs, modes in fixture_cases(args.fixtures, args.model_dir):
+            input_args = []
+            for n, p in inputs:
+                input_args += ["--input", f"{n}={p}"]
+            for mode in modes:
+                tag = f"{name}_{mode.replace('-', '_')}"
+                quant = [] if mode == "fp32" else ["--quant", mode]
+                outs = {}
+                for target in ("cpu", "cuda"):
+                    artifact = os.path.join(work, f"{tag}.{target}.llmo")
+                    run([args.llmopt, "compile", model, "-o", artifact, "--target", target,
+                         *quant])
+                    outs[target] = os.path.join(work, f"{tag}.{target}.out")
+                    run([args.llmopt, "run", artifact, "--output-dir", outs[target], *input_args])
+                failures += not report(f"{name} {mode} ({case})", "CUDA vs CPU", mode,
+                                       *compare_dirs(outs["cpu"], outs["cuda"]))
+    print(f"{failures} failed" if failures else "all passed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

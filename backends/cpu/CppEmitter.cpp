@@ -429,11 +429,7 @@ bool emitCpp(const CppEmitOptions& options, CppEmitStats* stats, std::string& er
     return false;
   };
   rt::Model model;
-  if (model.file.open(options.artifactPath.c_str()) != LLMOPT_OK)
-    return runtimeError("cannot read the compiled model");
-  model.data = model.file.data();
-  model.size = model.file.size();
-  if (rt::loadModel(nullptr, &model) != LLMOPT_OK)
+  if (rt::loadModelFile(options.artifactPath.c_str(), nullptr, &model) != LLMOPT_OK)
     return runtimeError("the compiled model does not load");
   const rt::ModelDesc& desc = model.desc;
   if (desc.inputs.empty()) {

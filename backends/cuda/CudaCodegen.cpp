@@ -260,9 +260,7 @@ std::string commentText(const char* text) {
 bool generateCudaSource(const std::string& artifactPath, const std::string& sourceName,
                         CudaSource* out, std::string& error) {
   rt::Model model;
-  if (model.file.open(artifactPath.c_str()) != LLMOPT_OK ||
-      (model.data = model.file.data(), model.size = model.file.size(),
-       rt::loadModel(nullptr, &model) != LLMOPT_OK)) {
+  if (rt::loadModelFile(artifactPath.c_str(), nullptr, &model) != LLMOPT_OK) {
     error = std::string("the compiled model does not load: ") + rt::lastError();
     return false;
   }

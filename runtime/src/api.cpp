@@ -72,13 +72,6 @@ Status nullArgument(const char* function, const char* argument) {
   return fail(LLMOPT_ERROR_INVALID_ARGUMENT, "%s: %s is NULL", function, argument);
 }
 
-Status loadInto(std::unique_ptr<llmopt_model>& model, const llmopt_load_options* options,
-                llmopt_model** out_model) {
-  LLMOPT_TRY(llmopt::rt::loadModel(options, &model->model));
-  *out_model = model.release();
-  return LLMOPT_OK;
-}
-
 }  // namespace
 
 extern "C" {
@@ -121,12 +114,9 @@ llmopt_status llmopt_model_load_file(const char* path, const llmopt_load_options
   if (!path) return nullArgument(kFn, "path");
   return guarded(kFn, [&]() -> Status {
     auto model = std::make_unique<llmopt_model>();
-    LLMOPT_TRY(model->model.file.open(path));
-    model->model.data = model->model.file.data();
-    model->model.size = model->model.file.size();
-    Status status = loadInto(model, options, out_model);
-    if (status != LLMOPT_OK) llmopt::rt::prefixLastError(path);
-    return status;
+    LLMOPT_TRY(llmopt::rt::loadModelFile(path, options, &model->model));
+    *out_model = model.release();
+    return LLMOPT_OK;
   });
 }
 
@@ -145,7 +135,9 @@ llmopt_status llmopt_model_load_memory(const void* data, size_t size,
     auto model = std::make_unique<llmopt_model>();
     model->model.data = static_cast<const uint8_t*>(data);
     model->model.size = size;
-    return loadInto(model, options, out_model);
+    LLMOPT_TRY(llmopt::rt::loadModel(options, &model->model));
+    *out_model = model.release();
+    return LLMOPT_OK;
   });
 }
 

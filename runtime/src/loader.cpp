@@ -93,4 +93,13 @@ Status loadModel(const llmopt_load_options* options, Model* model) {
   return LLMOPT_OK;
 }
 
+Status loadModelFile(const char* path, const llmopt_load_options* options, Model* model) {
+  LLMOPT_TRY(model->file.open(path));  // its errors name the path
+  model->data = model->file.data();
+  model->size = model->file.size();
+  const Status status = loadModel(options, model);
+  if (status != LLMOPT_OK) prefixLastError(path);
+  return status;
+}
+
 }  // namespace llmopt::rt

@@ -11,6 +11,9 @@ namespace llmopt::rt {
 // Loads the artifact at model->data, model->size (already mapped or borrowed).
 Status loadModel(const llmopt_load_options* options, Model* model);
 
+// Maps the file at `path` into model->file and loads it; a failure to load names the path.
+Status loadModelFile(const char* path, const llmopt_load_options* options, Model* model);
+
 }  // namespace llmopt::rt
 
 #endif  // LLMOPT_RUNTIME_LOADER_H

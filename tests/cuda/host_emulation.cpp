@@ -40,10 +40,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   Model model;
-  if (model.file.open(argv[1]) != LLMOPT_OK) return fail("open");
-  model.data = model.file.data();
-  model.size = model.file.size();
-  if (llmopt::rt::loadModel(nullptr, &model) != LLMOPT_OK) return fail("load");
+  if (llmopt::rt::loadModelFile(argv[1], nullptr, &model) != LLMOPT_OK) return fail("load");
   const llmopt::rt::ModelDesc& desc = model.desc;
   if (static_cast<size_t>(llmopt_host_kernel_count) != desc.ops.size()) {
     std::fprintf(stderr, "host_emulation: the kernels are for %d ops, the plan has %zu\n",

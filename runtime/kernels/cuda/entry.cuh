@@ -10,10 +10,6 @@
 #include "kernels/cuda/op_args.h"
 #include "kernels/cuda/team.cuh"
 
-namespace llmopt::cuda {
-using HostKernel = void (*)(const OpArgs&);  // a kernel of the host emulation
-}  // namespace llmopt::cuda
-
 #ifdef __CUDACC__
 // __grid_constant__ (sm_70+): the kernels take the parameter's address (they pass it on by
 // reference); without it nvcc copies all 4 KiB of OpArgs to local memory in every thread.

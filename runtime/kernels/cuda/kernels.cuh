@@ -2,8 +2,8 @@
 // self-contained .cu it writes for a model by concatenating the files below in this order and
 // dropping every line that starts with `#include "`. So each file includes the library's files
 // (and op_args.h) only in the quoted form and system headers only as <...>, every file comes
-// after those it uses, and this file holds nothing but the list: LLMOPT_CUDA_KERNEL and
-// HostKernel are in entry.cuh.
+// after those it uses, and this file holds nothing but the list: LLMOPT_CUDA_KERNEL is in
+// entry.cuh, HostKernel in op_args.h.
 #ifndef LLMOPT_KERNELS_CUDA_KERNELS_CUH
 #define LLMOPT_KERNELS_CUDA_KERNELS_CUH
 

@@ -749,6 +749,9 @@ LogicalResult PlanBuilder::build() {
   auto cacheType = func->getAttrOfType<StringAttr>("llmopt.kv_cache_type");
   flatbuffers::Offset<fb::CudaModule> cudaModule;
   if (cuda) {
+    if (cuda->opKernels.size() != ops.size())
+      return func.emitError() << "the CUDA code has kernels for " << cuda->opKernels.size()
+                              << " ops, the plan has " << ops.size();
     // After every constant, so that the plan's weights are where a cpu compile puts them.
     const std::vector<char>& image = cuda->image;
     uint64_t offset = addWeights(image.size(), [&image](char* dst) {
@@ -756,7 +759,7 @@ LogicalResult PlanBuilder::build() {
     });
     std::vector<flatbuffers::Offset<flatbuffers::String>> archs;
     for (const std::string& arch : cuda->archs) archs.push_back(fbb.CreateString(arch));
-    cudaModule = fb::CreateCudaModuleDirect(fbb, &archs, offset, image.size());
+    cudaModule = fb::CreateCudaModuleDirect(fbb, &archs, offset, image.size(), &cuda->opKernels);
   }
   auto plan = fb::CreatePlanDirect(
       fbb, kProducer, cuda ? "cuda" : "cpu", &symbols, &tensors, &inputs, &outputs, &ops,

@@ -18,11 +18,13 @@ struct ArtifactStats {
   size_t numSlots = 0;
 };
 
-/// The GPU code of a `--target cuda` artifact (backends/cuda): a fatbin with one kernel per op of
-/// the plan this module lowers to, and the architectures it holds code for.
+/// The GPU code of a `--target cuda` artifact (backends/cuda): a fatbin with the kernels of the
+/// plan this module lowers to (op i runs kernel llmopt_k<opKernels[i]>), and the architectures
+/// it holds code for.
 struct CudaCode {
   std::vector<std::string> archs;  // "sm_80", ...
   std::vector<char> image;
+  std::vector<uint32_t> opKernels;
 };
 
 /// Lowers @main to a plan for the runtime (kernel per op, packed weights, arena slots, symbolic

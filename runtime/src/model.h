@@ -119,10 +119,13 @@ struct ModelDesc {
   int64_t kv_cache_max_seq = 0;   // positions of the KV cache; 0: the model has none
   kernels::cpu::KvCacheType kv_cache_type = kernels::cpu::KvCacheType::F32;
   uint32_t kv_cache_layers = 0;   // attention ops with a kv_cache index (0 .. layers - 1)
-  // target "cuda": the fatbin holding kernel llmopt_op_<i> for each op i (inside the artifact,
-  // checked in bounds at load), and the GPU architectures it has code for ("sm_80", ...).
+  // target "cuda": the fatbin holding kernels llmopt_k<j>, j < cuda_kernel_count (inside the
+  // artifact, checked in bounds at load), the kernel of each op, and the GPU architectures it has
+  // code for ("sm_80", ...).
   const uint8_t* cuda_image = nullptr;
   uint64_t cuda_image_bytes = 0;
+  std::vector<uint32_t> cuda_op_kernels;  // per op
+  uint32_t cuda_kernel_count = 0;
   std::vector<const char*> cuda_archs;
   const char* cuda_arch_list = "";  // cuda_archs joined with commas
   std::deque<std::string> strings;  // made-up names; a deque keeps c_str() pointers stable

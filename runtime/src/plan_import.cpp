@@ -70,6 +70,21 @@ class Importer {
       if (!arch || arch->size() == 0) return LLMOPT_INVALID("cuda module has an empty architecture");
       m_.cuda_archs.push_back(arch->c_str());
     }
+    // op_kernels: one per op, numbered in the order of first use (so no kernel is missing).
+    const auto* op_kernels = cuda->op_kernels();
+    const size_t num_ops = plan_.ops() ? plan_.ops()->size() : 0;
+    if (!op_kernels || op_kernels->size() != num_ops)
+      return LLMOPT_INVALID("cuda module names kernels for %zu ops, the plan has %zu",
+                            op_kernels ? static_cast<size_t>(op_kernels->size()) : size_t{0},
+                            num_ops);
+    for (size_t i = 0; i < num_ops; ++i) {
+      const uint32_t k = op_kernels->Get(static_cast<flatbuffers::uoffset_t>(i));
+      if (k > m_.cuda_kernel_count)
+        return LLMOPT_INVALID("cuda module: op %zu runs kernel %u before kernel %u is used", i, k,
+                              m_.cuda_kernel_count);
+      if (k == m_.cuda_kernel_count) ++m_.cuda_kernel_count;
+      m_.cuda_op_kernels.push_back(k);
+    }
     std::string list;
     for (const char* arch : m_.cuda_archs) list += (list.empty() ? "" : ",") + std::string(arch);
     m_.strings.push_back(std::move(list));

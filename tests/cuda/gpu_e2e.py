@@ -15,6 +15,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gpu_probe import gpu_available  # noqa: E402
@@ -28,35 +29,52 @@ def run(cmd):
     return result
 
 
+def check_case(llmopt, work, name, model, case, input_args, mode, cuda_arch):
+    """(label, mode, worst relative error, its file or the error) of one fixture in one mode."""
+    label = f"{name} {mode} ({case})"
+    try:
+        return (label, mode, *run_case(llmopt, work, name, model, input_args, mode, cuda_arch))
+    except RuntimeError as e:
+        return (label, mode, float("inf"), str(e))
+
+
+def run_case(llmopt, work, name, model, input_args, mode, cuda_arch):
+    tag = f"{name}_{mode.replace('-', '_')}"
+    quant = [] if mode == "fp32" else ["--quant", mode]
+    outs = {}
+    for target in ("cpu", "cuda"):
+        artifact = os.path.join(work, f"{tag}.{target}.llmo")
+        arch = ["--cuda-arch", cuda_arch] if target == "cuda" and cuda_arch else []
+        run([llmopt, "compile", model, "-o", artifact, "--target", target, *arch, *quant])
+        outs[target] = os.path.join(work, f"{tag}.{target}.out")
+        run([llmopt, "run", artifact, "--output-dir", outs[target], *input_args])
+    return compare_dirs(outs["cpu"], outs["cuda"])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("llmopt")
     parser.add_argument("fixtures")
     parser.add_argument("--model-dir", default="")
+    parser.add_argument("--cuda-arch", default="",
+                        help="--cuda-arch of the CUDA compiles (default: the compiler's)")
+    parser.add_argument("--jobs", type=int, default=1, help="cases checked at once (default 1)")
     args = parser.parse_args()
     available, what = gpu_available()
     if not available:
         print(f"skipped: {what}")
         return 77
     print(f"GPU: {what}")
-    failures = 0
     with tempfile.TemporaryDirectory(prefix="llmopt-cuda-gpu-") as work:
+        cases = []
         for name, model, case, inputs, modes in fixture_cases(args.fixtures, args.model_dir):
-            input_args = []
-            for n, p in inputs:
-                input_args += ["--input", f"{n}={p}"]
-            for mode in modes:
-                tag = f"{name}_{mode.replace('-', '_')}"
-                quant = [] if mode == "fp32" else ["--quant", mode]
-                outs = {}
-                for target in ("cpu", "cuda"):
-                    artifact = os.path.join(work, f"{tag}.{target}.llmo")
-                    run([args.llmopt, "compile", model, "-o", artifact, "--target", target,
-                         *quant])
-                    outs[target] = os.path.join(work, f"{tag}.{target}.out")
-                    run([args.llmopt, "run", artifact, "--output-dir", outs[target], *input_args])
-                failures += not report(f"{name} {mode} ({case})", "CUDA vs CPU", mode,
-                                       *compare_dirs(outs["cpu"], outs["cuda"]))
+            input_args = [a for n, p in inputs for a in ("--input", f"{n}={p}")]
+            cases += [(name, model, case, input_args, mode) for mode in modes]
+        with ThreadPoolExecutor(max(1, args.jobs)) as pool:
+            results = list(pool.map(lambda c: check_case(args.llmopt, work, *c, args.cuda_arch),
+                                    cases))
+    failures = sum(not report(label, "CUDA vs CPU", mode, err, where)
+                   for label, mode, err, where in results)
     print(f"{failures} failed" if failures else "all passed")
     return 1 if failures else 0
 

@@ -256,15 +256,17 @@ int compileCuda(mlir::ModuleOp module, const CompileOptions& options,
     if (int status = writeTextOutput(output, [&](llvm::raw_ostream& out) { out << source.text; }))
       return status;
     llvm::errs() << "llmopt: " << options.input << " -> " << output << ": " << source.numKernels
-                 << " CUDA kernels\n";
+                 << " CUDA kernels for " << source.opKernels.size() << " ops\n";
     return 0;
   }
 
   std::string archList;
   for (const std::string& arch : archs) archList += (archList.empty() ? "" : ", ") + arch;
-  llvm::errs() << "llmopt: nvcc: " << source.numKernels << " kernels for " << archList << "\n";
+  llvm::errs() << "llmopt: nvcc: " << source.numKernels << " kernels (" << source.opKernels.size()
+               << " ops) for " << archList << "\n";
   CudaCode code;
   code.archs = archs;
+  code.opKernels = source.opKernels;
   if (!compileCudaFatbin(nvcc, source.text, archs, &code.image, error)) return fail(error);
   ArtifactStats stats;
   if (mlir::failed(writeArtifact(module, output, &stats, &code))) return 1;

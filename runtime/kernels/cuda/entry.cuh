@@ -1,5 +1,5 @@
 // How a generated op becomes a kernel. The code generator writes one line per op:
-//   LLMOPT_CUDA_KERNEL(llmopt_op_7, llmopt::cuda::layerNorm<true>(x, a, 2, 1e-05f))
+//   LLMOPT_CUDA_KERNEL(llmopt_k7, llmopt::cuda::layerNorm<true>(x, a, 2, 1e-05f))
 // nvcc makes it the op's __global__ kernel (op_args.h's calling convention), with `x` the
 // DeviceExec and `a` the OpArgs; a host compiler makes it a static function of the same
 // arguments on the serial executor (HostExec), which the generated file lists in

@@ -3,11 +3,12 @@
 // the CUDA toolkit, and the same struct is read by the device code, by nvcc and by the host
 // emulation of the kernels (team.cuh) alike.
 //
-// Every op of a CUDA plan has one generated kernel
-//     extern "C" __global__ void __launch_bounds__(256) llmopt_op_<index>(llmopt::cuda::OpArgs)
+// Every op of a CUDA plan runs one generated kernel (ops with the same code share it)
+//     extern "C" __global__ void __launch_bounds__(256) llmopt_k<j>(llmopt::cuda::OpArgs)
 // launched on one stream with blockDim (kThreadsPerBlock, 1, 1), no dynamic shared memory, and
-// gridDim.x = gridBlocks(out.numel): every kernel walks its work items (elements, rows, tiles)
-// with a grid-stride loop, so it is correct for any grid of at least one block.
+// gridDim.x = gridBlocks(out.numel) (linearGridBlocks for linear layers): every kernel walks its
+// work items (elements, rows, tiles) with a grid-stride loop, so it is correct for any grid of
+// at least one block.
 //
 // What the host puts in OpArgs, by op kernel (runtime/src/op_kernel.h names them):
 // - always: `out` and `in[0 .. num_inputs)` with their data (device pointers: arena slots, weights
@@ -26,6 +27,13 @@
 #define LLMOPT_KERNELS_CUDA_OP_ARGS_H
 
 #include <cstdint>
+
+// What the kernels call of this header is compiled for the device too.
+#ifdef __CUDACC__
+#define LLMOPT_CUDA_HD __host__ __device__
+#else
+#define LLMOPT_CUDA_HD
+#endif
 
 namespace llmopt::cuda {
 
@@ -70,6 +78,21 @@ using HostKernel = void (*)(const OpArgs&);
 // at least one, at most kMaxGridBlocks (the kernels' grid-stride loops cover the rest).
 inline int64_t gridBlocks(int64_t out_numel) {
   const int64_t blocks = (out_numel + kThreadsPerBlock - 1) / kThreadsPerBlock;
+  return blocks < 1 ? 1 : (blocks > kMaxGridBlocks ? kMaxGridBlocks : blocks);
+}
+
+// Linear layers with few outputs (a GEMV: one token's projection) have few tiles of 16 columns
+// for many rows of k each: a whole block takes a tile, its 256 lanes splitting k, and the grid
+// has a block per 16 outputs (at least one per tile), so that the weights stream through every
+// SM. Larger ones keep a warp per tile of 4 rows x 16 columns (or a tensor-core tile of 32 x 64),
+// one warp per 64 outputs. Host and kernels decide alike, from the output's element count alone.
+constexpr int64_t kBlockTeamMaxOutputs = 16384;
+LLMOPT_CUDA_HD inline bool linearUsesBlockTeam(int64_t out_numel) {
+  return out_numel <= kBlockTeamMaxOutputs;
+}
+inline int64_t linearGridBlocks(int64_t out_numel) {
+  const int64_t per_block = linearUsesBlockTeam(out_numel) ? 16 : 64 * kWarpsPerBlock;
+  const int64_t blocks = (out_numel + per_block - 1) / per_block;
   return blocks < 1 ? 1 : (blocks > kMaxGridBlocks ? kMaxGridBlocks : blocks);
 }
 

@@ -4,12 +4,15 @@
 // A kernel walks its work items through an executor:
 //   ex.forEach(n, f)        f(i) for every i < n, one thread per item;
 //   ex.forEachSerial(n, f)  f(team, i), one thread per item with a SerialTeam;
-//   ex.forEachTeam(n, f)    f(team, i), one warp per item (a WarpTeam of 32 lanes on the GPU).
+//   ex.forEachTeam(n, f)    f(team, i), one warp per item (a WarpTeam of 32 lanes on the GPU);
+//   ex.forEachBlockTeam(n, f)  f(team, i), one block per item (a BlockTeam of 256 lanes): for
+//                           a few large items, such as the column panels of a GEMV.
 // Each is a grid-stride loop, correct for any gridDim >= 1. A team-level body splits its item's
 // work with `for (j = t.lane(); j < n; j += t.size())` and combines the lanes' parts with the
-// team's reductions, which every lane takes part in (so no reduction inside a lane-dependent
-// branch). SerialTeam is one lane: its loops run whole and its reductions are the identity.
-// No shared memory and no __syncthreads: that could not be emulated this way.
+// team's reductions (reduce, sum, sumEach), which every lane takes part in (so no reduction
+// inside a lane-dependent branch). SerialTeam is one lane: its loops run whole and its reductions
+// are the identity. Kernels use no shared memory themselves: only BlockTeam's reductions do,
+// behind the same interface, so every kernel still runs serially on the host.
 #ifndef LLMOPT_KERNELS_CUDA_TEAM_CUH
 #define LLMOPT_KERNELS_CUDA_TEAM_CUH
 
@@ -48,6 +51,8 @@ struct SerialTeam {
   LLMOPT_HD T sum(T v) const {
     return v;
   }
+  template <class T, int N>
+  LLMOPT_HD void sumEach(T (&)[N]) const {}
 };
 
 struct PlusOp {
@@ -76,6 +81,53 @@ struct WarpTeam {
   __device__ T sum(T v) const {
     return reduce(v, PlusOp());
   }
+  template <class T, int N>
+  __device__ void sumEach(T (&v)[N]) const {
+    LLMOPT_UNROLL
+    for (int j = 0; j < N; ++j) v[j] = sum(v[j]);
+  }
+};
+
+// The 256 lanes of a block working on one item: each warp reduces its lanes with shuffles, then
+// every lane combines the warps' results, in warp order, from shared memory (so every lane ends
+// with the same value). The barrier before the partials are written keeps a reduction from
+// overwriting the previous one's while a slow warp still reads them.
+struct BlockTeam {
+  static constexpr int kSize = kThreadsPerBlock;
+  __device__ int lane() const { return static_cast<int>(threadIdx.x); }
+  __device__ int size() const { return kSize; }
+  template <class T, class Op>
+  __device__ T reduce(T v, Op op) const {
+    __shared__ T partial[kWarpsPerBlock];
+    v = WarpTeam().reduce(v, op);
+    __syncthreads();
+    if ((threadIdx.x & (kWarpSize - 1)) == 0) partial[threadIdx.x / kWarpSize] = v;
+    __syncthreads();
+    T r = partial[0];
+    for (int w = 1; w < kWarpsPerBlock; ++w) r = op(r, partial[w]);
+    return r;
+  }
+  template <class T>
+  __device__ T sum(T v) const {
+    return reduce(v, PlusOp());
+  }
+  template <class T, int N>
+  __device__ void sumEach(T (&v)[N]) const {
+    __shared__ T partial[kWarpsPerBlock][N];
+    WarpTeam().sumEach(v);
+    __syncthreads();
+    if ((threadIdx.x & (kWarpSize - 1)) == 0) {
+      LLMOPT_UNROLL
+      for (int j = 0; j < N; ++j) partial[threadIdx.x / kWarpSize][j] = v[j];
+    }
+    __syncthreads();
+    LLMOPT_UNROLL
+    for (int j = 0; j < N; ++j) {
+      T r = partial[0][j];
+      for (int w = 1; w < kWarpsPerBlock; ++w) r += partial[w][j];
+      v[j] = r;
+    }
+  }
 };
 
 struct DeviceExec {
@@ -99,6 +151,12 @@ struct DeviceExec {
     const int64_t first = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / kWarpSize;
     for (int64_t i = first; i < n; i += warps) f(team, i);
   }
+  // Every thread of a block has the same item, so the block's barriers are reached by all.
+  template <class F>
+  __device__ void forEachBlockTeam(int64_t n, F f) const {
+    const BlockTeam team;
+    for (int64_t i = blockIdx.x; i < n; i += gridDim.x) f(team, i);
+  }
 };
 
 #else  // the host emulation
@@ -115,6 +173,10 @@ struct HostExec {
   }
   template <class F>
   void forEachTeam(int64_t n, F f) const {
+    forEachSerial(n, f);
+  }
+  template <class F>
+  void forEachBlockTeam(int64_t n, F f) const {
     forEachSerial(n, f);
   }
 };

@@ -137,16 +137,24 @@ Status CudaSession::loadKernels() {
                 device_arch_.c_str());
   }
   if (loaded != kCudaSuccess) return cudaFail(driver_, loaded, "cuModuleLoadData");
+  // Each kernel looked up once, at its first op.
+  std::vector<CUfunction> functions(desc_.cuda_kernel_count, nullptr);
   for (size_t i = 0; i < kernels_.size(); ++i) {
-    char name[40];
-    std::snprintf(name, sizeof name, "llmopt_op_%zu", i);
-    const CUresult found = driver_.cuModuleGetFunction(&kernels_[i], module_, name);
-    if (found == kCudaSuccess) continue;
-    char why[256];
-    describeCudaError(driver_, found, why, sizeof why);
-    return fail(found == kCudaErrorNotFound ? LLMOPT_ERROR_INVALID_ARTIFACT : LLMOPT_ERROR_STATE,
-                "op '%s' (%s): the artifact's GPU code has no kernel %s (cuModuleGetFunction: %s)",
-                desc_.ops[i].name, opKernelName(desc_.ops[i].kernel), name, why);
+    const uint32_t k = desc_.cuda_op_kernels[i];
+    if (!functions[k]) {
+      char name[40];
+      std::snprintf(name, sizeof name, "llmopt_k%u", k);
+      const CUresult found = driver_.cuModuleGetFunction(&functions[k], module_, name);
+      if (found != kCudaSuccess) {
+        char why[256];
+        describeCudaError(driver_, found, why, sizeof why);
+        return fail(
+            found == kCudaErrorNotFound ? LLMOPT_ERROR_INVALID_ARTIFACT : LLMOPT_ERROR_STATE,
+            "op '%s' (%s): the artifact's GPU code has no kernel %s (cuModuleGetFunction: %s)",
+            desc_.ops[i].name, opKernelName(desc_.ops[i].kernel), name, why);
+      }
+    }
+    kernels_[i] = functions[k];
   }
   return LLMOPT_OK;
 }
@@ -285,7 +293,7 @@ Status CudaSession::launchOp(size_t index) {
   LLMOPT_TRY(fillCudaOpArgs(desc_, op, host_.shapes().data(), host_.symbols().data(), data_.data(),
                             fault, &args));
   void* params[] = {&args};
-  const unsigned blocks = static_cast<unsigned>(cuda::gridBlocks(args.out.numel));
+  const unsigned blocks = static_cast<unsigned>(cudaGridBlocks(op.kernel, args.out.numel));
   const CUresult result = driver_.cuLaunchKernel(
       kernels_[index], blocks, 1, 1, cuda::kThreadsPerBlock, 1, 1, 0, stream_, params, nullptr);
   if (result == kCudaSuccess) return LLMOPT_OK;

@@ -90,7 +90,7 @@ class CudaSession {
   CUcontext context_ = nullptr;  // device_'s primary context, retained
   CUstream stream_ = nullptr;
   CUmodule module_ = nullptr;
-  std::vector<CUfunction> kernels_;  // per op: llmopt_op_<i>
+  std::vector<CUfunction> kernels_;  // per op: llmopt_k<desc.cuda_op_kernels[i]>
   std::string device_name_, device_arch_;
 
   DeviceBuffer weights_, arena_, faults_;

@@ -22,6 +22,10 @@ namespace llmopt::rt {
 Status fillCudaOpArgs(const ModelDesc& model, const OpDesc& op, const Shape* shapes,
                       const int64_t* symbols, void* const* data, int32_t* fault, cuda::OpArgs* out);
 
+// The grid of op's kernel (blocks of cuda::kThreadsPerBlock) for an output of out_numel elements:
+// linear layers' (cuda::linearGridBlocks) or every other kernel's (cuda::gridBlocks).
+int64_t cudaGridBlocks(OpKernel kernel, int64_t out_numel);
+
 }  // namespace llmopt::rt
 
 #endif  // LLMOPT_RUNTIME_CUDA_OP_ARGS_FILL_H

@@ -72,6 +72,10 @@ struct EmuWarpTeam {
   T sum(T v) const {
     return reduce(v, cu::PlusOp());
   }
+  template <class T, int N>
+  void sumEach(T (&v)[N]) const {
+    for (int j = 0; j < N; ++j) v[j] = sum(v[j]);
+  }
 };
 
 // The executor interface of team.cuh. Thread-level loops visit items in a scrambled
@@ -101,6 +105,11 @@ struct EmuExec {
         for (int64_t i = n - 1; i >= 0; --i) f(team, i);
       });
     for (auto& t : lanes) t.join();
+  }
+  // A block team is a team of more lanes with the same interface: the 32-lane team stands in.
+  template <class F>
+  void forEachBlockTeam(int64_t n, F f) const {
+    forEachTeam(n, f);
   }
 };
 

@@ -372,5 +372,17 @@ TEST_F(ViewsAgainstCpu, ExpandWhereCopyAndConcat) {
   check(p, 3, [](const cuda::OpArgs& args) { return cuda_ref::concat(args, 1); });
 }
 
+// Linear layers with few outputs get a block per 16 of them (one per tile of a GEMV), larger ones
+// a warp per 64; every other kernel a thread per element.
+TEST(CudaGridBlocks, GemvGetsABlockPerTileOthersAThreadPerElement) {
+  EXPECT_EQ(rt::cudaGridBlocks(OpKernel::LinearInt4, 4096), 256);
+  EXPECT_EQ(rt::cudaGridBlocks(OpKernel::LinearF32, 1), 1);
+  EXPECT_EQ(rt::cudaGridBlocks(OpKernel::LinearInt8, 16384), 1024);
+  EXPECT_EQ(rt::cudaGridBlocks(OpKernel::LinearInt8, 128 * 768), 128 * 768 / 512);
+  EXPECT_EQ(rt::cudaGridBlocks(OpKernel::LinearBF16, int64_t{1} << 40), cuda::kMaxGridBlocks);
+  EXPECT_EQ(rt::cudaGridBlocks(OpKernel::LayerNormF32, 4096), 16);
+  EXPECT_EQ(rt::cudaGridBlocks(OpKernel::AddF32, 1), 1);
+}
+
 }  // namespace
 }  // namespace llmopt::testing

@@ -181,7 +181,7 @@ TEST_F(CudaSessionTest, AMissingKernelIsAnInvalidArtifact) {
   ModelPtr model;
   SessionPtr session;
   EXPECT_TRUE(failsWith(create(artifact, &model, &session), LLMOPT_ERROR_INVALID_ARTIFACT,
-                        "op 'mul' (mul_f32): the artifact's GPU code has no kernel llmopt_op_2 "
+                        "op 'mul' (mul_f32): the artifact's GPU code has no kernel llmopt_k2 "
                         "(cuModuleGetFunction: CUDA_ERROR_NOT_FOUND"));
 }
 

@@ -321,7 +321,7 @@ FAKE_EXPORT int cuModuleGetFunction(void** function, void* module, const char* n
   auto* fake = static_cast<FakeModule*>(module);
   unsigned index = 0;
   char tail = 0;
-  if (std::sscanf(name, "llmopt_op_%u%c", &index, &tail) != 1 || index >= fake->functions.size())
+  if (std::sscanf(name, "llmopt_k%u%c", &index, &tail) != 1 || index >= fake->functions.size())
     return kNotFound;
   *function = fake->functions[index].get();
   return kSuccess;

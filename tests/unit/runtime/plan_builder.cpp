@@ -372,7 +372,10 @@ std::vector<uint8_t> PlanBuilder::planBytes() const {
   if (!cuda_archs.empty()) {
     std::vector<flatbuffers::Offset<flatbuffers::String>> archs;
     for (const std::string& arch : cuda_archs) archs.push_back(fbb.CreateString(arch));
-    cuda = plan::CreateCudaModuleDirect(fbb, &archs, cuda_image_offset, cuda_image_bytes);
+    std::vector<uint32_t> op_kernels(op_offsets.size());
+    for (size_t i = 0; i < op_kernels.size(); ++i) op_kernels[i] = static_cast<uint32_t>(i);
+    cuda = plan::CreateCudaModuleDirect(fbb, &archs, cuda_image_offset, cuda_image_bytes,
+                                        cuda_op_kernels ? &*cuda_op_kernels : &op_kernels);
   }
   auto root = plan::CreatePlanDirect(fbb, producer.c_str(), target.c_str(), &symbol_offsets,
                                      &tensor_offsets, &plan_inputs, &plan_outputs, &op_offsets,

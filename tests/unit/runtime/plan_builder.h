@@ -4,6 +4,7 @@
 #define LLMOPT_TESTS_UNIT_RUNTIME_PLAN_BUILDER_H
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -145,6 +146,8 @@ class PlanBuilder {
   // header's target is cuda exactly when `cuda_archs` is non-empty.
   std::vector<std::string> cuda_archs;
   uint64_t cuda_image_offset = 0, cuda_image_bytes = 0;
+  // The kernel of each op; unset: op i runs kernel i.
+  std::optional<std::vector<uint32_t>> cuda_op_kernels;
 
  private:
   uint32_t addTensor(TensorSpec spec);

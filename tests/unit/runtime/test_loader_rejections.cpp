@@ -321,6 +321,23 @@ const SemanticCase kSemanticCases[] = {
        b.cuda_image_bytes = 64;
      },
      LLMOPT_ERROR_INVALID_ARTIFACT, "cuda module has an empty architecture"},
+    {"cuda module without a kernel for every op",
+     [](PlanBuilder& b) {
+       b.target = "cuda";
+       b.cuda_archs = {"sm_90"};
+       b.cuda_image_bytes = 64;
+       b.cuda_op_kernels = std::vector<uint32_t>{0};
+     },
+     LLMOPT_ERROR_INVALID_ARTIFACT, "cuda module names kernels for 1 ops, the plan has"},
+    {"cuda op runs a kernel not yet numbered",
+     [](PlanBuilder& b) {
+       b.target = "cuda";
+       b.cuda_archs = {"sm_90"};
+       b.cuda_image_bytes = 64;
+       b.cuda_op_kernels = std::vector<uint32_t>(b.ops.size(), 0);
+       b.cuda_op_kernels->back() = 5;
+     },
+     LLMOPT_ERROR_INVALID_ARTIFACT, "runs kernel 5 before kernel 1 is used"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Plans, SemanticRejection, ::testing::ValuesIn(kSemanticCases),

@@ -480,7 +480,7 @@ def torch_model(kind, cfg: dict, w: dict):
             self.head = linear("head", bias=False)
 
         def forward(self, ids):
-            x = self.wte(ids) + self.wpe(torch.arange(ids.shape[1]))
+            x = self.wte(ids) + self.wpe(torch.arange(ids.shape[1], device=ids.device))
             for b in self.blocks:
                 x = x + b.attn(b.ln1(x))
                 x = x + b.fc_out(nn.functional.gelu(b.fc(b.ln2(x))))
@@ -505,7 +505,7 @@ def torch_model(kind, cfg: dict, w: dict):
                 self.layers.append(layer)
 
         def forward(self, ids):
-            x = self.ln(self.words(ids) + self.token_type + self.positions(torch.arange(ids.shape[1])))
+            x = self.ln(self.words(ids) + self.token_type + self.positions(torch.arange(ids.shape[1], device=ids.device)))
             for layer in self.layers:
                 x = layer.ln1(x + layer.attn(x))
                 x = layer.ln2(x + layer.fc_out(nn.functional.gelu(layer.fc(x))))

@@ -23,12 +23,13 @@ namespace llmopt::cuda {
 
 constexpr int kTileRows = 4;  // rows of x per tile (2 with swiglu)
 
-// Tile geometry of a linear layer's epilogue.
-template <class Act>
+// Tile geometry of a linear layer: in a GEMV kernel (a block per tile) one row of x, so that
+// the kernel keeps few registers and many blocks stream weights at once; otherwise kTileRows.
+template <class Act, bool kGemv = false>
 struct LinearTile {
   static constexpr bool kSwiglu = std::is_same_v<Act, ops::ActSwiglu>;
   static constexpr int kGroups = kSwiglu ? 2 : 1;  // 16-column groups of the product per tile
-  static constexpr int kRows = kTileRows / kGroups;
+  static constexpr int kRows = kGemv ? 1 : kTileRows / kGroups;
   static constexpr int kCols = kPanel * kGroups;
 };
 
@@ -101,10 +102,9 @@ LLMOPT_HD LinearIo linearIo(const OpArgs& a, int64_t n) {
 // bias. Every lane holds every sum; each takes its share of the tile's elements (lane + u * size)
 // into a few registers first, so that the epilogue's code appears once per share, not once per
 // element of the tile.
-template <class Act, class Team, class Product>
+template <class Tile, class Act, class Team, class Product>
 LLMOPT_DEV void storeLinearTile(const Team& t, const LinearIo& io, int64_t row0, int rows,
                                 int64_t oc0, Product product) {
-  using Tile = LinearTile<Act>;
   constexpr int kElems = Tile::kRows * kPanel;
   constexpr int kShare = (kElems + Team::kSize - 1) / Team::kSize;
   const int64_t half = io.n / 2;
@@ -161,7 +161,7 @@ LLMOPT_HD inline TileIndex tileOf(int64_t item, int64_t col_tiles, int64_t m, in
 // y = act(x . W + b) + residual for any fp32-decoded weight accessor.
 template <class Act, bool kHasBias, bool kResidual, class Exec, class W>
 LLMOPT_DEV void linearDecoded(const Exec& ex, const OpArgs& a, const W& w, int64_t n, int64_t k) {
-  using Tile = LinearTile<Act>;
+  using Tile = LinearTile<Act, Exec::kGemv>;
   LinearIo io = linearIo<kHasBias, kResidual>(a, n);
   io.n_out = Tile::kSwiglu ? n / 2 : n;
   if (io.n_out <= 0) return;
@@ -175,10 +175,10 @@ LLMOPT_DEV void linearDecoded(const Exec& ex, const OpArgs& a, const W& w, int64
     for (int g = 0; g < Tile::kGroups; ++g) c0[g] = ti.oc0 + g * (n / 2);
     float acc[Tile::kRows][Tile::kCols];
     dotTileF32<Tile::kRows, Tile::kGroups>(t, w, x + ti.row0 * k, k, ti.rows, c0, acc);
-    storeLinearTile<Act>(t, io, ti.row0, ti.rows, ti.oc0,
-                         [&](int r, int e, int64_t) { return acc[r][e]; });
+    storeLinearTile<Tile, Act>(t, io, ti.row0, ti.rows, ti.oc0,
+                               [&](int r, int e, int64_t) { return acc[r][e]; });
   };
-  if (linearUsesBlockTeam(a.out.numel))
+  if constexpr (Exec::kGemv)
     ex.forEachBlockTeam(row_tiles * col_tiles, tile);
   else
     ex.forEachTeam(row_tiles * col_tiles, tile);
@@ -387,7 +387,7 @@ __device__ void linearW8A8Mma(const DeviceExec& ex, const OpArgs& a, const Linea
 // here), scale] + [bias] + [residual]; y = acc * s_row * scale[c] (+ b), then the epilogue.
 template <class Act, bool kHasBias, bool kResidual, class Exec>
 LLMOPT_DEV void linearW8A8(const Exec& ex, const OpArgs& a, int64_t n, int64_t k) {
-  using Tile = LinearTile<Act>;
+  using Tile = LinearTile<Act, Exec::kGemv>;
   constexpr int R = Tile::kRows, G = Tile::kGroups;
   LinearIo io = linearIo<kHasBias, kResidual>(a, n);
   io.n_out = Tile::kSwiglu ? n / 2 : n;
@@ -398,9 +398,9 @@ LLMOPT_DEV void linearW8A8(const Exec& ex, const OpArgs& a, int64_t n, int64_t k
   const float* w_scale = static_cast<const float*>(a.in[3].data);
   const bool aligned = isAligned(w, 16);
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-  if constexpr (!Tile::kSwiglu) {
+  if constexpr (!Tile::kSwiglu && !Exec::kGemv) {
     const int64_t tiles = (io.m + kMmaRows - 1) / kMmaRows * ((n + kMmaCols - 1) / kMmaCols);
-    if (aligned && k % 32 == 0 && tiles >= kMmaMinTiles && !linearUsesBlockTeam(a.out.numel))
+    if (aligned && k % 32 == 0 && tiles >= kMmaMinTiles)
       return linearW8A8Mma<Act, kHasBias, kResidual>(ex, a, io, k);
   }
 #endif
@@ -455,11 +455,11 @@ LLMOPT_DEV void linearW8A8(const Exec& ex, const OpArgs& a, int64_t n, int64_t k
     for (int r = 0; r < R; ++r)
       if (r < ti.rows) t.sumEach(acc[r]);
     // Two roundings as the CPU: acc * (s_row * scale[c]).
-    storeLinearTile<Act>(t, io, ti.row0, ti.rows, ti.oc0, [&](int r, int e, int64_t c) {
+    storeLinearTile<Tile, Act>(t, io, ti.row0, ti.rows, ti.oc0, [&](int r, int e, int64_t c) {
       return mulRn(static_cast<float>(acc[r][e]), mulRn(rq[r].scale, w_scale[c]));
     });
   };
-  if (linearUsesBlockTeam(a.out.numel))
+  if constexpr (Exec::kGemv)
     ex.forEachBlockTeam(row_tiles * col_tiles, tile);
   else
     ex.forEachTeam(row_tiles * col_tiles, tile);

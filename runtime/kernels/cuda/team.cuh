@@ -7,6 +7,7 @@
 //   ex.forEachTeam(n, f)    f(team, i), one warp per item (a WarpTeam of 32 lanes on the GPU);
 //   ex.forEachBlockTeam(n, f)  f(team, i), one block per item (a BlockTeam of 256 lanes): for
 //                           a few large items, such as the column panels of a GEMV.
+// Exec::kGemv is true for the executor of a linear layer's GEMV kernel (DeviceGemvExec).
 // Each is a grid-stride loop, correct for any gridDim >= 1. A team-level body splits its item's
 // work with `for (j = t.lane(); j < n; j += t.size())` and combines the lanes' parts with the
 // team's reductions (reduce, sum, sumEach), which every lane takes part in (so no reduction
@@ -131,6 +132,7 @@ struct BlockTeam {
 };
 
 struct DeviceExec {
+  static constexpr bool kGemv = false;
   template <class F>
   __device__ void forEach(int64_t n, F f) const {
     const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
@@ -159,9 +161,17 @@ struct DeviceExec {
   }
 };
 
+// The executor of a linear layer's GEMV kernel (llmopt_k<j>_gemv, entry.cuh): linear.cuh gives
+// it a block per tile of one row of x. A kernel of its own, so that its registers are not those
+// of the tiled kernel.
+struct DeviceGemvExec : DeviceExec {
+  static constexpr bool kGemv = true;
+};
+
 #else  // the host emulation
 
 struct HostExec {
+  static constexpr bool kGemv = false;
   template <class F>
   void forEach(int64_t n, F f) const {
     for (int64_t i = 0; i < n; ++i) f(i);

@@ -137,26 +137,33 @@ Status CudaSession::loadKernels() {
                 device_arch_.c_str());
   }
   if (loaded != kCudaSuccess) return cudaFail(driver_, loaded, "cuModuleLoadData");
-  // Each kernel looked up once, at its first op.
+  // Each kernel looked up once, at its first op; a linear layer's GEMV kernel too.
   std::vector<CUfunction> functions(desc_.cuda_kernel_count, nullptr);
+  std::vector<CUfunction> gemv_functions(desc_.cuda_kernel_count, nullptr);
+  gemv_kernels_.assign(kernels_.size(), nullptr);
   for (size_t i = 0; i < kernels_.size(); ++i) {
     const uint32_t k = desc_.cuda_op_kernels[i];
+    const bool linear = isCudaLinear(desc_.ops[i].kernel);
     if (!functions[k]) {
-      char name[40];
-      std::snprintf(name, sizeof name, "llmopt_k%u", k);
-      const CUresult found = driver_.cuModuleGetFunction(&functions[k], module_, name);
-      if (found != kCudaSuccess) {
-        char why[256];
-        describeCudaError(driver_, found, why, sizeof why);
-        return fail(
-            found == kCudaErrorNotFound ? LLMOPT_ERROR_INVALID_ARTIFACT : LLMOPT_ERROR_STATE,
-            "op '%s' (%s): the artifact's GPU code has no kernel %s (cuModuleGetFunction: %s)",
-            desc_.ops[i].name, opKernelName(desc_.ops[i].kernel), name, why);
-      }
+      LLMOPT_TRY(findKernel(i, k, "", &functions[k]));
+      if (linear) LLMOPT_TRY(findKernel(i, k, "_gemv", &gemv_functions[k]));
     }
     kernels_[i] = functions[k];
+    gemv_kernels_[i] = linear ? gemv_functions[k] : nullptr;
   }
   return LLMOPT_OK;
+}
+
+Status CudaSession::findKernel(size_t op, uint32_t kernel, const char* suffix, CUfunction* out) {
+  char name[48];
+  std::snprintf(name, sizeof name, "llmopt_k%u%s", kernel, suffix);
+  const CUresult found = driver_.cuModuleGetFunction(out, module_, name);
+  if (found == kCudaSuccess) return LLMOPT_OK;
+  char why[256];
+  describeCudaError(driver_, found, why, sizeof why);
+  return fail(found == kCudaErrorNotFound ? LLMOPT_ERROR_INVALID_ARTIFACT : LLMOPT_ERROR_STATE,
+              "op '%s' (%s): the artifact's GPU code has no kernel %s (cuModuleGetFunction: %s)",
+              desc_.ops[op].name, opKernelName(desc_.ops[op].kernel), name, why);
 }
 
 // The weights blob, once: a constant's device address is at its offset in the blob.
@@ -294,8 +301,11 @@ Status CudaSession::launchOp(size_t index) {
                             fault, &args));
   void* params[] = {&args};
   const unsigned blocks = static_cast<unsigned>(cudaGridBlocks(op.kernel, args.out.numel));
-  const CUresult result = driver_.cuLaunchKernel(
-      kernels_[index], blocks, 1, 1, cuda::kThreadsPerBlock, 1, 1, 0, stream_, params, nullptr);
+  const CUfunction kernel = gemv_kernels_[index] && cuda::linearUsesBlockTeam(args.out.numel)
+                                ? gemv_kernels_[index]
+                                : kernels_[index];
+  const CUresult result = driver_.cuLaunchKernel(kernel, blocks, 1, 1, cuda::kThreadsPerBlock, 1, 1,
+                                                 0, stream_, params, nullptr);
   if (result == kCudaSuccess) return LLMOPT_OK;
   const Status status = cudaFail(driver_, result, "cuLaunchKernel");
   char what[256];

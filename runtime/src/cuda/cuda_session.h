@@ -71,6 +71,8 @@ class CudaSession {
   Status open();
   Status openDevice();
   Status loadKernels();
+  // llmopt_k<kernel><suffix> into *out, or an error naming op.
+  Status findKernel(size_t op, uint32_t kernel, const char* suffix, CUfunction* out);
   Status uploadWeights();
   Status reserve(DeviceBuffer* buffer, uint64_t bytes, bool count);
   void release(DeviceBuffer* buffer);
@@ -90,7 +92,8 @@ class CudaSession {
   CUcontext context_ = nullptr;  // device_'s primary context, retained
   CUstream stream_ = nullptr;
   CUmodule module_ = nullptr;
-  std::vector<CUfunction> kernels_;  // per op: llmopt_k<desc.cuda_op_kernels[i]>
+  std::vector<CUfunction> kernels_;       // per op: llmopt_k<desc.cuda_op_kernels[i]>
+  std::vector<CUfunction> gemv_kernels_;  // per op: its _gemv kernel (linear layers) or null
   std::string device_name_, device_arch_;
 
   DeviceBuffer weights_, arena_, faults_;

@@ -156,16 +156,20 @@ Status fillCudaOpArgs(const ModelDesc& model, const OpDesc& op, const Shape* sha
   return LLMOPT_OK;
 }
 
-int64_t cudaGridBlocks(OpKernel kernel, int64_t out_numel) {
+bool isCudaLinear(OpKernel kernel) {
   switch (kernel) {
     case OpKernel::LinearF32:
     case OpKernel::LinearInt8:
     case OpKernel::LinearInt8Weight:
     case OpKernel::LinearInt4:
     case OpKernel::LinearF16:
-    case OpKernel::LinearBF16: return cuda::linearGridBlocks(out_numel);
-    default: return cuda::gridBlocks(out_numel);
+    case OpKernel::LinearBF16: return true;
+    default: return false;
   }
+}
+
+int64_t cudaGridBlocks(OpKernel kernel, int64_t out_numel) {
+  return isCudaLinear(kernel) ? cuda::linearGridBlocks(out_numel) : cuda::gridBlocks(out_numel);
 }
 
 }  // namespace llmopt::rt

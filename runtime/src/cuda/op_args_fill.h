@@ -22,6 +22,10 @@ namespace llmopt::rt {
 Status fillCudaOpArgs(const ModelDesc& model, const OpDesc& op, const Shape* shapes,
                       const int64_t* symbols, void* const* data, int32_t* fault, cuda::OpArgs* out);
 
+// Linear layers: two kernels each, the tiled one and the GEMV one (llmopt_k<j>_gemv, launched
+// where cuda::linearUsesBlockTeam(out_numel)), and cuda::linearGridBlocks.
+bool isCudaLinear(OpKernel kernel);
+
 // The grid of op's kernel (blocks of cuda::kThreadsPerBlock) for an output of out_numel elements:
 // linear layers' (cuda::linearGridBlocks) or every other kernel's (cuda::gridBlocks).
 int64_t cudaGridBlocks(OpKernel kernel, int64_t out_numel);

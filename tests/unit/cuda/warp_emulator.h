@@ -82,6 +82,7 @@ struct EmuWarpTeam {
 // (grid-strided, backwards) order, so no kernel can depend on the serial order; team loops run
 // every item on 32 real threads, one per lane.
 struct EmuExec {
+  static constexpr bool kGemv = false;
   template <class F>
   void forEach(int64_t n, F f) const {
     const int64_t stride = 7;
@@ -111,6 +112,11 @@ struct EmuExec {
   void forEachBlockTeam(int64_t n, F f) const {
     forEachTeam(n, f);
   }
+};
+
+// The GEMV kernel's executor (DeviceGemvExec), its block teams emulated by 32 lanes.
+struct EmuGemvExec : EmuExec {
+  static constexpr bool kGemv = true;
 };
 
 }  // namespace llmopt::cuda_test

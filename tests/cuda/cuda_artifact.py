@@ -4,7 +4,7 @@
     tests/cuda/cuda_artifact.py LLMOPT FIXTURES_DIR
 
 Needs nvcc, no GPU. For the tiny GPT-2 (int8) and Llama (int4) fixtures: the CUDA artifact
-compiles (nvcc, for the default sm_80 and sm_90 and for --cuda-arch sm_90 alone); `llmopt
+compiles (nvcc, for the default sm_80 and sm_90 and for --arch sm_90 alone); `llmopt
 inspect` shows its target, architectures and code size and the same ops as the CPU artifact of
 the same model; compiling again gives the same bytes; and where there is no CUDA driver (here
 forced with LLMOPT_CUDA_DRIVER pointing nowhere), `llmopt run` fails with an error that says so,
@@ -49,7 +49,7 @@ def main():
             model = os.path.join(folder, "model.onnx")
             cpu, cuda, again = (os.path.join(work, f"{name}.{t}.llmo")
                                 for t in ("cpu", "cuda", "again"))
-            arch_args = ["--cuda-arch", archs] if archs else []
+            arch_args = ["--arch", archs] if archs else []  # --cuda-arch's other name
             expected_archs = archs or "sm_80,sm_90"
             run([args.llmopt, "compile", model, "--quant", quant, "-o", cpu])
             log = run([args.llmopt, "compile", model, "--quant", quant, "--target", "cuda",

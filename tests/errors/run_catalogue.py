@@ -783,6 +783,12 @@ def _(llmopt, d):
     return ["compile", MLP, "--cuda-arch", "sm_90", "-o", os.path.join(d, "mlp.llmo")]
 
 
+@case("compile: --arch (another name for --cuda-arch) without --target cuda", 1,
+      "error: --cuda-arch needs --target cuda (or --emit cuda)")
+def _(llmopt, d):
+    return ["compile", MLP, "--arch", "sm_90", "-o", os.path.join(d, "mlp.llmo")]
+
+
 @case("compile: --emit cpp for the cuda target", 1,
       "error: --emit cpp writes C++ for the cpu target; --target cuda writes CUDA")
 def _(llmopt, d):

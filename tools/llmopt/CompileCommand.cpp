@@ -519,7 +519,7 @@ std::function<int()> addCompileCommand(CLI::App& app) {
                   "What runs the artifact: cpu (default) or cuda (the plan's kernels generated "
                   "and compiled by nvcc into it; see README: CUDA)")
       ->check(CLI::IsMember({"cpu", "cuda"}));
-  cmd->add_option("--cuda-arch", options->cudaArchs,
+  cmd->add_option("--cuda-arch,--arch", options->cudaArchs,
                   std::string("--target cuda: GPU architectures to compile for, comma-separated "
                               "(default ") +
                       kDefaultCudaArchs + ")");

@@ -271,7 +271,7 @@ bool generateCudaSource(const std::string& artifactPath, const std::string& sour
   // One kernel per distinct call: the layers of a transformer share theirs, which divides nvcc's
   // time (and the fatbin) by about the number of layers.
   std::vector<std::string> calls;
-  std::vector<std::vector<size_t>> users;  // per kernel, its ops
+  std::vector<size_t> firstOp, uses;  // per kernel
   std::map<std::string, uint32_t> kernelOfCall;
   out->opKernels.clear();
   for (size_t i = 0; i < desc.ops.size(); ++i) {
@@ -280,18 +280,18 @@ bool generateCudaSource(const std::string& artifactPath, const std::string& sour
     auto [it, added] = kernelOfCall.try_emplace(*call, static_cast<uint32_t>(calls.size()));
     if (added) {
       calls.push_back(*call);
-      users.emplace_back();
+      firstOp.push_back(i);
+      uses.push_back(0);
     }
-    users[it->second].push_back(i);
+    ++uses[it->second];
     out->opKernels.push_back(it->second);
   }
   std::string body;
   for (size_t k = 0; k < calls.size(); ++k) {
-    const OpDesc& first = desc.ops[users[k].front()];
+    const OpDesc& first = desc.ops[firstOp[k]];
     body += "// " + commentText(first.name) + " (" + rt::opKernelName(first.kernel) + ")";
-    if (users[k].size() > 1)
-      body += " and " + std::to_string(users[k].size() - 1) + " more op" +
-              (users[k].size() > 2 ? "s" : "");
+    if (uses[k] > 1)
+      body += " and " + std::to_string(uses[k] - 1) + " more op" + (uses[k] > 2 ? "s" : "");
     body += "\nLLMOPT_CUDA_KERNEL(llmopt_k" + std::to_string(k) + ", " + calls[k] + ")\n";
     if (rt::isCudaLinear(first.kernel))
       body += "LLMOPT_CUDA_GEMV_KERNEL(llmopt_k" + std::to_string(k) + "_gemv, " + calls[k] + ")\n";

@@ -28,13 +28,6 @@
 
 #include <cstdint>
 
-// What the kernels call of this header is compiled for the device too.
-#ifdef __CUDACC__
-#define LLMOPT_CUDA_HD __host__ __device__
-#else
-#define LLMOPT_CUDA_HD
-#endif
-
 namespace llmopt::cuda {
 
 constexpr int kMaxRank = 8;
@@ -87,9 +80,7 @@ inline int64_t gridBlocks(int64_t out_numel) {
 // SM. Larger ones keep a warp per tile of 4 rows x 16 columns (or a tensor-core tile of 32 x 64),
 // one warp per 64 outputs. Host and kernels decide alike, from the output's element count alone.
 constexpr int64_t kBlockTeamMaxOutputs = 16384;
-LLMOPT_CUDA_HD inline bool linearUsesBlockTeam(int64_t out_numel) {
-  return out_numel <= kBlockTeamMaxOutputs;
-}
+inline bool linearUsesBlockTeam(int64_t out_numel) { return out_numel <= kBlockTeamMaxOutputs; }
 inline int64_t linearGridBlocks(int64_t out_numel) {
   const int64_t per_block = linearUsesBlockTeam(out_numel) ? 16 : 64 * kWarpsPerBlock;
   const int64_t blocks = (out_numel + per_block - 1) / per_block;

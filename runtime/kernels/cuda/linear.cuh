@@ -256,8 +256,9 @@ struct MaxU32 {
 // round_half_even(x * (1 / s)) (x / s where 1 / s overflows) clamped to +-127. A row of zeros
 // (s = 0) or holding inf or NaN (s = NaN) quantizes to all 0.
 struct RowQuant {
-  float scale, inv;
-  bool zero, divide;
+  // A tile's rows past the matrix are never init()ed: they quantize to zeros.
+  float scale = 0.0f, inv = 0.0f;
+  bool zero = true, divide = false;
 
   template <class Team>
   LLMOPT_DEV void init(const Team& t, const float* x, int64_t k) {

@@ -488,7 +488,10 @@ TEST(QLinearW8A8, ThreadPoolMatchesSerial) {
   for (const auto& [m, k, n] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{
            {1, 257, 100}, {64, 257, 100}, {150, 768, 200},
            // 15 groups of 4 panels, the last of 1 column: few rows take runs of 2 groups.
-           {3, 257, 900}}) {
+           {3, 257, 900},
+           // More rows split the groups into ranges of 2 or 3 (6 for 3 threads, 2 serially),
+           // prefetching the next group's weights, over 1 or 2 row blocks.
+           {13, 64, 2000}, {150, 257, 900}}) {
     const W8A8Problem p = makeW8A8Problem(m, k, n, true, static_cast<uint32_t>(m + k + n));
     for (const auto& variant : supportedQGemmVariants())
       EXPECT_EQ(runW8A8(p, &variant, &pool), runW8A8(p, &variant, nullptr)) << variant.name;

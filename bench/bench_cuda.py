@@ -22,8 +22,10 @@ libraries (bench/README.md, "CUDA").
    down to the host, waited for) and PyTorch eager fp16 under inference_mode (a call = the
    forward pass, synchronized; logits stay on the GPU, and a second figure copies them to the
    host as llmopt's run does). Each cell is the median of --rounds rounds' medians, the runners
-   interleaved by round. `llmopt bench --profile` adds the GPU time of the kernels alone
-   (CUDA events around each), and the kernels that take most of it.
+   interleaved by round; every llmopt artifact twice, launching op by op and replaying its
+   runs as a CUDA graph (`llmopt bench --cuda-graphs`, the "+graphs" rows). `llmopt bench
+   --profile` adds the GPU time of the kernels alone (CUDA events around each), and the kernels
+   that take most of it.
 4. GEMV: a chain of 8 MatMuls [1, 4096] x [4096, 4096] compiled with --quant int4 (7 int4
    layers, 9.4 MB each, and the last in int8: 83 MB together, more than the L2 cache, so every
    layer reads its weights from memory); each int4 layer's kernel time (CUDA events) against
@@ -79,8 +81,10 @@ def llmopt_logits(llmopt, artifact, ids_path, output, input_name="input_ids"):
         return np.load(os.path.join(tmp, f"{output}.npy"))
 
 
-def llmopt_bench(llmopt, artifact, inputs, warmup, iterations, profile=False):
+def llmopt_bench(llmopt, artifact, inputs, warmup, iterations, profile=False, graphs=False):
     argv = [llmopt, "bench", artifact, "--warmup", warmup, "--iterations", iterations, "--json"]
+    if graphs:
+        argv.append("--cuda-graphs")
     for name, path in inputs:
         argv += ["--input", f"{name}={path}"]
     return json.loads(run(argv + (["--profile"] if profile else [])).stdout)
@@ -239,9 +243,11 @@ def main() -> int:
                 cells.setdefault(("torch-fp16+host", s), []).append(
                     torch_timer(torch, to_host, args.warmup, per_round))
                 for mode in modes:
-                    b = llmopt_bench(args.llmopt, jobs[mode][1], [("input_ids", ids_path[s])],
-                                     args.warmup, per_round)
-                    cells.setdefault((f"llmopt-{mode}", s), []).append(b["median_ms"])
+                    for graphs in (False, True):
+                        b = llmopt_bench(args.llmopt, jobs[mode][1], [("input_ids", ids_path[s])],
+                                         args.warmup, per_round, graphs=graphs)
+                        name = f"llmopt-{mode}" + ("+graphs" if graphs else "")
+                        cells.setdefault((name, s), []).append(b["median_ms"])
     table = {f"{k[0]}@{k[1]}": float(np.median(v)) for k, v in cells.items()}
     profiles = {}
     for s in seqs:
@@ -280,15 +286,16 @@ def print_table(r, modes, seqs):
     print(f"\n{r['gpu']}, {r['layers']} layers, batch 1; median ms")
     print("| runner | " + " | ".join(f"seq {s}" for s in seqs) + " | rel err (seq %d) | top-1 |" % max(seqs))
     print("|---|" + "---|" * len(seqs) + "---|---|")
-    for name in ["torch-fp16", "torch-fp16+host"] + [f"llmopt-{m}" for m in modes]:
-        acc = r["accuracy"].get(name.replace("+host", ""), {})
+    runners = [f"llmopt-{m}{g}" for m in modes for g in ("", "+graphs")]
+    for name in ["torch-fp16", "torch-fp16+host"] + runners:
+        acc = r["accuracy"].get(name.replace("+host", "").replace("+graphs", ""), {})
         cells = " | ".join(f"{t[f'{name}@{s}']:.3f}" for s in seqs)
         print(f"| {name} | {cells} | {acc.get('rel_err', float('nan')):.2e} | {acc.get('top1', float('nan')):.3f} |")
     for s in seqs:
-        for m in modes:
-            print(f"seq {s}: PyTorch fp16 / llmopt {m} = {t[f'torch-fp16@{s}'] / t[f'llmopt-{m}@{s}']:.2f}x "
+        for m in runners:
+            print(f"seq {s}: PyTorch fp16 / {m} = {t[f'torch-fp16@{s}'] / t[f'{m}@{s}']:.2f}x "
                   f"(with logits to the host on both sides: "
-                  f"{t[f'torch-fp16+host@{s}'] / t[f'llmopt-{m}@{s}']:.2f}x)")
+                  f"{t[f'torch-fp16+host@{s}'] / t[f'{m}@{s}']:.2f}x)")
     for key, p in r["profile"].items():
         top = ", ".join(f"{k} x{n} {ms:.3f}" for k, n, ms in p["top"])
         print(f"{key}: kernels {p['gpu_ms']:.3f} ms GPU over {p['ops']} ops; top: {top}")

@@ -340,6 +340,17 @@ llmopt_status llmopt_session_set_profiling(llmopt_session* session, int enable) 
   });
 }
 
+llmopt_status llmopt_session_set_graph_replay(llmopt_session* session, int enable) {
+  static const char* kFn = "llmopt_session_set_graph_replay";
+  if (!session) return nullArgument(kFn, "session");
+  return guarded(kFn, [&]() -> Status {
+    if (!session->cuda)
+      return fail(LLMOPT_ERROR_UNSUPPORTED,
+                  "CUDA graph replay is for sessions of cuda artifacts; this one runs on the CPU");
+    return session->cuda->setGraphReplay(enable != 0);
+  });
+}
+
 uint64_t llmopt_session_profiled_runs(const llmopt_session* session) {
   return session ? onSession(session, [&](auto& s) { return s.profiledRuns(); }) : 0;
 }

@@ -5,9 +5,10 @@
 
 Exits 77 (ctest: skipped) where there is no CUDA driver or device. Otherwise, for the example
 MLP, the tiny GPT-2, BERT and Llama fixtures in every precision and charlm-gpt in int8: compile
-for the CPU and with `--target cuda`, run both with `llmopt run` on the same inputs, and compare
-every output: max |diff| / max |ref| within the mode's tolerance (as tests/cuda/host_emulation.py,
-which checks the same kernels on the CPU).
+for the CPU and with `--target cuda`, run both with `llmopt run` on the same inputs (the CUDA
+artifact twice: op by op, and as a CUDA graph with --cuda-graphs), and compare every output:
+max |diff| / max |ref| within the mode's tolerance (as tests/cuda/host_emulation.py, which checks
+the same kernels on the CPU).
 """
 import argparse
 import os
@@ -48,7 +49,14 @@ def run_case(llmopt, work, name, model, input_args, mode, cuda_arch):
         run([llmopt, "compile", model, "-o", artifact, "--target", target, *arch, *quant])
         outs[target] = os.path.join(work, f"{tag}.{target}.out")
         run([llmopt, "run", artifact, "--output-dir", outs[target], *input_args])
-    return compare_dirs(outs["cpu"], outs["cuda"])
+        if target == "cuda":
+            outs["graph"] = os.path.join(work, f"{tag}.graph.out")
+            run([llmopt, "run", artifact, "--cuda-graphs", "--output-dir", outs["graph"],
+                 *input_args])
+    # The worse of the two CUDA runs, the graph's file marked.
+    err, where = compare_dirs(outs["cpu"], outs["cuda"])
+    graph_err, graph_where = compare_dirs(outs["cpu"], outs["graph"])
+    return (graph_err, f"{graph_where} (CUDA graph)") if graph_err > err else (err, where)
 
 
 def main():

@@ -565,6 +565,13 @@ def _(llmopt, d):
     return ["run", compile_mlp(llmopt, d), "--input", "x=" + npy(d, "x.npy", np.zeros((2, 16)))]
 
 
+@case("bench: --cuda-graphs on a CPU artifact", 1,
+      "error: --cuda-graphs: CUDA graph replay is for sessions of cuda artifacts; this one runs "
+      "on the CPU")
+def _(llmopt, d):
+    return ["bench", compile_mlp(llmopt, d), "--shape", "x=2x16", "--cuda-graphs", "--iterations", "1"]
+
+
 @case("run: .npy with a bad header", 1, "error: input 'x': {dir}/x.npy: bad .npy header: no 'shape'")
 def _(llmopt, d):
     header = b"{'descr': '<f4', 'fortran_order': False, }"

@@ -39,6 +39,7 @@ struct BenchOptions {
   bool json = false;
   bool profile = false;
   int top = 10;  // --profile: the slowest ops listed
+  bool cuda_graphs = false;  // the artifact's runs replayed as a CUDA graph (not --against's)
   std::string against;  // a second artifact timed alternately with the first
 };
 
@@ -194,6 +195,8 @@ int runBench(const BenchOptions& options) {
 
   SessionPtr session = boundSession(model.get(), options.threads, inputs, "");
   if (!session) return 1;
+  if (options.cuda_graphs && llmopt_session_set_graph_replay(session.get(), 1) != LLMOPT_OK)
+    return fail(std::string("--cuda-graphs: ") + llmopt_last_error());
   // --against: the same inputs bound to the other artifact (the runtime checks that they fit).
   ModelPtr otherModel;
   SessionPtr otherSession;
@@ -267,6 +270,7 @@ int runBench(const BenchOptions& options) {
     }
     text += "], \"threads\": " + std::to_string(options.threads) + ", \"warmup\": " + std::to_string(options.warmup) +
             ", \"iterations\": " + std::to_string(options.iterations) +
+            ", \"cuda_graphs\": " + (options.cuda_graphs ? "true" : "false") +
             ", \"median_ms\": " + metrics::jsonNumber(median) + ", \"p10_ms\": " + metrics::jsonNumber(p10) +
             ", \"p90_ms\": " + metrics::jsonNumber(p90) + ", \"min_ms\": " + metrics::jsonNumber(min) +
             ", \"mean_ms\": " + metrics::jsonNumber(mean) + ", \"arena_bytes\": " + std::to_string(arena) +
@@ -295,7 +299,8 @@ int runBench(const BenchOptions& options) {
     std::printf("threads:     %d\n", options.threads);
   else
     std::printf("threads:     one per core\n");
-  std::printf("runs:        %d warmup, %d timed\n", options.warmup, options.iterations);
+  std::printf("runs:        %d warmup, %d timed%s\n", options.warmup, options.iterations,
+              options.cuda_graphs ? ", replayed as a CUDA graph" : "");
   std::printf("median:      %.3f ms\n", median);
   std::printf("p10 / p90:   %.3f / %.3f ms\n", p10, p90);
   std::printf("min / mean:  %.3f / %.3f ms\n", min, mean);
@@ -333,6 +338,10 @@ std::function<int()> addBenchCommand(CLI::App& app) {
                 "Time every op of the timed runs: totals per kernel and the slowest ops (JSON: every op)");
   cmd->add_option("--top", options->top, "--profile: how many of the slowest ops to list (default 10)")
       ->check(CLI::Range(0, 1000000));
+  cmd->add_flag("--cuda-graphs", options->cuda_graphs,
+                "A cuda artifact: replay its runs as one CUDA graph instead of a launch per op "
+                "(not --against's: compare the two with --against the same artifact)")
+      ->excludes("--profile");
   cmd->add_option("--against", options->against,
                   "OTHER.llmo: time it on the same inputs, alternating run by run, and print the median "
                   "ratio of the pairs (this / other)");

@@ -19,6 +19,7 @@ struct RunOptions {
   std::vector<std::string> inputs;  // NAME=FILE.npy
   std::string outputDir;
   int threads = 0;
+  bool cudaGraphs = false;
 };
 
 std::string shapeText(const int64_t* dims, int rank) {
@@ -68,6 +69,8 @@ int runModel(const RunOptions& options) {
   if (llmopt_session_create(model.get(), &sessionOptions, &rawSession) != LLMOPT_OK)
     return fail(apiError("cannot create a session"));
   SessionPtr session(rawSession);
+  if (options.cudaGraphs && llmopt_session_set_graph_replay(session.get(), 1) != LLMOPT_OK)
+    return fail(std::string("--cuda-graphs: ") + llmopt_last_error());
   // Before running, after the session (a CUDA artifact without a GPU fails there, leaving no
   // folder behind): a bad output folder should not cost a whole run.
   if (!options.outputDir.empty()) {
@@ -112,6 +115,9 @@ std::function<int()> addRunCommand(CLI::App& app) {
   cmd->add_option("--output-dir", options->outputDir,
                   "Write each output as DIR/NAME.npy (default: print a preview)");
   cmd->add_option("--threads", options->threads, "Threads (default: one per core)");
+  cmd->add_flag("--cuda-graphs", options->cudaGraphs,
+                "A cuda artifact: launch the run as a CUDA graph, captured first (the path "
+                "llmopt bench --cuda-graphs times; a single run gains nothing from it)");
   return [options] { return runModel(*options); };
 }
 

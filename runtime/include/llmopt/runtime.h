@@ -150,6 +150,7 @@ llmopt_status llmopt_model_output_info(const llmopt_model* model, size_t index,
  * - llmopt_session_arena_bytes is the GPU arena (the CUDA kernels take no scratch), and
  *   llmopt_session_allocations counts GPU allocations (the arena and the inputs' copies);
  * - profiling times each op on the GPU (CUDA events);
+ * - llmopt_session_set_graph_replay launches the ops as one CUDA graph;
  * - the KV cache does not run on the GPU yet: reset, extend, prefill and step fail with
  *   LLMOPT_ERROR_UNSUPPORTED, and the cache length is 0 (run does a plain forward pass). */
 llmopt_status llmopt_session_create(const llmopt_model* model,
@@ -221,6 +222,13 @@ uint64_t llmopt_session_allocations(const llmopt_session* session);
  * clears the totals; turning it off keeps them. Ops are numbered as llmopt_model_op numbers
  * them. */
 llmopt_status llmopt_session_set_profiling(llmopt_session* session, int enable);
+/* CUDA graph replay (off by default; sessions of "cuda" artifacts only): while on, a run launches
+ * its ops' kernels as one CUDA graph instead of one launch per op. The first run for a set of
+ * shapes captures the graph; it is captured again when the shapes or the session's GPU buffers
+ * change (a larger arena). The inputs' and outputs' copies stay outside the graph, and a
+ * profiling run launches op by op. LLMOPT_ERROR_UNSUPPORTED for a CPU session, or when the CUDA
+ * driver predates graphs (CUDA 11.4). */
+llmopt_status llmopt_session_set_graph_replay(llmopt_session* session, int enable);
 /* The number of runs profiled since profiling was last turned on (0 for a NULL session). */
 uint64_t llmopt_session_profiled_runs(const llmopt_session* session);
 /* Op `index`'s total seconds over those runs. */

@@ -79,6 +79,7 @@ CudaSession::~CudaSession() {
   if (!context_) return;
   {
     ContextScope scope(driver_, context_);
+    destroyGraph();
     for (CUevent event : events_)
       if (event) driver_.cuEventDestroy(event);
     release(&weights_);
@@ -263,7 +264,8 @@ Status CudaSession::runOnDevice() {
   return LLMOPT_OK;
 }
 
-// Inputs up, the fault words zeroed, one kernel per op, the fault words and outputs down.
+// Inputs up, the ops (the fault words zeroed, one kernel per op; or their graph), the fault words
+// and outputs down.
 Status CudaSession::enqueueRun() {
   const std::vector<uint64_t>& bytes = host_.tensorByteCounts();
   for (size_t i = 0; i < inputs_.size(); ++i) {
@@ -272,12 +274,10 @@ Status CudaSession::enqueueRun() {
       LLMOPT_CU(driver_, cuMemcpyHtoDAsync, inputs_[i].pointer, input_data_[i], size, stream_);
   }
   const size_t ops = desc_.ops.size();
-  if (ops > 0) LLMOPT_CU(driver_, cuMemsetD32Async, faults_.pointer, 0, ops, stream_);
-  for (size_t i = 0; i < ops; ++i) {
-    if (profiling_) LLMOPT_CU(driver_, cuEventRecord, events_[i], stream_);
-    LLMOPT_TRY(launchOp(i));
-  }
-  if (profiling_) LLMOPT_CU(driver_, cuEventRecord, events_[ops], stream_);
+  if (graph_replay_ && !profiling_)
+    LLMOPT_TRY(launchGraph());
+  else
+    LLMOPT_TRY(enqueueOps());
   if (ops > 0)
     LLMOPT_CU(driver_, cuMemcpyDtoHAsync, faults_host_.data(), faults_.pointer,
               ops * sizeof(int32_t), stream_);
@@ -288,6 +288,80 @@ Status CudaSession::enqueueRun() {
                 static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(data_[t])), bytes[t], stream_);
   }
   return LLMOPT_OK;
+}
+
+Status CudaSession::enqueueOps() {
+  const size_t ops = desc_.ops.size();
+  if (ops > 0) LLMOPT_CU(driver_, cuMemsetD32Async, faults_.pointer, 0, ops, stream_);
+  for (size_t i = 0; i < ops; ++i) {
+    if (profiling_) LLMOPT_CU(driver_, cuEventRecord, events_[i], stream_);
+    LLMOPT_TRY(launchOp(i));
+  }
+  if (profiling_) LLMOPT_CU(driver_, cuEventRecord, events_[ops], stream_);
+  return LLMOPT_OK;
+}
+
+Status CudaSession::setGraphReplay(bool enable) {
+  if (enable && !driver_.hasGraphs())
+    return fail(
+        LLMOPT_ERROR_UNSUPPORTED,
+        "CUDA graph replay needs a CUDA 11.4 or newer driver (cuGraphInstantiateWithFlags)");
+  if (!enable) {
+    ContextScope scope(driver_, context_);
+    LLMOPT_TRY(scope.status());
+    destroyGraph();
+  }
+  graph_replay_ = enable;
+  return LLMOPT_OK;
+}
+
+// What a captured graph depends on besides the plan: the symbols (every shape, and so every
+// launch's grid and operands' sizes) and the device buffers (every operand's address; the
+// weights and the fault words never move).
+std::vector<uint64_t> CudaSession::graphKey() const {
+  std::vector<uint64_t> key(host_.symbols().begin(), host_.symbols().end());
+  key.push_back(arena_.pointer);
+  for (const DeviceBuffer& input : inputs_) key.push_back(input.pointer);
+  return key;
+}
+
+// The ops' launches as a graph: captured (on this thread only: the mode leaves other threads'
+// CUDA calls alone) when there is none for these shapes and buffers, then launched.
+Status CudaSession::launchGraph() {
+  std::vector<uint64_t> key = graphKey();
+  if (!graph_exec_ || key != graph_key_) {
+    destroyGraph();
+    LLMOPT_CU(driver_, cuStreamBeginCapture, stream_, kCuStreamCaptureModeThreadLocal);
+    const Status enqueued = enqueueOps();  // recorded, not run
+    CUgraph graph = nullptr;
+    const CUresult ended = driver_.cuStreamEndCapture(stream_, &graph);
+    if (enqueued != LLMOPT_OK) {
+      if (ended == kCudaSuccess && graph) driver_.cuGraphDestroy(graph);
+      return enqueued;
+    }
+    if (ended != kCudaSuccess) return cudaFail(driver_, ended, "cuStreamEndCapture");
+    graph_ = graph;
+    CUgraphExec exec = nullptr;
+    const CUresult instantiated = driver_.cuGraphInstantiateWithFlags(&exec, graph_, 0);
+    if (instantiated != kCudaSuccess) {
+      destroyGraph();
+      return cudaFail(driver_, instantiated, "cuGraphInstantiateWithFlags");
+    }
+    graph_exec_ = exec;
+    graph_key_ = std::move(key);
+    ++graph_captures_;
+  }
+  LLMOPT_CU(driver_, cuGraphLaunch, graph_exec_, stream_);
+  return LLMOPT_OK;
+}
+
+// With the session's context current.
+void CudaSession::destroyGraph() {
+  if (graph_exec_) driver_.cuGraphExecDestroy(graph_exec_);
+  if (graph_) driver_.cuGraphDestroy(graph_);
+  graph_exec_ = nullptr;
+  graph_ = nullptr;
+  graph_key_.clear();
 }
 
 // One kernel, its OpArgs the only parameter (the driver copies it at the launch). An op without

@@ -2,8 +2,9 @@
 // the driver API loaded at run time (driver_api.h). A CPU Session binds the inputs, resolves the
 // shapes and lays out the arena (it never runs an op); the device holds the weights (uploaded
 // once), the arena, copies of the inputs and one fault word per op. A run uploads the inputs,
-// launches one kernel per op on one stream, downloads the outputs into host buffers the session
-// owns and synchronises once.
+// launches one kernel per op on one stream (or, with graph replay on, launches the CUDA graph
+// those launches were captured into), downloads the outputs into host buffers the session owns
+// and synchronises once.
 #ifndef LLMOPT_RUNTIME_CUDA_CUDA_SESSION_H
 #define LLMOPT_RUNTIME_CUDA_CUDA_SESSION_H
 
@@ -58,6 +59,17 @@ class CudaSession {
   uint64_t profiledRuns() const { return profiled_runs_; }
   double opSeconds(size_t op) const { return op < op_seconds_.size() ? op_seconds_[op] : 0.0; }
 
+  // CUDA graph replay (off by default): runs launch the ops' kernels as one CUDA graph, captured
+  // by the first run for the bound shapes and GPU buffers and again whenever they change (a
+  // graph's launches hold their operands' addresses and sizes). The input and output copies stay
+  // outside the graph (they read and write the caller's and the session's host memory); a run
+  // while profiling launches op by op, between its events. LLMOPT_ERROR_UNSUPPORTED when the
+  // driver has no graph API.
+  Status setGraphReplay(bool enable);
+  bool graphReplay() const { return graph_replay_; }
+  // Graphs captured so far (a new one for each change of shapes or buffers).
+  uint64_t graphCaptures() const { return graph_captures_; }
+
   const std::string& deviceName() const { return device_name_; }
   const std::string& deviceArch() const { return device_arch_; }  // "sm_90"
 
@@ -78,6 +90,10 @@ class CudaSession {
   void release(DeviceBuffer* buffer);
   Status runOnDevice();
   Status enqueueRun();
+  Status enqueueOps();  // the fault words zeroed, then one kernel per op
+  Status launchGraph();
+  std::vector<uint64_t> graphKey() const;
+  void destroyGraph();
   Status launchOp(size_t index);
   Status checkFaults() const;
   Status createEvents();
@@ -105,6 +121,12 @@ class CudaSession {
   std::vector<int64_t> run_symbols_;           // the symbols outputs_ were computed for
   bool outputs_valid_ = false;
   uint64_t allocations_ = 0;
+
+  bool graph_replay_ = false;
+  CUgraph graph_ = nullptr;
+  CUgraphExec graph_exec_ = nullptr;
+  std::vector<uint64_t> graph_key_;  // what graph_ was captured for (graphKey())
+  uint64_t graph_captures_ = 0;
 
   bool profiling_ = false;
   uint64_t profiled_runs_ = 0;

@@ -15,14 +15,17 @@ namespace {
 constexpr const char* kDefaultLibrary = "libcuda.so.1";
 
 // Where each entry point goes in CudaDriver, and its symbol (or, where the library lacks it, an
-// older one with the same signature).
+// older one with the same signature). An optional one stays null in a driver without it.
 struct Symbol {
   size_t offset;
   const char* name;
   const char* fallback;
+  bool optional;
 };
 #define LLMOPT_CU_SYMBOL(field, name) \
-  { offsetof(CudaDriver, field), name, nullptr }
+  { offsetof(CudaDriver, field), name, nullptr, false }
+#define LLMOPT_CU_OPTIONAL(field, name) \
+  { offsetof(CudaDriver, field), name, nullptr, true }
 constexpr Symbol kSymbols[] = {
     LLMOPT_CU_SYMBOL(cuInit, "cuInit"),
     LLMOPT_CU_SYMBOL(cuGetErrorName, "cuGetErrorName"),
@@ -50,10 +53,18 @@ constexpr Symbol kSymbols[] = {
     LLMOPT_CU_SYMBOL(cuEventCreate, "cuEventCreate"),
     LLMOPT_CU_SYMBOL(cuEventRecord, "cuEventRecord"),
     // CUDA 12.8 added the _v2, and CUDA 13's cuda.h maps the name to it.
-    {offsetof(CudaDriver, cuEventElapsedTime), "cuEventElapsedTime_v2", "cuEventElapsedTime"},
+    {offsetof(CudaDriver, cuEventElapsedTime), "cuEventElapsedTime_v2", "cuEventElapsedTime",
+     false},
     LLMOPT_CU_SYMBOL(cuEventDestroy, "cuEventDestroy_v2"),
+    LLMOPT_CU_OPTIONAL(cuStreamBeginCapture, "cuStreamBeginCapture_v2"),
+    LLMOPT_CU_OPTIONAL(cuStreamEndCapture, "cuStreamEndCapture"),
+    LLMOPT_CU_OPTIONAL(cuGraphInstantiateWithFlags, "cuGraphInstantiateWithFlags"),
+    LLMOPT_CU_OPTIONAL(cuGraphLaunch, "cuGraphLaunch"),
+    LLMOPT_CU_OPTIONAL(cuGraphExecDestroy, "cuGraphExecDestroy"),
+    LLMOPT_CU_OPTIONAL(cuGraphDestroy, "cuGraphDestroy"),
 };
 #undef LLMOPT_CU_SYMBOL
+#undef LLMOPT_CU_OPTIONAL
 static_assert(sizeof(kSymbols) / sizeof(kSymbols[0]) * sizeof(void*) == sizeof(CudaDriver),
               "every entry point of CudaDriver has a symbol");
 
@@ -61,6 +72,7 @@ Status resolveAll(void* library, const char* path, CudaDriver* driver) {
   for (const Symbol& symbol : kSymbols) {
     void* address = dlsym(library, symbol.name);
     if (!address && symbol.fallback) address = dlsym(library, symbol.fallback);
+    if (!address && symbol.optional) continue;
     if (!address)
       return fail(LLMOPT_ERROR_UNSUPPORTED,
                   "this artifact targets CUDA, but the CUDA driver %s lacks %s (too old a driver)",

@@ -20,6 +20,8 @@ using CUmodule = struct CUmod_st*;
 using CUfunction = struct CUfunc_st*;
 using CUstream = struct CUstream_st*;
 using CUevent = struct CUevent_st*;
+using CUgraph = struct CUgraph_st*;
+using CUgraphExec = struct CUgraphExec_st*;
 
 // The values of cuda.h's enums that the runtime uses.
 constexpr CUresult kCudaSuccess = 0;                       // CUDA_SUCCESS
@@ -32,6 +34,7 @@ constexpr CUresult kCudaErrorNoBinaryForGpu = 209;         // CUDA_ERROR_NO_BINA
 constexpr CUresult kCudaErrorInvalidPtx = 218;             // CUDA_ERROR_INVALID_PTX
 constexpr CUresult kCudaErrorUnsupportedPtxVersion = 222;  // CUDA_ERROR_UNSUPPORTED_PTX_VERSION
 constexpr CUresult kCudaErrorNotFound = 500;               // CUDA_ERROR_NOT_FOUND
+constexpr int kCuStreamCaptureModeThreadLocal = 1;  // CU_STREAM_CAPTURE_MODE_THREAD_LOCAL
 constexpr int kCuDeviceAttributeComputeCapabilityMajor = 75;
 constexpr int kCuDeviceAttributeComputeCapabilityMinor = 76;
 
@@ -69,6 +72,19 @@ struct CudaDriver {
   CUresult (*cuEventRecord)(CUevent event, CUstream stream);
   CUresult (*cuEventElapsedTime)(float* milliseconds, CUevent start, CUevent end);  // _v2 or not
   CUresult (*cuEventDestroy)(CUevent event);                                        // _v2
+  // CUDA graphs (graph replay): null when the driver is older than CUDA 11.4 (hasGraphs()).
+  CUresult (*cuStreamBeginCapture)(CUstream stream, int mode);  // _v2
+  CUresult (*cuStreamEndCapture)(CUstream stream, CUgraph* graph);
+  CUresult (*cuGraphInstantiateWithFlags)(CUgraphExec* exec, CUgraph graph,
+                                          unsigned long long flags);
+  CUresult (*cuGraphLaunch)(CUgraphExec exec, CUstream stream);
+  CUresult (*cuGraphExecDestroy)(CUgraphExec exec);
+  CUresult (*cuGraphDestroy)(CUgraph graph);
+
+  bool hasGraphs() const {
+    return cuStreamBeginCapture && cuStreamEndCapture && cuGraphInstantiateWithFlags &&
+           cuGraphLaunch && cuGraphExecDestroy && cuGraphDestroy;
+  }
 };
 
 // The process's driver, initialised (cuInit) and with at least one device: loaded on first use

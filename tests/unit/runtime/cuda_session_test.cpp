@@ -2,7 +2,7 @@
 // the fake of fake_cuda_driver.cpp (LLMOPT_CUDA_DRIVER), which has no device or a host-memory
 // "device" that runs cuda_reference_kernels.h. Proves the error paths, and that a CUDA session
 // uploads, lays out, launches (with the geometry and OpArgs of op_args.h), downloads, reports
-// faults and frees everything, with the CPU session's results.
+// faults and frees everything, with the CPU session's results, op by op and as CUDA graphs.
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 
@@ -35,6 +35,8 @@ struct FakeDriver {
   int retainedContexts() const { return call("llmopt_fake_cuda_retained_contexts"); }
   int contextDepth() const { return call("llmopt_fake_cuda_context_depth"); }
   int launches() const { return call("llmopt_fake_cuda_launches"); }
+  int graphCaptures() const { return call("llmopt_fake_cuda_graph_captures"); }
+  int graphLaunches() const { return call("llmopt_fake_cuda_graph_launches"); }
 };
 
 // Appends the fake "fatbin" (text, NUL-terminated) to the builder's weights as its cuda module.
@@ -79,7 +81,16 @@ class CudaSessionTest : public ::testing::Test {
     return status;
   }
 
+  // A session of plan `b` with the fake image for sm_80 (the fake device's): `kernels` per op.
+  llmopt_status createOnSm80(PlanBuilder b, const std::string& kernels, ModelPtr* model,
+                             SessionPtr* session) {
+    makeCuda(b, "sm_80", {"sm_80"}, kernels);
+    artifact_ = b.build();  // the model reads it in place
+    return create(artifact_, model, session);
+  }
+
   FakeDriver fake_;
+  std::vector<uint8_t> artifact_;
 };
 
 // x [batch, 3] + b [3] -> t; s = t[batch - 1 : batch]; m = t * s; c = concat(m, x) along 1;
@@ -243,12 +254,10 @@ TEST_F(CudaSessionTest, RunsLikeTheCpuSessionAcrossShapes) {
 }
 
 TEST_F(CudaSessionTest, GatherFaultsNameTheOpAndEmptyOpsAreSkipped) {
-  PlanBuilder b = gatherPlan();
-  makeCuda(b, "sm_80", {"sm_80"}, "gather");
-  const std::vector<uint8_t> artifact = b.build();
   ModelPtr model;
   SessionPtr session;
-  ASSERT_EQ(create(artifact, &model, &session), LLMOPT_OK) << llmopt_last_error();
+  ASSERT_EQ(createOnSm80(gatherPlan(), "gather", &model, &session), LLMOPT_OK)
+      << llmopt_last_error();
 
   const std::vector<int64_t> ids = {3, -1, 0};
   int64_t n = 3;
@@ -290,12 +299,10 @@ TEST_F(CudaSessionTest, GatherFaultsNameTheOpAndEmptyOpsAreSkipped) {
 }
 
 TEST_F(CudaSessionTest, TheKvCacheIsUnsupported) {
-  PlanBuilder b = gatherPlan();
-  makeCuda(b, "sm_80", {"sm_80"}, "gather");
-  const std::vector<uint8_t> artifact = b.build();
   ModelPtr model;
   SessionPtr session;
-  ASSERT_EQ(create(artifact, &model, &session), LLMOPT_OK) << llmopt_last_error();
+  ASSERT_EQ(createOnSm80(gatherPlan(), "gather", &model, &session), LLMOPT_OK)
+      << llmopt_last_error();
   const char* kMessage = "the KV cache does not run on CUDA yet";
   const int64_t token = 1;
   EXPECT_TRUE(failsWith(llmopt_session_reset(session.get()), LLMOPT_ERROR_UNSUPPORTED, kMessage));
@@ -308,12 +315,10 @@ TEST_F(CudaSessionTest, TheKvCacheIsUnsupported) {
 }
 
 TEST_F(CudaSessionTest, ProfilingTimesEveryOp) {
-  PlanBuilder b = elementwisePlan();
-  makeCuda(b, "sm_80", {"sm_80"}, kElementwiseKernels);
-  const std::vector<uint8_t> artifact = b.build();
   ModelPtr model;
   SessionPtr session;
-  ASSERT_EQ(create(artifact, &model, &session), LLMOPT_OK) << llmopt_last_error();
+  ASSERT_EQ(createOnSm80(elementwisePlan(), kElementwiseKernels, &model, &session), LLMOPT_OK)
+      << llmopt_last_error();
   std::vector<float> x(12, 0.5f);
   const int64_t dims[2] = {4, 3};
   ASSERT_EQ(llmopt_session_set_input(session.get(), 0, LLMOPT_DTYPE_F32, 2, dims, x.data(),
@@ -334,6 +339,90 @@ TEST_F(CudaSessionTest, ProfilingTimesEveryOp) {
   ASSERT_EQ(llmopt_session_set_profiling(session.get(), 0), LLMOPT_OK);
   ASSERT_EQ(llmopt_session_run(session.get()), LLMOPT_OK);
   EXPECT_EQ(llmopt_session_profiled_runs(session.get()), 2u);
+}
+
+TEST_F(CudaSessionTest, GraphReplayRunsLikeLaunchesOpByOp) {
+  ModelPtr model;
+  SessionPtr session;
+  ASSERT_EQ(createOnSm80(elementwisePlan(), kElementwiseKernels, &model, &session), LLMOPT_OK)
+      << llmopt_last_error();
+  ASSERT_EQ(llmopt_session_set_graph_replay(session.get(), 1), LLMOPT_OK) << llmopt_last_error();
+
+  // A graph is captured by the first run and again when the batch (every shape) changes; 5 rows
+  // also grow the arena. New input values with the same shapes reuse it: the input's copy to the
+  // GPU is outside the graph.
+  const std::vector<std::pair<int64_t, int>> runs = {{2, 1}, {2, 0}, {1, 1}, {1, 0},
+                                                     {5, 1}, {5, 0}, {2, 1}};
+  int round = 0;
+  for (auto [batch, new_captures] : runs) {
+    std::vector<float> x(batch * 3);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i + round) * 0.25f - 1.0f;
+    ++round;
+    const int64_t dims[2] = {batch, 3};
+    ASSERT_EQ(llmopt_session_set_input(session.get(), 0, LLMOPT_DTYPE_F32, 2, dims, x.data(),
+                                       x.size() * sizeof(float)),
+              LLMOPT_OK);
+    const int captures = fake_.graphCaptures(), graph_launches = fake_.graphLaunches();
+    const int launches = fake_.launches();
+    ASSERT_EQ(llmopt_session_run(session.get()), LLMOPT_OK) << llmopt_last_error();
+    EXPECT_EQ(fake_.graphCaptures() - captures, new_captures) << "batch " << batch;
+    EXPECT_EQ(fake_.graphLaunches() - graph_launches, 1);
+    EXPECT_EQ(fake_.launches() - launches, 6);  // the graph's kernels, run once each
+    const std::vector<std::vector<float>> expected = cpuOutputs(elementwisePlan(), x, batch);
+    EXPECT_EQ(outputFloats(session.get(), 0), expected[0]) << "batch " << batch;
+    EXPECT_EQ(outputFloats(session.get(), 1), expected[1]) << "batch " << batch;
+  }
+
+  // Profiling runs launch op by op, between their events; the graph stays for later runs.
+  ASSERT_EQ(llmopt_session_set_profiling(session.get(), 1), LLMOPT_OK);
+  int graph_launches = fake_.graphLaunches();
+  ASSERT_EQ(llmopt_session_run(session.get()), LLMOPT_OK) << llmopt_last_error();
+  EXPECT_EQ(fake_.graphLaunches(), graph_launches);
+  EXPECT_EQ(llmopt_session_profiled_runs(session.get()), 1u);
+  ASSERT_EQ(llmopt_session_set_profiling(session.get(), 0), LLMOPT_OK);
+  const int captures = fake_.graphCaptures();
+  ASSERT_EQ(llmopt_session_run(session.get()), LLMOPT_OK) << llmopt_last_error();
+  EXPECT_EQ(fake_.graphLaunches(), graph_launches + 1);
+  EXPECT_EQ(fake_.graphCaptures(), captures);
+
+  // Off: the graph is destroyed (TearDown would see it live otherwise) and ops launch one by one.
+  const int handles = fake_.liveHandles();
+  ASSERT_EQ(llmopt_session_set_graph_replay(session.get(), 0), LLMOPT_OK);
+  EXPECT_EQ(fake_.liveHandles(), handles - 2);  // the graph and its executable
+  graph_launches = fake_.graphLaunches();
+  ASSERT_EQ(llmopt_session_run(session.get()), LLMOPT_OK) << llmopt_last_error();
+  EXPECT_EQ(fake_.graphLaunches(), graph_launches);
+}
+
+TEST_F(CudaSessionTest, GraphReplayReportsFaultsAndZeroesThemForTheNextRun) {
+  ModelPtr model;
+  SessionPtr session;
+  ASSERT_EQ(createOnSm80(gatherPlan(), "gather", &model, &session), LLMOPT_OK)
+      << llmopt_last_error();
+  ASSERT_EQ(llmopt_session_set_graph_replay(session.get(), 1), LLMOPT_OK);
+  const std::vector<int64_t> bad = {1, 4}, good = {3, 0};
+  const int64_t n = 2;
+  ASSERT_EQ(llmopt_session_set_input(session.get(), 0, LLMOPT_DTYPE_I64, 1, &n, bad.data(),
+                                     bad.size() * sizeof(int64_t)),
+            LLMOPT_OK);
+  EXPECT_TRUE(failsWith(llmopt_session_run(session.get()), LLMOPT_ERROR_INVALID_ARGUMENT,
+                        "op 'lookup' (gather): a gather index (from 'ids') is outside [-4, 4)"));
+  ASSERT_EQ(llmopt_session_set_input(session.get(), 0, LLMOPT_DTYPE_I64, 1, &n, good.data(),
+                                     good.size() * sizeof(int64_t)),
+            LLMOPT_OK);
+  const int captures = fake_.graphCaptures();
+  ASSERT_EQ(llmopt_session_run(session.get()), LLMOPT_OK) << llmopt_last_error();
+  EXPECT_EQ(fake_.graphCaptures(), captures);  // the same shapes: the same graph
+  EXPECT_EQ(outputFloats(session.get(), 0), (std::vector<float>{30, 31, 0, 1}));
+}
+
+TEST_F(CudaSessionTest, GraphReplayIsForCudaSessionsOnly) {
+  std::unique_ptr<Loaded> cpu = load(gatherPlan());
+  EXPECT_TRUE(failsWith(llmopt_session_set_graph_replay(cpu->session.get(), 1),
+                        LLMOPT_ERROR_UNSUPPORTED,
+                        "CUDA graph replay is for sessions of cuda artifacts"));
+  EXPECT_TRUE(failsWith(llmopt_session_set_graph_replay(nullptr, 1), LLMOPT_ERROR_INVALID_ARGUMENT,
+                        "llmopt_session_set_graph_replay: session is NULL"));
 }
 
 }  // namespace

@@ -11,8 +11,11 @@
 // - Every call checks what the real driver would refuse or what would crash a GPU: a context
 //   current, copies and kernel operands inside live allocations, the launch geometry op_args.h
 //   prescribes, views that stay inside their inputs. A misuse fails the call.
-// - llmopt_fake_cuda_* report what is live (allocations, contexts, streams, modules, events) and
-//   count launches, for the tests to check that a session frees what it made.
+// - Stream capture (CUDA graphs): launches and memsets on a capturing stream are recorded, not
+//   run; copies and synchronising there fail, as the real driver refuses them for pageable host
+//   memory. cuGraphLaunch runs the recorded work with the checks of a direct launch.
+// - llmopt_fake_cuda_* report what is live (allocations, contexts, streams, modules, events,
+//   graphs) and count launches, for the tests to check that a session frees what it made.
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -45,8 +48,10 @@ enum : int {
   kInvalidContext = 201,
   kNoBinaryForGpu = 209,
   kInvalidHandle = 400,
+  kIllegalState = 401,
   kNotFound = 500,
   kIllegalAddress = 700,
+  kStreamCaptureUnsupported = 900,
 };
 
 struct FakeFunction {
@@ -58,6 +63,17 @@ struct FakeModule {
 struct FakeEvent {
   double milliseconds = -1.0;  // when recorded
 };
+// A launch or memset recorded by stream capture.
+struct FakeNode {
+  const FakeFunction* function = nullptr;  // null: a memset
+  OpArgs args{};  // copied at capture (geometry checked then), as the driver copies parameters
+  unsigned long long dst = 0;
+  unsigned value = 0;
+  size_t count = 0;
+};
+struct FakeGraph {
+  std::vector<FakeNode> nodes;
+};
 
 struct Driver {
   std::mutex mutex;
@@ -65,9 +81,13 @@ struct Driver {
   bool initialized = false;
   std::map<uintptr_t, size_t> allocations;  // live: address -> bytes
   std::set<void*> streams, modules, events;
+  std::map<void*, std::vector<FakeNode>> capturing;  // stream -> what it recorded so far
+  std::set<void*> graphs, graph_execs;
   int retained_contexts = 0;
   int context_depth = 0;  // pushes not yet popped
   int launches = 0;
+  int graph_captures = 0;
+  int graph_launches = 0;
 };
 
 Driver& driver() {
@@ -95,6 +115,28 @@ double nowMilliseconds() {
   return std::chrono::duration<double, std::milli>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
+}
+
+// The memset of cuMemsetD32Async, checked.
+int memsetWords(const Driver& d, unsigned long long dst, unsigned value, size_t count) {
+  if (dst % 4 != 0 || !inAllocation(d, static_cast<uintptr_t>(dst), count * 4))
+    return kInvalidValue;
+  uint32_t* words = reinterpret_cast<uint32_t*>(static_cast<uintptr_t>(dst));
+  for (size_t i = 0; i < count; ++i) words[i] = value;
+  return kSuccess;
+}
+
+bool runKernel(const std::string& kind, const OpArgs& a);
+
+// A launch whose geometry was checked: its operands and fault word in device memory, then the
+// kernel.
+int execute(Driver& d, const FakeFunction& function, const OpArgs& args) {
+  bool ok = tensorInDevice(d, args.out) &&
+            inAllocation(d, reinterpret_cast<uintptr_t>(args.fault), sizeof(int32_t));
+  for (int i = 0; i < args.num_inputs; ++i) ok = ok && tensorInDevice(d, args.in[i]);
+  if (!ok) return kIllegalAddress;
+  ++d.launches;
+  return runKernel(function.kind, args) ? kSuccess : kIllegalAddress;
 }
 
 bool runKernel(const std::string& kind, const OpArgs& a) {
@@ -134,6 +176,10 @@ FAKE_EXPORT int cuGetErrorName(int error, const char** name) {
     case kInvalidContext: *name = "CUDA_ERROR_INVALID_CONTEXT"; return kSuccess;
     case kNoBinaryForGpu: *name = "CUDA_ERROR_NO_BINARY_FOR_GPU"; return kSuccess;
     case kInvalidHandle: *name = "CUDA_ERROR_INVALID_HANDLE"; return kSuccess;
+    case kIllegalState: *name = "CUDA_ERROR_ILLEGAL_STATE"; return kSuccess;
+    case kStreamCaptureUnsupported:
+      *name = "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED";
+      return kSuccess;
     case kNotFound: *name = "CUDA_ERROR_NOT_FOUND"; return kSuccess;
     case kIllegalAddress: *name = "CUDA_ERROR_ILLEGAL_ADDRESS"; return kSuccess;
     default: *name = nullptr; return kInvalidValue;
@@ -253,6 +299,7 @@ FAKE_EXPORT int cuMemcpyHtoDAsync_v2(unsigned long long dst, const void* src, si
   std::lock_guard<std::mutex> lock(d.mutex);
   if (d.context_depth == 0) return kInvalidContext;
   if (!d.streams.count(stream)) return kInvalidHandle;
+  if (d.capturing.count(stream)) return kStreamCaptureUnsupported;
   if (!inAllocation(d, static_cast<uintptr_t>(dst), bytes) || !src) return kInvalidValue;
   std::memcpy(reinterpret_cast<void*>(static_cast<uintptr_t>(dst)), src, bytes);
   return kSuccess;
@@ -264,6 +311,7 @@ FAKE_EXPORT int cuMemcpyDtoHAsync_v2(void* dst, unsigned long long src, size_t b
   std::lock_guard<std::mutex> lock(d.mutex);
   if (d.context_depth == 0) return kInvalidContext;
   if (!d.streams.count(stream)) return kInvalidHandle;
+  if (d.capturing.count(stream)) return kStreamCaptureUnsupported;
   if (!inAllocation(d, static_cast<uintptr_t>(src), bytes) || !dst) return kInvalidValue;
   std::memcpy(dst, reinterpret_cast<const void*>(static_cast<uintptr_t>(src)), bytes);
   return kSuccess;
@@ -275,10 +323,13 @@ FAKE_EXPORT int cuMemsetD32Async(unsigned long long dst, unsigned value, size_t 
   std::lock_guard<std::mutex> lock(d.mutex);
   if (d.context_depth == 0) return kInvalidContext;
   if (!d.streams.count(stream)) return kInvalidHandle;
-  if (dst % 4 != 0 || !inAllocation(d, static_cast<uintptr_t>(dst), count * 4))
-    return kInvalidValue;
-  uint32_t* words = reinterpret_cast<uint32_t*>(static_cast<uintptr_t>(dst));
-  for (size_t i = 0; i < count; ++i) words[i] = value;
+  auto capture = d.capturing.find(stream);
+  if (capture == d.capturing.end()) return memsetWords(d, dst, value, count);
+  FakeNode node;
+  node.dst = dst;
+  node.value = value;
+  node.count = count;
+  capture->second.push_back(node);
   return kSuccess;
 }
 
@@ -350,13 +401,14 @@ FAKE_EXPORT int cuLaunchKernel(void* function, unsigned grid_x, unsigned grid_y,
       grid_z != 1 || grid_x != llmopt::cuda::gridBlocks(args.out.numel) || args.out.numel == 0)
     return kInvalidValue;
   if (args.num_inputs < 0 || args.num_inputs > llmopt::cuda::kMaxOperands) return kInvalidValue;
-  // Operands and the fault word in device memory.
-  bool ok = tensorInDevice(d, args.out) &&
-            inAllocation(d, reinterpret_cast<uintptr_t>(args.fault), sizeof(int32_t));
-  for (int i = 0; i < args.num_inputs; ++i) ok = ok && tensorInDevice(d, args.in[i]);
-  if (!ok) return kIllegalAddress;
-  ++d.launches;
-  return runKernel(static_cast<FakeFunction*>(function)->kind, args) ? kSuccess : kIllegalAddress;
+  const auto* fake = static_cast<const FakeFunction*>(function);
+  auto capture = d.capturing.find(stream);
+  if (capture == d.capturing.end()) return execute(d, *fake, args);
+  FakeNode node;
+  node.function = fake;
+  node.args = args;
+  capture->second.push_back(node);
+  return kSuccess;
 }
 
 // --- streams and events -------------------------------------------------------------------------
@@ -375,6 +427,7 @@ FAKE_EXPORT int cuStreamSynchronize(void* stream) {
   Driver& d = driver();
   std::lock_guard<std::mutex> lock(d.mutex);
   if (d.context_depth == 0) return kInvalidContext;
+  if (d.capturing.count(stream)) return kStreamCaptureUnsupported;
   return d.streams.count(stream) ? kSuccess : kInvalidHandle;
 }
 
@@ -382,8 +435,81 @@ FAKE_EXPORT int cuStreamDestroy_v2(void* stream) {
   Driver& d = driver();
   std::lock_guard<std::mutex> lock(d.mutex);
   if (d.context_depth == 0) return kInvalidContext;
+  if (d.capturing.count(stream)) return kIllegalState;
   if (d.streams.erase(stream) == 0) return kInvalidHandle;
   delete static_cast<char*>(stream);
+  return kSuccess;
+}
+
+// --- graphs -------------------------------------------------------------------------------------
+
+FAKE_EXPORT int cuStreamBeginCapture_v2(void* stream, int mode) {
+  Driver& d = driver();
+  std::lock_guard<std::mutex> lock(d.mutex);
+  if (d.context_depth == 0) return kInvalidContext;
+  if (!d.streams.count(stream)) return kInvalidHandle;
+  if (mode < 0 || mode > 2) return kInvalidValue;
+  if (d.capturing.count(stream)) return kIllegalState;
+  d.capturing[stream];
+  return kSuccess;
+}
+
+FAKE_EXPORT int cuStreamEndCapture(void* stream, void** graph) {
+  Driver& d = driver();
+  std::lock_guard<std::mutex> lock(d.mutex);
+  if (d.context_depth == 0) return kInvalidContext;
+  auto capture = d.capturing.find(stream);
+  if (capture == d.capturing.end()) return kIllegalState;
+  auto* fake = new FakeGraph{std::move(capture->second)};
+  d.capturing.erase(capture);
+  ++d.graph_captures;
+  d.graphs.insert(fake);
+  *graph = fake;
+  return kSuccess;
+}
+
+FAKE_EXPORT int cuGraphInstantiateWithFlags(void** exec, void* graph, unsigned long long flags) {
+  Driver& d = driver();
+  std::lock_guard<std::mutex> lock(d.mutex);
+  if (d.context_depth == 0) return kInvalidContext;
+  if (!d.graphs.count(graph)) return kInvalidHandle;
+  if (flags != 0) return kInvalidValue;
+  auto* fake = new FakeGraph(*static_cast<FakeGraph*>(graph));
+  d.graph_execs.insert(fake);
+  *exec = fake;
+  return kSuccess;
+}
+
+FAKE_EXPORT int cuGraphLaunch(void* exec, void* stream) {
+  Driver& d = driver();
+  std::lock_guard<std::mutex> lock(d.mutex);
+  if (d.context_depth == 0) return kInvalidContext;
+  if (!d.graph_execs.count(exec) || !d.streams.count(stream)) return kInvalidHandle;
+  if (d.capturing.count(stream)) return kStreamCaptureUnsupported;
+  ++d.graph_launches;
+  for (const FakeNode& node : static_cast<FakeGraph*>(exec)->nodes) {
+    const int result = node.function ? execute(d, *node.function, node.args)
+                                     : memsetWords(d, node.dst, node.value, node.count);
+    if (result != kSuccess) return result;
+  }
+  return kSuccess;
+}
+
+FAKE_EXPORT int cuGraphExecDestroy(void* exec) {
+  Driver& d = driver();
+  std::lock_guard<std::mutex> lock(d.mutex);
+  if (d.context_depth == 0) return kInvalidContext;
+  if (d.graph_execs.erase(exec) == 0) return kInvalidHandle;
+  delete static_cast<FakeGraph*>(exec);
+  return kSuccess;
+}
+
+FAKE_EXPORT int cuGraphDestroy(void* graph) {
+  Driver& d = driver();
+  std::lock_guard<std::mutex> lock(d.mutex);
+  if (d.context_depth == 0) return kInvalidContext;
+  if (d.graphs.erase(graph) == 0) return kInvalidHandle;
+  delete static_cast<FakeGraph*>(graph);
   return kSuccess;
 }
 
@@ -437,10 +563,11 @@ FAKE_EXPORT int llmopt_fake_cuda_live_allocations() {
   return static_cast<int>(driver().allocations.size());
 }
 
-FAKE_EXPORT int llmopt_fake_cuda_live_handles() {  // streams, modules and events
+FAKE_EXPORT int llmopt_fake_cuda_live_handles() {  // streams, modules, events and graphs
   std::lock_guard<std::mutex> lock(driver().mutex);
   const Driver& d = driver();
-  return static_cast<int>(d.streams.size() + d.modules.size() + d.events.size());
+  return static_cast<int>(d.streams.size() + d.modules.size() + d.events.size() + d.graphs.size() +
+                          d.graph_execs.size());
 }
 
 FAKE_EXPORT int llmopt_fake_cuda_retained_contexts() {
@@ -456,4 +583,14 @@ FAKE_EXPORT int llmopt_fake_cuda_context_depth() {
 FAKE_EXPORT int llmopt_fake_cuda_launches() {
   std::lock_guard<std::mutex> lock(driver().mutex);
   return driver().launches;
+}
+
+FAKE_EXPORT int llmopt_fake_cuda_graph_launches() {
+  std::lock_guard<std::mutex> lock(driver().mutex);
+  return driver().graph_launches;
+}
+
+FAKE_EXPORT int llmopt_fake_cuda_graph_captures() {
+  std::lock_guard<std::mutex> lock(driver().mutex);
+  return driver().graph_captures;
 }

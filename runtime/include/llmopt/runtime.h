@@ -144,9 +144,9 @@ llmopt_status llmopt_model_output_info(const llmopt_model* model, size_t index,
  * this GPU's architecture (the message names both). It copies the weights to the GPU once;
  * num_threads is checked but unused. The functions below work as for the CPU, except:
  * - run copies the inputs to the GPU, runs one kernel per op and copies the outputs back into
- *   memory the session owns (get_output gives that); it fails with LLMOPT_ERROR_OUT_OF_MEMORY when
- *   GPU memory runs out, and with LLMOPT_ERROR_STATE when the GPU fails (a kernel fault, a lost
- *   device: the process's CUDA context may then be unusable);
+ *   page-locked memory the session owns (get_output gives that); it fails with
+ *   LLMOPT_ERROR_OUT_OF_MEMORY when GPU memory runs out, and with LLMOPT_ERROR_STATE when the GPU
+ *   fails (a kernel fault, a lost device: the process's CUDA context may then be unusable);
  * - llmopt_session_arena_bytes is the GPU arena (the CUDA kernels take no scratch), and
  *   llmopt_session_allocations counts GPU allocations (the arena and the inputs' copies);
  * - profiling times each op on the GPU (CUDA events);

@@ -2,6 +2,7 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 
 #include "cuda/op_args_fill.h"
 #include "kernels/cuda/op_args.h"
@@ -86,6 +87,7 @@ CudaSession::~CudaSession() {
     release(&arena_);
     release(&faults_);
     for (DeviceBuffer& buffer : inputs_) release(&buffer);
+    for (HostBuffer& buffer : outputs_) releaseHost(&buffer);
     if (module_) driver_.cuModuleUnload(module_);
     if (stream_) driver_.cuStreamDestroy(stream_);  // idle: every run synchronised
   }
@@ -214,6 +216,36 @@ void CudaSession::release(DeviceBuffer* buffer) {
   *buffer = DeviceBuffer();
 }
 
+// Makes `buffer` at least `bytes` long (contents not kept when it grows), page-locked if the
+// driver grants it.
+Status CudaSession::reserveHost(HostBuffer* buffer, uint64_t bytes) {
+  if (bytes < kMinDeviceBytes) bytes = kMinDeviceBytes;
+  if (buffer->capacity >= bytes) return LLMOPT_OK;
+  releaseHost(buffer);
+  void* data = nullptr;
+  if (driver_.cuMemHostAlloc(&data, static_cast<size_t>(bytes), 0) == kCudaSuccess && data) {
+    buffer->pinned = true;
+  } else {
+    data = std::malloc(static_cast<size_t>(bytes));
+    if (!data)
+      return fail(LLMOPT_ERROR_OUT_OF_MEMORY,
+                  "cannot allocate %" PRIu64 " bytes of host memory for an output", bytes);
+  }
+  buffer->data = data;
+  buffer->capacity = bytes;
+  return LLMOPT_OK;
+}
+
+void CudaSession::releaseHost(HostBuffer* buffer) {
+  if (buffer->data) {
+    if (buffer->pinned)
+      driver_.cuMemFreeHost(buffer->data);
+    else
+      std::free(buffer->data);
+  }
+  *buffer = HostBuffer();
+}
+
 Status CudaSession::setInput(size_t index, llmopt_dtype dtype, int32_t rank, const int64_t* dims,
                              const void* data, size_t size_bytes) {
   LLMOPT_TRY(host_.setInput(index, dtype, rank, dims, data, size_bytes));
@@ -252,8 +284,11 @@ Status CudaSession::runOnDevice() {
   }
   for (size_t i = 0; i < inputs_.size(); ++i)
     data_[desc_.inputs[i]] = devicePointer(inputs_[i].pointer);
-  for (size_t o = 0; o < outputs_.size(); ++o)  // before anything is in flight (may throw)
-    outputs_[o].resize(static_cast<size_t>(host_.tensorByteCounts()[desc_.outputs[o]]));
+  for (size_t o = 0; o < outputs_.size(); ++o) {  // before anything is in flight
+    const uint64_t bytes = host_.tensorByteCounts()[desc_.outputs[o]];
+    LLMOPT_TRY(reserveHost(&outputs_[o], bytes));
+    outputs_[o].bytes = bytes;
+  }
 
   const Status enqueued = enqueueRun();
   const CUresult synced = driver_.cuStreamSynchronize(stream_);
@@ -284,7 +319,7 @@ Status CudaSession::enqueueRun() {
   for (size_t o = 0; o < outputs_.size(); ++o) {
     const uint32_t t = desc_.outputs[o];
     if (bytes[t] > 0)
-      LLMOPT_CU(driver_, cuMemcpyDtoHAsync, outputs_[o].data(),
+      LLMOPT_CU(driver_, cuMemcpyDtoHAsync, outputs_[o].data,
                 static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(data_[t])), bytes[t], stream_);
   }
   return LLMOPT_OK;
@@ -421,8 +456,8 @@ Status CudaSession::output(size_t index, llmopt_tensor* out) const {
   out->dtype = desc_.tensors[t].dtype;
   out->rank = shape.rank;
   for (int d = 0; d < kMaxRank; ++d) out->dims[d] = d < shape.rank ? shape.dims[d] : 0;
-  out->data = outputs_[index].data();
-  out->size_bytes = outputs_[index].size();
+  out->data = outputs_[index].data;
+  out->size_bytes = static_cast<size_t>(outputs_[index].bytes);
   return LLMOPT_OK;
 }
 

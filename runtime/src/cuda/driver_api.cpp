@@ -43,6 +43,8 @@ constexpr Symbol kSymbols[] = {
     LLMOPT_CU_SYMBOL(cuMemcpyHtoDAsync, "cuMemcpyHtoDAsync_v2"),
     LLMOPT_CU_SYMBOL(cuMemcpyDtoHAsync, "cuMemcpyDtoHAsync_v2"),
     LLMOPT_CU_SYMBOL(cuMemsetD32Async, "cuMemsetD32Async"),
+    LLMOPT_CU_SYMBOL(cuMemHostAlloc, "cuMemHostAlloc"),
+    LLMOPT_CU_SYMBOL(cuMemFreeHost, "cuMemFreeHost"),
     LLMOPT_CU_SYMBOL(cuModuleLoadData, "cuModuleLoadData"),
     LLMOPT_CU_SYMBOL(cuModuleGetFunction, "cuModuleGetFunction"),
     LLMOPT_CU_SYMBOL(cuModuleUnload, "cuModuleUnload"),

@@ -59,6 +59,8 @@ struct CudaDriver {
   CUresult (*cuMemcpyDtoHAsync)(void* dst, CUdeviceptr src, size_t bytes,
                                 CUstream stream);  // _v2
   CUresult (*cuMemsetD32Async)(CUdeviceptr dst, unsigned value, size_t count, CUstream stream);
+  CUresult (*cuMemHostAlloc)(void** pointer, size_t bytes, unsigned flags);
+  CUresult (*cuMemFreeHost)(void* pointer);
   CUresult (*cuModuleLoadData)(CUmodule* module, const void* image);
   CUresult (*cuModuleGetFunction)(CUfunction* function, CUmodule module, const char* name);
   CUresult (*cuModuleUnload)(CUmodule module);

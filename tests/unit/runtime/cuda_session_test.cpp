@@ -35,6 +35,7 @@ struct FakeDriver {
   int retainedContexts() const { return call("llmopt_fake_cuda_retained_contexts"); }
   int contextDepth() const { return call("llmopt_fake_cuda_context_depth"); }
   int launches() const { return call("llmopt_fake_cuda_launches"); }
+  int liveHostAllocations() const { return call("llmopt_fake_cuda_live_host_allocations"); }
   int graphCaptures() const { return call("llmopt_fake_cuda_graph_captures"); }
   int graphLaunches() const { return call("llmopt_fake_cuda_graph_launches"); }
 };
@@ -242,6 +243,8 @@ TEST_F(CudaSessionTest, RunsLikeTheCpuSessionAcrossShapes) {
     EXPECT_EQ(llmopt_session_allocations(session.get()) - allocations, new_allocations)
         << "batch " << batch;
   }
+  // The outputs come down into page-locked host memory (one block each, 256 bytes at least).
+  EXPECT_EQ(fake_.liveHostAllocations(), 2);
   // Another symbol value invalidates the outputs until the next run, as on the CPU.
   std::vector<float> x(9, 1.0f);
   const int64_t dims[2] = {3, 3};

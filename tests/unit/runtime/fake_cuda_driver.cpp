@@ -80,6 +80,7 @@ struct Driver {
   int sm = 0;  // 0: no device
   bool initialized = false;
   std::map<uintptr_t, size_t> allocations;  // live: address -> bytes
+  std::set<void*> host_allocations;         // live page-locked host memory (cuMemHostAlloc)
   std::set<void*> streams, modules, events;
   std::map<void*, std::vector<FakeNode>> capturing;  // stream -> what it recorded so far
   std::set<void*> graphs, graph_execs;
@@ -290,6 +291,27 @@ FAKE_EXPORT int cuMemFree_v2(unsigned long long pointer) {
   if (d.context_depth == 0) return kInvalidContext;
   if (d.allocations.erase(static_cast<uintptr_t>(pointer)) == 0) return kInvalidValue;
   std::free(reinterpret_cast<void*>(static_cast<uintptr_t>(pointer)));
+  return kSuccess;
+}
+
+FAKE_EXPORT int cuMemHostAlloc(void** pointer, size_t bytes, unsigned flags) {
+  Driver& d = driver();
+  std::lock_guard<std::mutex> lock(d.mutex);
+  if (d.context_depth == 0) return kInvalidContext;
+  if (bytes == 0 || flags > 0xf) return kInvalidValue;
+  void* memory = std::malloc(bytes);
+  if (!memory) return kOutOfMemory;
+  d.host_allocations.insert(memory);
+  *pointer = memory;
+  return kSuccess;
+}
+
+FAKE_EXPORT int cuMemFreeHost(void* pointer) {
+  Driver& d = driver();
+  std::lock_guard<std::mutex> lock(d.mutex);
+  if (d.context_depth == 0) return kInvalidContext;
+  if (d.host_allocations.erase(pointer) == 0) return kInvalidValue;
+  std::free(pointer);
   return kSuccess;
 }
 
@@ -558,9 +580,14 @@ FAKE_EXPORT int cuEventDestroy_v2(void* event) {
 
 // --- for the tests ------------------------------------------------------------------------------
 
-FAKE_EXPORT int llmopt_fake_cuda_live_allocations() {
+FAKE_EXPORT int llmopt_fake_cuda_live_allocations() {  // device and page-locked host memory
   std::lock_guard<std::mutex> lock(driver().mutex);
-  return static_cast<int>(driver().allocations.size());
+  return static_cast<int>(driver().allocations.size() + driver().host_allocations.size());
+}
+
+FAKE_EXPORT int llmopt_fake_cuda_live_host_allocations() {
+  std::lock_guard<std::mutex> lock(driver().mutex);
+  return static_cast<int>(driver().host_allocations.size());
 }
 
 FAKE_EXPORT int llmopt_fake_cuda_live_handles() {  // streams, modules, events and graphs

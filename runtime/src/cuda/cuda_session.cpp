@@ -384,7 +384,6 @@ Status CudaSession::launchGraph() {
     }
     graph_exec_ = exec;
     graph_key_ = std::move(key);
-    ++graph_captures_;
   }
   LLMOPT_CU(driver_, cuGraphLaunch, graph_exec_, stream_);
   return LLMOPT_OK;

@@ -66,9 +66,6 @@ class CudaSession {
   // while profiling launches op by op, between its events. LLMOPT_ERROR_UNSUPPORTED when the
   // driver has no graph API.
   Status setGraphReplay(bool enable);
-  bool graphReplay() const { return graph_replay_; }
-  // Graphs captured so far (a new one for each change of shapes or buffers).
-  uint64_t graphCaptures() const { return graph_captures_; }
 
   const std::string& deviceName() const { return device_name_; }
   const std::string& deviceArch() const { return device_arch_; }  // "sm_90"
@@ -137,7 +134,6 @@ class CudaSession {
   CUgraph graph_ = nullptr;
   CUgraphExec graph_exec_ = nullptr;
   std::vector<uint64_t> graph_key_;  // what graph_ was captured for (graphKey())
-  uint64_t graph_captures_ = 0;
 
   bool profiling_ = false;
   uint64_t profiled_runs_ = 0;

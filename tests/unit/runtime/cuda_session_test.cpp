@@ -357,8 +357,9 @@ TEST_F(CudaSessionTest, GraphReplayRunsLikeLaunchesOpByOp) {
   const std::vector<std::pair<int64_t, int>> runs = {{2, 1}, {2, 0}, {1, 1}, {1, 0},
                                                      {5, 1}, {5, 0}, {2, 1}};
   int round = 0;
+  std::vector<float> x;  // bound to the session until the test ends: the later runs read it
   for (auto [batch, new_captures] : runs) {
-    std::vector<float> x(batch * 3);
+    x.assign(batch * 3, 0.0f);
     for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i + round) * 0.25f - 1.0f;
     ++round;
     const int64_t dims[2] = {batch, 3};

@@ -284,11 +284,8 @@ Status CudaSession::runOnDevice() {
   }
   for (size_t i = 0; i < inputs_.size(); ++i)
     data_[desc_.inputs[i]] = devicePointer(inputs_[i].pointer);
-  for (size_t o = 0; o < outputs_.size(); ++o) {  // before anything is in flight
-    const uint64_t bytes = host_.tensorByteCounts()[desc_.outputs[o]];
-    LLMOPT_TRY(reserveHost(&outputs_[o], bytes));
-    outputs_[o].bytes = bytes;
-  }
+  for (size_t o = 0; o < outputs_.size(); ++o)  // before anything is in flight
+    LLMOPT_TRY(reserveHost(&outputs_[o], host_.tensorByteCounts()[desc_.outputs[o]]));
 
   const Status enqueued = enqueueRun();
   const CUresult synced = driver_.cuStreamSynchronize(stream_);
@@ -456,7 +453,7 @@ Status CudaSession::output(size_t index, llmopt_tensor* out) const {
   out->rank = shape.rank;
   for (int d = 0; d < kMaxRank; ++d) out->dims[d] = d < shape.rank ? shape.dims[d] : 0;
   out->data = outputs_[index].data;
-  out->size_bytes = static_cast<size_t>(outputs_[index].bytes);
+  out->size_bytes = static_cast<size_t>(host_.tensorByteCounts()[t]);  // the run's shapes
   return LLMOPT_OK;
 }
 

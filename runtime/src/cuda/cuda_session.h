@@ -81,7 +81,6 @@ class CudaSession {
   struct HostBuffer {
     void* data = nullptr;
     uint64_t capacity = 0;
-    uint64_t bytes = 0;  // the last run's
     bool pinned = false;
   };
 

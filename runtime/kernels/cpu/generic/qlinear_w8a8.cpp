@@ -106,7 +106,7 @@ void linearW8A8(const LinearW8A8Args& a, Parallel* parallel) {
       // stream their weights, which the hardware prefetcher follows).
       WeightPrefetch prefetch;
       if (group + 1 < g1 && a.m > kW8A8StreamRows) {
-        const int64_t next_panels = (panels - p1 < kQGemmPanels ? panels : p1 + kQGemmPanels) - p1;
+        const int64_t next_panels = std::min(panels, p1 + kQGemmPanels) - p1;
         prefetch = WeightPrefetch(a.w + p1 * kq * 64, next_panels * kq * 64, ceilDiv(m1 - m0, mr));
       }
       // Two accumulator tiles: each tile's epilogue runs after the next tile's products are

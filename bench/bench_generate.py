@@ -34,7 +34,9 @@
      input_ids only), checked with `llmopt run` against ONNX Runtime as bench_peers.py checks,
      then `llmopt generate ARTIFACT --tokens PROMPT.npy --max-new-tokens N --threads T --warmup 1
      --stats-json F`, one process per generation. When this llmopt has no `generate` subcommand
-     the llmopt runners are n/a with that reason.
+     the llmopt runners are n/a with that reason;
+   - llmopt-int8-kv16, llmopt-int4-kv16: the same with `--kv-cache-type fp16` (the cache in
+     fp16 instead of the default int8 with a scale per position and head), to set them against.
 3. For each thread count: --rounds rounds, each running every runner once (the order reversed
    every other round), so a slow phase of a shared machine falls on every runner alike; a cell
    is the median over the rounds of time to first token (prefill of the prompt including picking
@@ -44,8 +46,9 @@
    --bandwidth-gbs), and `llmopt bench` of the int8 artifact on the prompt (one full forward of
    prompt-len tokens) to set llmopt int8's TTFT against.
 4. Prints one Markdown table per thread count: TTFT, decode ms/token, tokens/s, and the bars:
-   llmopt int8 / ORT int8 tokens/s >= 1.0, llmopt int4 / ORT int8 >= 1.5 (llmopt fp32 / ORT
-   fp32 without a bar), llmopt int8 and int4's weight-streaming rate (the artifact's weight
+   llmopt int8 / ORT int8 tokens/s >= 1.0, llmopt int4 / ORT int8 >= 1.5 (the same for their
+   fp16-cache runners; llmopt fp32 / ORT fp32 without a bar), llmopt int8 and int4's (and their
+   fp16-cache runners') weight-streaming rate (the artifact's weight
    bytes less its embedding tables, of which a token reads one row, / decode ms per token) as a
    share of the read bandwidth >= 85%, llmopt int8's TTFT <= one forward of the prompt; and how
    many of the greedy tokens of ORT fp32 and llmopt fp32 agree (reported, not a bar: with
@@ -75,11 +78,13 @@ import bench_peers  # noqa: E402  (ORT int8, llmopt compile/run/bench, bandwidth
 
 PAST_GENERATOR = "bench_generate.py/past/1"  # bump with the with-past graph (and the ".past" marker below)
 PAST_MARKER = ".past"
-RUNNERS = ["ort-fp32", "ort-int8", "llmopt-fp32", "llmopt-int8", "llmopt-int4"]
+RUNNERS = ["ort-fp32", "ort-int8", "llmopt-fp32", "llmopt-int8", "llmopt-int4", "llmopt-int8-kv16",
+           "llmopt-int4-kv16"]
 LABELS = bench_peers.LABELS
 # (numerator, denominator, bar or None): tokens per second
-RATIOS = [("llmopt-int8", "ort-int8", 1.0), ("llmopt-int4", "ort-int8", 1.5), ("llmopt-fp32", "ort-fp32", None)]
-STREAMED = ["llmopt-int8", "llmopt-int4"]
+RATIOS = [("llmopt-int8", "ort-int8", 1.0), ("llmopt-int4", "ort-int8", 1.5), ("llmopt-fp32", "ort-fp32", None),
+          ("llmopt-int8-kv16", "ort-int8", 1.0), ("llmopt-int4-kv16", "ort-int8", 1.5)]
+STREAMED = ["llmopt-int8", "llmopt-int4", "llmopt-int8-kv16", "llmopt-int4-kv16"]
 BANDWIDTH_BAR = 0.85
 TTFT_RUNNER = "llmopt-int8"  # its TTFT is set against one forward of the prompt
 FORWARD_WARMUP, FORWARD_ITERATIONS = 2, 5  # llmopt bench of that forward, per round
@@ -580,8 +585,9 @@ def print_table(args, cfg, row, r):
               f"/ decode ms per token; read bandwidth {'n/a' if bw is None else f'{bw:.1f} GB/s'} ({how}). "
               f"Not counted: the KV cache a step also reads at the mean context of {mean_ctx} positions "
               f"({kv_bytes(cfg, mean_ctx, 4) / 1e6:.1f} MB in fp32 for llmopt fp32 and ONNX Runtime, "
-              f"{kv_bytes(cfg, mean_ctx, 2) / 1e6:.1f} MB in fp16 for llmopt's quantized artifacts: "
-              f"--kv-cache-type auto).")
+              f"{kv_bytes(cfg, mean_ctx, 1) / 1e6:.1f} MB and a scale per position and head in int8 for "
+              f"llmopt int8 and int4: --kv-cache-type auto; {kv_bytes(cfg, mean_ctx, 2) / 1e6:.1f} MB in fp16 "
+              f"for the fp16-cache runners).")
     ag = row["agreement"]
     if ag:
         print(f"Greedy tokens, ORT fp32 vs llmopt fp32: the first {ag['prefix']} of {ag['compared']} agree "

@@ -61,8 +61,13 @@ BERT_GENERATOR = "bench_peers.py/bert/1"  # bump when the BERT graph changes (th
 RUNNERS = ["ort-fp32", "ort-int8", "torch-fp32", "torch-int8", "llmopt-fp32", "llmopt-int8", "llmopt-int4"]
 LABELS = {"ort-fp32": "ORT fp32", "ort-int8": "ORT int8", "torch-fp32": "PyTorch fp32",
           "torch-int8": "PyTorch int8", "llmopt-fp32": "llmopt fp32", "llmopt-int8": "llmopt int8",
-          "llmopt-int4": "llmopt int4"}
-LLMOPT_QUANT = {"llmopt-fp32": None, "llmopt-int8": "int8", "llmopt-int4": "int4"}
+          "llmopt-int4": "llmopt int4", "llmopt-int8-kv16": "llmopt int8, fp16 cache",
+          "llmopt-int4-kv16": "llmopt int4, fp16 cache"}
+LLMOPT_QUANT = {"llmopt-fp32": None, "llmopt-int8": "int8", "llmopt-int4": "int4",
+                "llmopt-int8-kv16": "int8", "llmopt-int4-kv16": "int4"}
+# Runners with compile options besides --quant (bench_generate.py's), and their artifacts' suffix.
+LLMOPT_OPTIONS = {"llmopt-int8-kv16": (["--kv-cache-type", "fp16"], ".kv16"),
+                  "llmopt-int4-kv16": (["--kv-cache-type", "fp16"], ".kv16")}
 # (label, numerator, denominator, bar, the seq the bar is set at; None: every seq)
 RATIOS = [("ORT fp32 / llmopt int8", "ort-fp32", "llmopt-int8", 3.0, 128),
           ("ORT int8 / llmopt int8", "ort-int8", "llmopt-int8", 1.3, 128),
@@ -355,17 +360,19 @@ def time_ort(session, model: BenchModel, ids, warmup, iterations):
 # llmopt
 
 
-def llmopt_compile(llmopt: Path, model: BenchModel, quant):
+def llmopt_compile(llmopt: Path, model: BenchModel, quant, options=(), suffix=""):
     """The artifact (fp32 shares bench_fp32.py's file), or (None, error). The compile's summary
-    and op-count lines are kept in X.llmo.log and printed again when the artifact is cached."""
-    artifact = model.path.with_suffix(".llmo" if quant is None else f".{quant}.llmo")
+    and op-count lines are kept in X.llmo.log and printed again when the artifact is cached.
+    `options` go to the compile too; `suffix` names their artifact apart."""
+    artifact = model.path.with_suffix(("" if quant is None else f".{quant}") + suffix + ".llmo")
     log = artifact.with_name(artifact.name + ".log")
     fresh = (artifact.exists() and artifact.stat().st_mtime >= model.path.stat().st_mtime
              and artifact.stat().st_mtime >= llmopt.stat().st_mtime)
     if not fresh:
         t0 = time.perf_counter()
         print(f"compiling {artifact.relative_to(REPO)} ...", flush=True)
-        argv = [str(llmopt), "compile", str(model.path), "-o", str(artifact)] + (["--quant", quant] if quant else [])
+        argv = ([str(llmopt), "compile", str(model.path), "-o", str(artifact)] + (["--quant", quant] if quant else [])
+                + list(options))
         try:
             r = subprocess.run(argv, capture_output=True, text=True, errors="replace")
         except OSError as e:
@@ -731,7 +738,8 @@ def prepare_llmopt(model: BenchModel, runner: Runner, llmopt: Path, ids_path, re
     if not llmopt.exists():
         runner.fail(f"no llmopt binary at {llmopt} (build it, or give --llmopt)")
         return
-    artifact, error = llmopt_compile(llmopt, model, LLMOPT_QUANT[runner.name])
+    options, suffix = LLMOPT_OPTIONS.get(runner.name, ((), ""))
+    artifact, error = llmopt_compile(llmopt, model, LLMOPT_QUANT[runner.name], options, suffix)
     if error:
         runner.fail(f"compile: {error}")
         return

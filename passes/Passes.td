@@ -170,8 +170,10 @@ def KvCache : Pass<"llmopt-kv-cache", "mlir::func::FuncOp"> {
 
     `max-seq` 0 (the default) takes the model's limit: the rows of the position-embedding tables
     the ranges index, or 2048 when positions are computed (rotary embeddings). The function gets
-    `llmopt.kv_cache_max_seq`, and `llmopt.kv_cache_type` (`cache-type`: `f32`, or `f16`, which
-    halves the cache a decoding step streams and rounds the cached keys and values to fp16).
+    `llmopt.kv_cache_max_seq`, and `llmopt.kv_cache_type` (`cache-type`: `f32`; `f16`, which
+    halves the cache a decoding step streams and rounds the cached keys and values to fp16; or
+    `i8`, a quarter of the bytes, each position's key and value per kv head in int8 with an fp32
+    scale).
 
     The model qualifies when every attention is causal with no padding mask and every range over
     a sequence dim starts at 0; otherwise the pass leaves it as it is, with a warning (an error
@@ -189,8 +191,8 @@ def KvCache : Pass<"llmopt-kv-cache", "mlir::func::FuncOp"> {
     Option<"required", "required", "bool", /*default=*/"false",
            "Fail when the model has attention but does not qualify">,
     Option<"cacheType", "cache-type", "std::string", /*default=*/"\"f32\"",
-           "Element type of the cached keys and values: f32, or f16 (half the bytes a "
-           "decoding step reads)">,
+           "Element type of the cached keys and values: f32, f16 (half the bytes a "
+           "decoding step reads) or i8 (a quarter, with a scale per position)">,
   ];
   let dependentDialects = ["llmopt::LLMOptDialect"];
 }

@@ -85,6 +85,14 @@ std::optional<std::function<void(char*)>> constantFiller(ElementsAttr value, uin
   };
 }
 
+/// The plan's KV cache element type for the function's `llmopt.kv_cache_type` (llmopt-kv-cache
+/// accepts only these; absent without a cache).
+fb::KvCacheType kvCacheType(StringAttr type) {
+  if (type && type.getValue() == "f16") return fb::KvCacheType::F16;
+  if (type && type.getValue() == "i8") return fb::KvCacheType::I8;
+  return fb::KvCacheType::F32;
+}
+
 fb::BinaryKind binaryKind(Operation* op) {
   return llvm::TypeSwitch<Operation*, fb::BinaryKind>(op)
       .Case([](AddOp) { return fb::BinaryKind::Add; })
@@ -764,7 +772,7 @@ LogicalResult PlanBuilder::build() {
   auto plan = fb::CreatePlanDirect(
       fbb, kProducer, cuda ? "cuda" : "cpu", &symbols, &tensors, &inputs, &outputs, &ops,
       static_cast<uint32_t>(numSlots), maxSeq ? maxSeq.getInt() : 0,
-      cacheType && cacheType.getValue() == "f16" ? fb::KvCacheType::F16 : fb::KvCacheType::F32,
+      kvCacheType(cacheType),
       cudaModule);
   fb::FinishPlanBuffer(fbb, plan);
   return success();

@@ -78,8 +78,8 @@ struct KvCachePass : public llmopt::impl::KvCacheBase<KvCachePass> {
     func::FuncOp func = getOperation();
     // An export with past keys and values has no other place for them.
     const bool mustCache = required || func->hasAttr(kDecoderWithPastAttr);
-    if (cacheType != "f32" && cacheType != "f16")
-      return fail(func.getLoc(), "cache-type '" + cacheType + "' is not f32 or f16");
+    if (cacheType != "f32" && cacheType != "f16" && cacheType != "i8")
+      return fail(func.getLoc(), "cache-type '" + cacheType + "' is not f32, f16 or i8");
     SmallVector<Operation*> attentions;
     bool anyCausal = false;
     std::string reason;

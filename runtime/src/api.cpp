@@ -280,9 +280,12 @@ int64_t llmopt_model_max_seq(const llmopt_model* model) {
 }
 
 llmopt_dtype llmopt_model_kv_cache_dtype(const llmopt_model* model) {
-  return model && model->model.desc.kv_cache_type == llmopt::kernels::cpu::KvCacheType::F16
-             ? LLMOPT_DTYPE_F16
-             : LLMOPT_DTYPE_F32;
+  if (!model) return LLMOPT_DTYPE_F32;
+  switch (model->model.desc.kv_cache_type) {
+    case llmopt::kernels::cpu::KvCacheType::F16: return LLMOPT_DTYPE_F16;
+    case llmopt::kernels::cpu::KvCacheType::I8: return LLMOPT_DTYPE_I8;
+    default: return LLMOPT_DTYPE_F32;
+  }
 }
 
 llmopt_status llmopt_session_reset(llmopt_session* session) {

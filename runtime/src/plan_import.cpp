@@ -265,6 +265,7 @@ class Importer {
     switch (plan_.kv_cache_type()) {
       case plan::KvCacheType::F32: m_.kv_cache_type = kernels::cpu::KvCacheType::F32; break;
       case plan::KvCacheType::F16: m_.kv_cache_type = kernels::cpu::KvCacheType::F16; break;
+      case plan::KvCacheType::I8: m_.kv_cache_type = kernels::cpu::KvCacheType::I8; break;
       default:
         return LLMOPT_INVALID("kv_cache_type %d is not a known KV cache element type",
                               static_cast<int>(plan_.kv_cache_type()));

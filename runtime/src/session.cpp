@@ -293,20 +293,23 @@ Status Session::bindCache(int64_t* new_tokens) {
 }
 
 // Per layer, keys then values of batch x kv_heads x kvCachePositions(max_seq) positions of dim
-// elements (kv_cache.h), every block 64-byte aligned, in one allocation of cache_memory_.
+// elements (and an int8 cache's scales: kv_cache.h), every block 64-byte aligned, in one
+// allocation of cache_memory_.
 Status Session::layOutCache(int64_t batch) {
   std::vector<uint64_t> layer_bytes(desc_.kv_cache_layers, 0);
   const uint64_t element_bytes = kernels::cpu::kvCacheElementBytes(desc_.kv_cache_type);
-  const int64_t positions = kernels::cpu::kvCachePositions(desc_.kv_cache_max_seq);
   uint64_t total = 0;
   for (const OpDesc& op : desc_.ops) {
     if (op.kv_cache < 0) continue;
-    const Shape& q = shapes_[op.inputs[0]];
-    const int64_t kv_heads =
-        op.packed_kv_heads > 0 ? op.packed_kv_heads : shapes_[op.inputs[1]].dims[2];
+    kernels::cpu::KvCacheLayer layer;
+    layer.type = desc_.kv_cache_type;
+    layer.kv_heads = op.packed_kv_heads > 0 ? op.packed_kv_heads : shapes_[op.inputs[1]].dims[2];
+    layer.dim = shapes_[op.inputs[0]].dims[3];
+    layer.positions = kernels::cpu::kvCachePositions(desc_.kv_cache_max_seq);
     uint64_t& bytes = layer_bytes[op.kv_cache];
-    if (!checkedMul(static_cast<uint64_t>(kv_heads * q.dims[3]) * element_bytes,
-                    static_cast<uint64_t>(batch * positions), &bytes) ||
+    // kvCacheBlockBytes(layer, batch), checked: batch is the inputs'.
+    if (!checkedMul(static_cast<uint64_t>(layer.batchElements()) * element_bytes,
+                    static_cast<uint64_t>(batch), &bytes) ||
         !checkedAlignUp(bytes, kArenaAlignment, &bytes) ||
         !checkedAdd(total, 2 * bytes, &total) || total > kMaxBytes)
       return fail(LLMOPT_ERROR_OUT_OF_MEMORY, "the KV cache would exceed 1 TiB: refusing");

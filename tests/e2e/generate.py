@@ -12,10 +12,14 @@ differences of a step (its attention kernel sums in another order than the long 
 whole quantization steps: int8 (W8A8: per-token int8 activations) 0.02, and int4 0.1, whose
 decoding steps also multiply int8-quantized activations (the W4A8 single-token kernel,
 qgemv_w4a8.h) where the long forward pass multiplies fp32 ones.
-Quantized modes get an fp16 KV cache by default (--kv-cache-type auto): they are checked twice,
-with --kv-cache-type fp32 at the tolerances above (the cache logic exact) and with their default
-fp16 cache at FP16_CACHE_TOLERANCE (the cached keys and values rounded to 11 bits: up to 5e-4
-of the logits' range on these models, more where W8A8 turns that into quantization steps).
+Quantized modes get a rounded KV cache by default (--kv-cache-type auto): int8 for int8 and
+int4, fp16 for the others. Each is checked with --kv-cache-type fp32 at the tolerances above
+(the cache logic exact) and with its default cache; fp32, int8 and int4 also with the int8 or
+fp16 cache that is not their default. An fp16 cache at FP16_CACHE_TOLERANCE (the cached keys and
+values rounded to 11 bits: up to 5e-4 of the logits' range on these models, more where W8A8
+turns that into quantization steps); an int8 cache at INT8_CACHE_TOLERANCE (each position's key
+and value per kv head rounded to 255 levels: 0.006-0.012 of the logits' range for charlm-gpt in
+fp32, 0.025 with int8 or int4 weights).
 Decoder-with-past exports (tests/fixtures/transformers_past: the same GPT-2 and Llama exported
 with past_key_values.* inputs and present.* outputs): the artifact has input_ids in and logits
 out only, its forward pass equals ONNX Runtime stepping the export (prefill then one token per
@@ -38,6 +42,9 @@ TOLERANCE = {"int8": 0.02, "int4": 0.1}
 DEFAULT_TOLERANCE = 1e-4
 FP16_CACHE_TOLERANCE = {"int8": 0.05, "int4": 0.1}
 FP16_CACHE_DEFAULT_TOLERANCE = 2e-3
+INT8_CACHE_MODES = [None, "int8", "int4"]  # also checked with the int8 / fp16 cache they lack
+INT8_CACHE_TOLERANCE = {"int8": 0.08, "int4": 0.12}
+INT8_CACHE_DEFAULT_TOLERANCE = 0.02
 PYTHON_PROMPT = ("class Server(object):\n    def __init__(self, host, port):\n"
                  "        self.host = host\n")
 
@@ -70,9 +77,15 @@ def generate(llmopt, artifact, *args):
     return run([llmopt, "generate", artifact, *args])
 
 
-def check_decoding(llmopt, artifact, label, mode, prompt, new_tokens, fp16_cache=False):
-    tolerance = (FP16_CACHE_TOLERANCE.get(mode, FP16_CACHE_DEFAULT_TOLERANCE) if fp16_cache
-                 else TOLERANCE.get(mode, DEFAULT_TOLERANCE))
+def default_cache(mode):
+    """The KV cache element type --kv-cache-type auto gives a mode."""
+    return "fp32" if mode is None else "int8" if mode in ("int8", "int4") else "fp16"
+
+
+def check_decoding(llmopt, artifact, label, mode, prompt, new_tokens, cache="fp32"):
+    tolerance = {"fp16": FP16_CACHE_TOLERANCE.get(mode, FP16_CACHE_DEFAULT_TOLERANCE),
+                 "int8": INT8_CACHE_TOLERANCE.get(mode, INT8_CACHE_DEFAULT_TOLERANCE)
+                 }.get(cache, TOLERANCE.get(mode, DEFAULT_TOLERANCE))
     result = generate(llmopt, artifact, "--prompt", prompt, "--max-new-tokens", str(new_tokens),
                       "--check", "--check-tolerance", str(tolerance))
     last = result.stderr.decode().strip().splitlines()[-1:] or [""]
@@ -87,16 +100,21 @@ def check_fixture(llmopt, fixtures, out_dir, name):
 
 def check_modes(llmopt, onnx_path, out_dir, name, label, mode, prompt, new_tokens):
     """Decoding against the forward pass for one mode: fp32 models with their fp32 cache,
-    quantized ones with an fp32 cache and with their default fp16 one."""
+    quantized ones with an fp32 cache and with their default one; INT8_CACHE_MODES also with the
+    rounded cache they do not get by default."""
     label = f"{label} {mode or 'fp32'}"
-    caches = [("auto", bool(mode))] + ([("fp32", False)] if mode else [])
-    for cache, fp16 in caches:
-        artifact = compile_model(llmopt, onnx_path, out_dir,
-                                 name + ("-cache32" if cache == "fp32" else ""), mode,
-                                 ["--kv-cache-type", cache])
+    default = default_cache(mode)
+    # (--kv-cache-type, the element type it gives, artifact name suffix)
+    caches = [("auto", default, "")] + ([("fp32", "fp32", "-cache32")] if mode else [])
+    if mode in INT8_CACHE_MODES:
+        other = "fp16" if default == "int8" else "int8"
+        caches.append((other, other, "-cache-" + other))
+    for option, cache, suffix in caches:
+        artifact = compile_model(llmopt, onnx_path, out_dir, name + suffix, mode,
+                                 ["--kv-cache-type", option])
         if artifact:
-            check_decoding(llmopt, artifact, label + (", fp16 cache" if fp16 else ""), mode,
-                           prompt, new_tokens, fp16)
+            check_decoding(llmopt, artifact, label + (f", {cache} cache" if cache != "fp32" else ""),
+                           mode, prompt, new_tokens, cache)
     artifact = os.path.join(out_dir, f"{name}.fp32.llmo")
 
     # Sampling: the same seed gives the same tokens, and the stats file says what happened.
@@ -164,7 +182,7 @@ def check_past_export(llmopt, fixtures, out_dir, name):
             error = float(np.abs(got - ref).max() / np.abs(ref).max())
             check(result.returncode == 0 and error <= 1e-4,
                   f"{label}: forward pass equals ONNX Runtime stepping the export ({error:.2g})")
-        check_decoding(llmopt, artifact, label, mode, "hello, world", 30, fp16_cache=bool(mode))
+        check_decoding(llmopt, artifact, label, mode, "hello, world", 30, default_cache(mode))
 
 
 def check_encoder(llmopt, fixtures, out_dir):

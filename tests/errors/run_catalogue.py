@@ -725,7 +725,7 @@ def _(llmopt, d):
 
 
 @case("compile: unknown --kv-cache-type", 2,
-      "error: --kv-cache-type: fp8 not in {auto,fp32,fp16} (see --help)")
+      "error: --kv-cache-type: fp8 not in {auto,fp32,fp16,int8} (see --help)")
 def _(llmopt, d):
     return ["compile", GPT2, "--kv-cache-type", "fp8", "-o", os.path.join(d, "g.llmo")]
 

@@ -5,6 +5,7 @@
 #include "backends/cuda/NvccCompiler.h"
 #include "frontends/onnx/OnnxImporter.h"
 #include "ir/LLMOptOps.h"
+#include "ir/QuantModes.h"
 #include "passes/Passes.h"
 #include "passes/pipeline/PipelineConfig.h"
 #include "tools/llmopt/Commands.h"
@@ -134,29 +135,38 @@ std::string humanBytes(uint64_t bytes) {
 /// The KV cache llmopt-kv-cache gave the model, in one line for the compile log ("" if none):
 /// layers, positions and the bytes a batch-1 sequence of that length takes.
 std::string describeKvCache(mlir::ModuleOp module) {
-  int64_t maxSeq = 0, layers = 0, floatsPerPosition = 0, elementBytes = 4;
+  int64_t maxSeq = 0, layers = 0, elementsPerPosition = 0, headsPerPosition = 0;
+  std::string type = "f32";
   module.walk([&](mlir::func::FuncOp func) {
     if (auto attr = func->getAttrOfType<mlir::IntegerAttr>("llmopt.kv_cache_max_seq"))
       maxSeq = attr.getInt();
     if (auto attr = func->getAttrOfType<mlir::StringAttr>("llmopt.kv_cache_type"))
-      elementBytes = attr.getValue() == "f16" ? 2 : 4;
+      type = attr.getValue().str();
   });
   if (maxSeq == 0) return "";
   module.walk([&](mlir::Operation* op) {
     if (!op->hasAttr("kv_cache")) return;
     ++layers;
+    int64_t kvHeads = 0, dim = 0;
     if (auto a = llvm::dyn_cast<AttentionOp>(op)) {
       auto k = a.getKey().getType().cast<mlir::RankedTensorType>();
-      floatsPerPosition += 2 * k.getDimSize(2) * k.getDimSize(3);
+      kvHeads = k.getDimSize(2);
+      dim = k.getDimSize(3);
     } else if (auto a = llvm::dyn_cast<PackedAttentionOp>(op)) {
-      auto qkv = a.getQkv().getType().cast<mlir::RankedTensorType>();
-      floatsPerPosition += 2 * a.getKvHeads() * qkv.getDimSize(3);
+      kvHeads = a.getKvHeads();
+      dim = a.getQkv().getType().cast<mlir::RankedTensorType>().getDimSize(3);
     }
+    elementsPerPosition += 2 * kvHeads * dim;  // keys and values
+    headsPerPosition += 2 * kvHeads;
   });
+  // int8 elements carry an fp32 scale per position and kv head (kv_cache.h).
+  const int64_t bytesPerPosition = type == "f16"  ? 2 * elementsPerPosition
+                                   : type == "i8" ? elementsPerPosition + 4 * headsPerPosition
+                                                  : 4 * elementsPerPosition;
+  const char* typeName = type == "f16" ? "fp16" : type == "i8" ? "int8" : "fp32";
   return "KV cache: " + std::to_string(layers) + " layers, " + std::to_string(maxSeq) +
-         " positions, " + (elementBytes == 2 ? "fp16, " : "fp32, ") +
-         humanBytes(static_cast<uint64_t>(floatsPerPosition * elementBytes * maxSeq)) +
-         " per sequence";
+         " positions, " + typeName + ", " +
+         humanBytes(static_cast<uint64_t>(bytesPerPosition * maxSeq)) + " per sequence";
 }
 
 /// Writes what `print` prints to `path` ("-" or "" = stdout), atomically for files.
@@ -448,15 +458,25 @@ int runCompile(const CompileOptions& options) {
   }
   // Last: the cache marks the attention ops the passes before may rebuild.
   if (!options.noKvCache && !pipelineRuns(pm, "llmopt-kv-cache")) {
-    // fp16 halves the cache a decoding step streams; its rounding is far below a quantized
-    // model's, so it is the default there, and fp32 models keep their cache exact.
-    bool quantized = false;
-    module.walk([&](QuantizedLinearOp) { quantized = true; });
-    const bool f16 =
-        options.kvCacheType == "fp16" || (options.kvCacheType == "auto" && quantized);
+    // The cache a decoding step streams, by default rounded about as much as the model's own
+    // arithmetic: int8 where the linear layers multiply int8 activations (W8A8, and int4's
+    // W4A8 decoding: +0.0003 bits per byte on charlm-gpt, bench/RESULTS.md), fp16 for the other
+    // quantized modes, exact for fp32 models.
+    bool quantized = false, int8Activations = false;
+    module.walk([&](QuantizedLinearOp op) {
+      quantized = true;
+      const std::optional<QuantMode> mode = parseQuantMode(op.getMode());
+      int8Activations |= mode == QuantMode::Int8 || mode == QuantMode::Int4;
+    });
+    const std::string cacheType = options.kvCacheType == "int8"   ? "i8"
+                                  : options.kvCacheType == "fp16" ? "f16"
+                                  : options.kvCacheType == "fp32" ? "f32"
+                                  : int8Activations               ? "i8"
+                                  : quantized                     ? "f16"
+                                                                  : "f32";
     std::string kvCache = "func.func(llmopt-kv-cache{max-seq=" + std::to_string(options.maxSeq) +
                           (options.maxSeq > 0 ? " required=true" : "") +
-                          (f16 ? " cache-type=f16" : "") + "})";
+                          " cache-type=" + cacheType + "})";
     mlir::PassManager kvPm(&context, mlir::OpPassManager::Nesting::Implicit);
     if (mlir::failed(mlir::parsePassPipeline(kvCache, kvPm)))
       return fail("internal: the llmopt-kv-cache pipeline does not parse");
@@ -591,9 +611,10 @@ std::function<int()> addCompileCommand(CLI::App& app) {
   auto* kvCacheType =
       cmd->add_option("--kv-cache-type", options->kvCacheType,
                       "Element type of the KV cache: fp16 (half the bytes per decoding step), "
-                      "fp32, or auto (default: fp16 when the linear layers are quantized, fp32 "
+                      "int8 (a quarter, a scale per position and head), fp32, or auto (default: "
+                      "int8 for --quant int8 and int4, fp16 for the other quantized modes, fp32 "
                       "otherwise)")
-          ->check(CLI::IsMember({"auto", "fp32", "fp16"}));
+          ->check(CLI::IsMember({"auto", "fp32", "fp16", "int8"}));
   cmd->add_flag("--no-kv-cache", options->noKvCache,
                 "Do not give a decoder's attention a KV cache (llmopt-kv-cache)")
       ->excludes(maxSeq)

@@ -18,6 +18,15 @@
 namespace llmopt {
 namespace {
 
+/// --kv-cache-type's name for the cache's element type.
+const char* kvCacheTypeName(llmopt_dtype dtype) {
+  switch (dtype) {
+    case LLMOPT_DTYPE_F16: return "fp16";
+    case LLMOPT_DTYPE_I8: return "int8";
+    default: return "fp32";
+  }
+}
+
 void printTensorInfo(const llmopt_tensor_info& info) {
   std::printf("  %-24s %-8s %s\n", info.name, llmopt_dtype_name(info.dtype),
               formatTensorShape(info).c_str());
@@ -93,7 +102,7 @@ int inspect(const std::string& path, const std::vector<std::string>& shapeSpecs)
   std::printf("weight bytes:   %llu\n", static_cast<unsigned long long>(llmopt_model_weight_bytes(model)));
   if (const int64_t maxSeq = llmopt_model_max_seq(model))
     std::printf("kv cache:       %lld positions, %s\n", static_cast<long long>(maxSeq),
-                llmopt_model_kv_cache_dtype(model) == LLMOPT_DTYPE_F16 ? "fp16" : "fp32");
+                kvCacheTypeName(llmopt_model_kv_cache_dtype(model)));
   else
     std::printf("kv cache:       none\n");
   if (!shapeSpecs.empty())

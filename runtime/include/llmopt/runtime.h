@@ -193,8 +193,9 @@ uint64_t llmopt_session_arena_bytes(const llmopt_session* session);
  * llmopt_session_run stays a plain forward pass: it ignores the cache and leaves it alone. */
 /* The positions the model's KV cache holds; 0 when it has none. */
 int64_t llmopt_model_max_seq(const llmopt_model* model);
-/* The element type of the cached keys and values: LLMOPT_DTYPE_F32, or LLMOPT_DTYPE_F16 (half the
- * memory and the bytes a step reads; llmopt compile --kv-cache-type). F32 when there is none. */
+/* The element type of the cached keys and values: LLMOPT_DTYPE_F32, LLMOPT_DTYPE_F16 (half the
+ * memory and the bytes a step reads) or LLMOPT_DTYPE_I8 (a quarter, with a scale per position;
+ * llmopt compile --kv-cache-type). F32 when there is none. */
 llmopt_dtype llmopt_model_kv_cache_dtype(const llmopt_model* model);
 /* Empties the session's cache (keeps its memory). LLMOPT_ERROR_STATE without a cache. */
 llmopt_status llmopt_session_reset(llmopt_session* session);

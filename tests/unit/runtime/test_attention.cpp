@@ -478,12 +478,50 @@ Problem roundedToHalf(Problem p) {
   return p;
 }
 
+// The problem with each position's key and value of each kv head rounded to int8 as an int8
+// cache stores them (kv_cache.h): 127 levels each side of the largest magnitude, half away from
+// zero.
+Problem roundedToInt8(Problem p) {
+  for (std::vector<float>* x : {&p.k, &p.v})
+    for (size_t row = 0; row < x->size(); row += p.d.dim) {
+      float* r = x->data() + row;
+      float amax = 0.0f;
+      for (int64_t d = 0; d < p.d.dim; ++d) amax = std::max(amax, std::fabs(r[d]));
+      const float scale = amax / 127.0f, inverse = amax > 0.0f ? 127.0f / amax : 0.0f;
+      for (int64_t d = 0; d < p.d.dim; ++d) {
+        const float q = r[d] * inverse;
+        r[d] = static_cast<float>(static_cast<int32_t>(q + (q < 0.0f ? -0.5f : 0.5f))) * scale;
+      }
+    }
+  return p;
+}
+
+// What a cache of this element type holds of the problem's keys and values.
+Problem cached(const Problem& p, kernels::cpu::KvCacheType type) {
+  switch (type) {
+    case kernels::cpu::KvCacheType::F16: return roundedToHalf(p);
+    case kernels::cpu::KvCacheType::I8: return roundedToInt8(p);
+    default: return p;
+  }
+}
+
+const char* typeName(kernels::cpu::KvCacheType type) {
+  switch (type) {
+    case kernels::cpu::KvCacheType::F16: return "fp16: ";
+    case kernels::cpu::KvCacheType::I8: return "int8: ";
+    default: return "fp32: ";
+  }
+}
+
+constexpr kernels::cpu::KvCacheType kCacheTypes[] = {
+    kernels::cpu::KvCacheType::F32, kernels::cpu::KvCacheType::F16, kernels::cpu::KvCacheType::I8};
+
 TEST(AttentionKernel, KvCacheStoresWhatWasAppended) {
   using kernels::cpu::KvCacheType;
   const Problem p = makeProblem({2, 1, 37, 4, 2, 24}, true, 77);
-  for (const KvCacheType type : {KvCacheType::F32, KvCacheType::F16}) {
+  for (const KvCacheType type : kCacheTypes) {
     const CacheFixture cache(p, type);
-    const Problem expected = type == KvCacheType::F16 ? roundedToHalf(p) : p;
+    const Problem expected = cached(p, type);
     for (int64_t b = 0; b < p.d.batch; ++b)
       for (int64_t g = 0; g < p.d.kv_heads; ++g)
         for (int64_t j = 0; j < p.d.kv_len; ++j)
@@ -495,8 +533,8 @@ TEST(AttentionKernel, KvCacheStoresWhatWasAppended) {
   }
 }
 
-// The cached kernel (attention_decode.h), plain loops and the chosen instruction set's, on fp32
-// and fp16 caches: few queries against keys across its tiles of 256, causal or not, grouped
+// The cached kernel (attention_decode.h), plain loops and the chosen instruction set's, on fp32,
+// fp16 and int8 caches: few queries against keys across its tiles of 256, causal or not, grouped
 // heads, padding biases, head sizes that are not multiples of 16.
 TEST(AttentionKernel, CachedFewQueriesManyKeys) {
   using kernels::cpu::KvCacheType;
@@ -513,16 +551,15 @@ TEST(AttentionKernel, CachedFewQueriesManyKeys) {
               for (size_t j = 0; j < p.key_bias.size(); ++j)
                 if (j % 5 == 3) p.key_bias[j] = -1e9f;
             }
-            for (const KvCacheType type : {KvCacheType::F32, KvCacheType::F16}) {
+            for (const KvCacheType type : kCacheTypes) {
               const CacheFixture cache(p, type);
-              const Reference ref = reference(type == KvCacheType::F16 ? roundedToHalf(p) : p);
+              const Reference ref = reference(cached(p, type));
               for (const bool portable : {true, false}) {
                 std::vector<float> y(p.outputSize(), NAN);
                 kernels::cpu::attentionCachedF32(cache.args(p, y.data()), nullptr, portable);
                 const Errors e = rowErrors(y, ref, dim);
                 EXPECT_LE(e.conditioned, kTolerance)
-                    << (portable ? "portable " : "chosen ")
-                    << (type == KvCacheType::F16 ? "fp16: " : "fp32: ") << describe(p);
+                    << (portable ? "portable " : "chosen ") << typeName(type) << describe(p);
                 worst.add(e);
               }
             }

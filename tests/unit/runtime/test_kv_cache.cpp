@@ -110,21 +110,26 @@ std::vector<float> plainRun(llmopt_session* s, const std::vector<float>& x, int6
   return output<float>(s, 0);
 }
 
-// With an fp32 cache the pieces equal the plain run to rounding; an fp16 cache rounds the cached
-// keys and values (the prefill's own attention reads them unrounded).
+// With an fp32 cache the pieces equal the plain run to rounding; an fp16 or int8 cache rounds the
+// cached keys and values (the prefill's own attention reads them unrounded).
 class KvCachePieces : public ::testing::TestWithParam<int> {};
 
 TEST_P(KvCachePieces, EqualOnePlainRun) {
   PlanBuilder model = packedRopeModel(kMaxSeq);
   model.kv_cache_type = GetParam();
-  const bool fp16 = GetParam() == static_cast<int>(plan::KvCacheType::F16);
-  const float tolerance = fp16 ? 4e-3f : 1e-6f;
+  const auto type = static_cast<plan::KvCacheType>(GetParam());
+  // int8: a key or value off by up to 1/254 of its row's largest magnitude (about 1 here).
+  const float tolerance = type == plan::KvCacheType::I8    ? 1e-2f
+                          : type == plan::KvCacheType::F16 ? 4e-3f
+                                                           : 1e-6f;
   auto l = load(model);
   ASSERT_TRUE(l->session);
   llmopt_session* s = l->session.get();
   EXPECT_EQ(llmopt_model_max_seq(l->model.get()), kMaxSeq);
   EXPECT_EQ(llmopt_model_kv_cache_dtype(l->model.get()),
-            fp16 ? LLMOPT_DTYPE_F16 : LLMOPT_DTYPE_F32);
+            type == plan::KvCacheType::I8    ? LLMOPT_DTYPE_I8
+            : type == plan::KvCacheType::F16 ? LLMOPT_DTYPE_F16
+                                             : LLMOPT_DTYPE_F32);
   const int64_t batch = 2, total = 7, out_row = kHeads * kDim;
   const std::vector<float> x = qkvRows(batch, total);
   const std::vector<float> full = plainRun(s, x, batch, total);
@@ -159,7 +164,8 @@ TEST_P(KvCachePieces, EqualOnePlainRun) {
 
 INSTANTIATE_TEST_SUITE_P(CacheTypes, KvCachePieces,
                          ::testing::Values(static_cast<int>(plan::KvCacheType::F32),
-                                           static_cast<int>(plan::KvCacheType::F16)));
+                                           static_cast<int>(plan::KvCacheType::F16),
+                                           static_cast<int>(plan::KvCacheType::I8)));
 
 TEST(KvCache, LimitsAreRefused) {
   auto l = load(packedRopeModel(kMaxSeq));

@@ -6,7 +6,11 @@
 // stream once per query head (for grouped heads once per head of the group: the group is small
 // and the rows are then in cache).
 //
-// The driver is shared; each instruction set supplies Ops, for T = float and uint16_t (fp16):
+// An int8 cache's scales enter the driver's loop, so that Ops only widen elements: a key's
+// scale multiplies its score, a value's its softmax weight before accumulate.
+//
+// The driver is shared; each instruction set supplies Ops, for T = float, uint16_t (fp16) and
+// int8_t:
 //   scoreTile(q, tile, dim, s)           s[l] = q . key l of the tile, l < kKvKeyTile
 //   accumulate(p, n, v, dim, y)          y += sum_{c < n} p[c] * v[c * dim ..]
 //   scale(y, s, dim)                     y *= s
@@ -16,6 +20,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 #include "kernels/cpu/generic/attention.h"
 
@@ -38,6 +43,13 @@ __attribute__((always_inline)) inline void attentionCachedTask(const CachedAtten
   const int64_t head = b * cache.batchElements() + (h / group) * cache.headElements();
   const T* k = static_cast<const T*>(cache.keys) + head;
   const T* v = static_cast<const T*>(cache.values) + head;
+  constexpr bool kInt8 = std::is_same_v<T, int8_t>;
+  const float* key_scales = nullptr;
+  const float* value_scales = nullptr;
+  if constexpr (kInt8) {
+    key_scales = kvCacheScales(k, cache.positions, dim);
+    value_scales = kvCacheScales(v, cache.positions, dim);
+  }
   const float* q = a.q + (b * a.q_len + i) * a.qStride() + h * dim;
   const float* bias = a.key_bias ? a.key_bias + b * a.key_bias_batch_stride : nullptr;
   float* y = a.y + ((b * a.q_len + i) * a.heads + h) * dim;
@@ -55,7 +67,7 @@ __attribute__((always_inline)) inline void attentionCachedTask(const CachedAtten
     for (int64_t t = 0; t < n; t += kKvKeyTile) Ops::scoreTile(q, k + (j0 + t) * dim, dim, s + t);
     float tile_max = -std::numeric_limits<float>::infinity();
     for (int64_t c = 0; c < n; ++c) {
-      s[c] *= a.scale;
+      s[c] *= kInt8 ? a.scale * key_scales[j0 + c] : a.scale;
       if (bias) s[c] += bias[j0 + c];
       tile_max = std::max(tile_max, s[c]);
     }
@@ -72,6 +84,8 @@ __attribute__((always_inline)) inline void attentionCachedTask(const CachedAtten
     for (int64_t c = 0; c < n; ++c) s[c] -= m;
     exp(s, s, n);
     for (int64_t c = 0; c < n; ++c) l += s[c];
+    if constexpr (kInt8)
+      for (int64_t c = 0; c < n; ++c) s[c] *= value_scales[j0 + c];
     Ops::accumulate(s, n, v + j0 * dim, dim, y);
   }
   if (l > 0.0f) Ops::scale(y, 1.0f / l, dim);
@@ -82,10 +96,11 @@ template <class Ops>
 __attribute__((always_inline)) inline void attentionCachedTaskAnyType(const CachedAttentionArgs& a,
                                                                       int64_t b, int64_t h,
                                                                       int64_t i, VMathFn exp) {
-  if (a.cache.type == KvCacheType::F16)
-    attentionCachedTask<Ops, uint16_t>(a, b, h, i, exp);
-  else
-    attentionCachedTask<Ops, float>(a, b, h, i, exp);
+  switch (a.cache.type) {
+    case KvCacheType::F32: return attentionCachedTask<Ops, float>(a, b, h, i, exp);
+    case KvCacheType::F16: return attentionCachedTask<Ops, uint16_t>(a, b, h, i, exp);
+    case KvCacheType::I8: return attentionCachedTask<Ops, int8_t>(a, b, h, i, exp);
+  }
 }
 
 }  // namespace llmopt::kernels::cpu

@@ -1,6 +1,9 @@
 #include "kernels/cpu/generic/kv_cache.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <type_traits>
 
 #include "kernels/cpu/generic/attention.h"
 #include "kernels/cpu/x86/qdecode_x86.h"
@@ -29,8 +32,35 @@ void rowToHalf(const float* x, int64_t n, uint16_t* h) {
   for (int64_t i = 0; i < n; ++i) h[i] = floatToHalf(x[i]);
 }
 
-void rowTo(const float* x, int64_t n, float* y) { std::memcpy(y, x, n * sizeof(float)); }
-void rowTo(const float* x, int64_t n, uint16_t* y) { rowToHalf(x, n, y); }
+// Returns the scale of the row: its largest magnitude over 127 (0 for a row of zeros, whose
+// elements are then 0). Rounds half away from zero, in loops the compiler vectorises (a
+// 128-token prefill stores 200 K values a layer).
+float rowToInt8(const float* x, int64_t n, int8_t* q) {
+  float amax = 0.0f;
+  for (int64_t i = 0; i < n; ++i) amax = std::max(amax, std::fabs(x[i]));
+  const float scale = amax / 127.0f, inverse = amax > 0.0f ? 127.0f / amax : 0.0f;
+  for (int64_t i = 0; i < n; ++i) {
+    const float r = x[i] * inverse;  // within [-127, 127]
+    q[i] = static_cast<int8_t>(static_cast<int32_t>(r + (r < 0.0f ? -0.5f : 0.5f)));
+  }
+  return scale;
+}
+
+float rowTo(const float* x, int64_t n, float* y) {
+  std::memcpy(y, x, n * sizeof(float));
+  return 1.0f;
+}
+float rowTo(const float* x, int64_t n, uint16_t* y) {
+  rowToHalf(x, n, y);
+  return 1.0f;
+}
+float rowTo(const float* x, int64_t n, int8_t* y) { return rowToInt8(x, n, y); }
+
+// Where an int8 head keeps its positions' scales (nothing for the other types).
+float* scalesOf(const KvCacheLayer& c, int8_t* head) {
+  return const_cast<float*>(kvCacheScales(head, c.positions, c.dim));
+}
+float* scalesOf(const KvCacheLayer&, void*) { return nullptr; }
 
 template <class T>
 void append(const KvCacheLayer& c, int64_t batch, int64_t past, int64_t len, const float* k,
@@ -46,44 +76,65 @@ void append(const KvCacheLayer& c, int64_t batch, int64_t past, int64_t len, con
         const int64_t position = past + i, lane = position % kKvKeyTile;
         T* tile = keys + head + (position - lane) * dim;
         if (lane == 0) std::memset(tile, 0, kKvKeyTile * dim * sizeof(T));
-        rowTo(k + (b * len + i) * k_stride + g * dim, dim, key);
+        const float key_scale = rowTo(k + (b * len + i) * k_stride + g * dim, dim, key);
         for (int64_t d = 0; d < dim; ++d) tile[d * kKvKeyTile + lane] = key[d];
-        rowTo(v + (b * len + i) * v_stride + g * dim, dim, values + head + position * dim);
+        const float value_scale =
+            rowTo(v + (b * len + i) * v_stride + g * dim, dim, values + head + position * dim);
+        if (float* scales = scalesOf(c, keys + head)) scales[position] = key_scale;
+        if (float* scales = scalesOf(c, values + head)) scales[position] = value_scale;
       }
     }
+}
+
+// The element times its position's scale for int8.
+template <class T>
+float dequantized(const KvCacheLayer& c, const void* block, int64_t b, int64_t g, int64_t position,
+                  int64_t at) {
+  const T* head = static_cast<const T*>(block) + b * c.batchElements() + g * c.headElements();
+  const float x = kvCacheToFloat(head[at]);
+  if constexpr (std::is_same_v<T, int8_t>)
+    return x * kvCacheScales(head, c.positions, c.dim)[position];
+  return x;
 }
 
 template <class T>
 float keyAt(const KvCacheLayer& c, int64_t b, int64_t g, int64_t position, int64_t d) {
   const int64_t lane = position % kKvKeyTile;
-  return kvCacheToFloat(static_cast<const T*>(c.keys)[b * c.batchElements() + g * c.headElements() +
-                                               (position - lane) * c.dim + d * kKvKeyTile + lane]);
+  return dequantized<T>(c, c.keys, b, g, position,
+                        (position - lane) * c.dim + d * kKvKeyTile + lane);
 }
 
 template <class T>
 float valueAt(const KvCacheLayer& c, int64_t b, int64_t g, int64_t position, int64_t d) {
-  return kvCacheToFloat(static_cast<const T*>(
-      c.values)[b * c.batchElements() + g * c.headElements() + position * c.dim + d]);
+  return dequantized<T>(c, c.values, b, g, position, position * c.dim + d);
 }
 
 }  // namespace
 
 void kvCacheAppend(const KvCacheLayer& cache, int64_t batch, int64_t past, int64_t len,
                    const float* k, int64_t k_stride, const float* v, int64_t v_stride) {
-  if (cache.type == KvCacheType::F16)
-    append<uint16_t>(cache, batch, past, len, k, k_stride, v, v_stride);
-  else
-    append<float>(cache, batch, past, len, k, k_stride, v, v_stride);
+  switch (cache.type) {
+    case KvCacheType::F32: return append<float>(cache, batch, past, len, k, k_stride, v, v_stride);
+    case KvCacheType::F16:
+      return append<uint16_t>(cache, batch, past, len, k, k_stride, v, v_stride);
+    case KvCacheType::I8: return append<int8_t>(cache, batch, past, len, k, k_stride, v, v_stride);
+  }
 }
 
 float kvCacheKey(const KvCacheLayer& cache, int64_t b, int64_t g, int64_t position, int64_t d) {
-  return cache.type == KvCacheType::F16 ? keyAt<uint16_t>(cache, b, g, position, d)
-                                        : keyAt<float>(cache, b, g, position, d);
+  switch (cache.type) {
+    case KvCacheType::F16: return keyAt<uint16_t>(cache, b, g, position, d);
+    case KvCacheType::I8: return keyAt<int8_t>(cache, b, g, position, d);
+    default: return keyAt<float>(cache, b, g, position, d);
+  }
 }
 
 float kvCacheValue(const KvCacheLayer& cache, int64_t b, int64_t g, int64_t position, int64_t d) {
-  return cache.type == KvCacheType::F16 ? valueAt<uint16_t>(cache, b, g, position, d)
-                                        : valueAt<float>(cache, b, g, position, d);
+  switch (cache.type) {
+    case KvCacheType::F16: return valueAt<uint16_t>(cache, b, g, position, d);
+    case KvCacheType::I8: return valueAt<int8_t>(cache, b, g, position, d);
+    default: return valueAt<float>(cache, b, g, position, d);
+  }
 }
 
 }  // namespace llmopt::kernels::cpu

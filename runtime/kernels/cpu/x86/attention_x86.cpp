@@ -361,8 +361,8 @@ struct Avx2Kernel {
   }
 };
 
-// attention_decode.h's Ops: 16 floats a vector (fp16 elements widened by vcvtph2ps), the head
-// dimension's tail under a mask.
+// attention_decode.h's Ops: 16 floats a vector (fp16 elements widened by vcvtph2ps, int8 ones
+// by vpmovsxbd and vcvtdq2ps), the head dimension's tail under a mask.
 struct Avx512DecodeOps {
   LLMOPT_AVX512 static __mmask16 tail(int64_t n) {
     return static_cast<__mmask16>((1u << n) - 1u);
@@ -371,11 +371,16 @@ struct Avx512DecodeOps {
   LLMOPT_AVX512 static __m512 load(const uint16_t* p) {
     return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
   }
+  LLMOPT_AVX512 static __m512 load(const int8_t* p) {
+    return _mm512_cvtepi32_ps(
+        _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+  }
   LLMOPT_AVX512 static __m512 load(const float* p, __mmask16 m) {
     return _mm512_maskz_loadu_ps(m, p);
   }
-  // A masked 16-bit load needs AVX512BW; tails (head sizes not a multiple of 16) are rare.
-  LLMOPT_AVX512 static __m512 load(const uint16_t* p, __mmask16 m) {
+  // A masked 8- or 16-bit load needs AVX512BW; tails (head sizes not a multiple of 16) are rare.
+  template <class T>
+  LLMOPT_AVX512 static __m512 load(const T* p, __mmask16 m) {
     if (m == 0xffff) return load(p);
     alignas(64) float part[16] = {};
     for (int l = 0; l < 16 && ((m >> l) & 1); ++l) part[l] = kvCacheToFloat(p[l]);

@@ -1,6 +1,7 @@
 // RUN: llmopt-opt %s -split-input-file --llmopt-kv-cache -verify-diagnostics | FileCheck %s
 // RUN: llmopt-opt %s -split-input-file --llmopt-kv-cache="max-seq=8" -verify-diagnostics | FileCheck %s --check-prefix=SHORT
 // RUN: llmopt-opt %s -split-input-file --llmopt-kv-cache="cache-type=f16" -verify-diagnostics | FileCheck %s --check-prefix=HALF
+// RUN: llmopt-opt %s -split-input-file --llmopt-kv-cache="cache-type=i8" -verify-diagnostics | FileCheck %s --check-prefix=INT8
 
 // GPT-2's form: learned positions gathered by a range over the sequence, a packed causal
 // attention per block. Each attention becomes a cache layer in order, the range continues after
@@ -12,9 +13,13 @@
 // CHECK: llmopt.packed_attention %{{.*}} {causal = true, kv_cache = 1 : i64, kv_heads = 2 : i64
 // SHORT-LABEL: func.func @gpt2_form
 // SHORT-SAME: llmopt.kv_cache_max_seq = 8 : i64
-// The cached keys and values in fp16 (llmopt compile --kv-cache-type, fp16 for quantized models).
+// The cached keys and values in fp16 (llmopt compile --kv-cache-type; the default for the
+// quantized modes without int8 activations).
 // HALF-LABEL: func.func @gpt2_form
 // HALF-SAME: llmopt.kv_cache_type = "f16"
+// Or in int8 with a scale per position and kv head (the default for --quant int8 and int4).
+// INT8-LABEL: func.func @gpt2_form
+// INT8-SAME: llmopt.kv_cache_type = "i8"
 func.func @gpt2_form(%ids: tensor<?x?xi64> {llmopt.dim_names = ["batch", "seq"]}, %qkv: tensor<?x?x6x4xf32>) -> (tensor<?x?x8xf32>, tensor<?x?x2x4xf32>) {
   %wpe = llmopt.constant dense<1.0> : tensor<16x8xf32>
   %pos = llmopt.range {delta = 1.0 : f64, shape = ["seq"], start = 0.0 : f64} : tensor<?xi64>

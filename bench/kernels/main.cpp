@@ -1,6 +1,7 @@
 // llmopt-kernel-bench: this machine's limits (fp32 FMA and int8 dot-product peaks of one core,
 // memory bandwidth) and the runtime's kernels as fractions of them. See bench/README.md.
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -30,6 +31,8 @@ constexpr const char* kUsage =
     "  --gemv-bytes N        weight bytes the GEMV lines cycle through\n"
     "                        (default: the bandwidth buffer's, at least 4 x last-level cache)\n"
     "  --gemm MxKxN          shape of the int8 and fp32 GEMM lines (default 128x768x3072)\n"
+    "  --gemv KxN            shape of the single-row GEMV lines (default 768x50257, GPT-2's LM\n"
+    "                        head; 768x2304 is one of its layers' QKV projection)\n"
     "  --runs N              timed runs per kernel (median) or peak (best) (default 5)\n"
     "  --min-time SECONDS    least duration of one run (default 0.2)\n"
     "  --quick               tiny sizes and short runs: checks the program, not the machine\n";
@@ -66,19 +69,21 @@ int parseCount(const std::string& option, const std::string& text) {
   return static_cast<int>(value);
 }
 
-// "MxKxN", each from 1 to 65536.
-void parseGemmShape(const std::string& text, Settings& s) {
-  long dims[3];
+// `count` dims "AxBx..", each from 1 to 65536, for `option` (whose form is `form`).
+template <int count>
+std::array<long, count> parseShape(const std::string& option, const std::string& form,
+                                   const std::string& text) {
+  std::array<long, count> dims;
   const char* p = text.c_str();
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < count; ++i) {
     char* end = nullptr;
     dims[i] = std::strtol(p, &end, 10);
-    const char expected = i < 2 ? 'x' : '\0';
+    const char expected = i < count - 1 ? 'x' : '\0';
     if (end == p || *end != expected || dims[i] < 1 || dims[i] > 65536)
-      fail("--gemm: expected MxKxN with each from 1 to 65536, got " + text);
+      fail(option + ": expected " + form + " with each from 1 to 65536, got " + text);
     p = end + 1;
   }
-  s.gemm_m = dims[0], s.gemm_k = dims[1], s.gemm_n = dims[2];
+  return dims;
 }
 
 Settings parseArgs(int argc, char** argv, const llmopt::bench::CpuInfo& cpu) {
@@ -125,7 +130,11 @@ Settings parseArgs(int argc, char** argv, const llmopt::bench::CpuInfo& cpu) {
       s.gemv_bytes = parseBytes(arg, value());
       gemv_bytes_set = true;
     } else if (arg == "--gemm") {
-      parseGemmShape(value(), s);
+      const auto dims = parseShape<3>(arg, "MxKxN", value());
+      s.gemm_m = dims[0], s.gemm_k = dims[1], s.gemm_n = dims[2];
+    } else if (arg == "--gemv") {
+      const auto dims = parseShape<2>(arg, "KxN", value());
+      s.gemv_k = dims[0], s.gemv_n = dims[1];
     } else if (arg == "--runs") {
       s.timing.runs = parseCount(arg, value());
     } else if (arg == "--min-time") {

@@ -13,33 +13,6 @@
 namespace llmopt::kernels::cpu {
 namespace {
 
-// --- The scalar reference: plain loops ---
-
-constexpr int64_t kScalarLanes = 16;
-
-struct ScalarKernel : AttentionLoops<kScalarLanes> {
-  static void rows(int64_t rows, const float* a, int64_t row_stride, int64_t x_stride,
-                   const float* b, int64_t n, const float* alpha, float* out) {
-    for (int64_t i = 0; i < rows; ++i) {
-      float acc[kScalarLanes];
-      float* o = out + i * kScalarLanes;
-      for (int64_t t = 0; t < kScalarLanes; ++t) acc[t] = alpha ? o[t] * alpha[t] : 0.0f;
-      const float* ai = a + i * row_stride;
-      for (int64_t x = 0; x < n; ++x) {
-        const float s = ai[x * x_stride];
-        const float* bx = b + x * kScalarLanes;
-        for (int64_t t = 0; t < kScalarLanes; ++t) acc[t] += s * bx[t];
-      }
-      std::memcpy(o, acc, sizeof(acc));
-    }
-  }
-};
-
-void attentionBlockScalar(const AttentionArgs& a, int64_t b, int64_t kv_head, int64_t lane_begin,
-                          VMathFn exp) {
-  attentionBlockImpl<kScalarLanes, ScalarKernel>(a, b, kv_head, lane_begin, exp);
-}
-
 // attention_decode.h's Ops as plain loops.
 struct ScalarDecodeOps {
   template <class T>
@@ -93,7 +66,7 @@ const IsaVariants<AttentionVariant>& table() {
                        cpuHasAvx2Fma()});
 #endif
     v.add(QIsa::Scalar, {"scalar",
-                         {{kScalarLanes, kAttentionMaxDim, attentionBlockScalar}},
+                         {{kAttentionLanesScalar, kAttentionMaxDim, attentionBlockScalar}},
                          attentionCachedTaskScalar,
                          vmathExp("scalar"),
                          true});

@@ -143,6 +143,12 @@ __attribute__((always_inline)) inline void attentionBlockImpl(const AttentionArg
   Kernel::store(ot, alpha, n, dim, y);
 }
 
+// The scalar variant's block kernel: AttentionLoops with plain loops for rows
+// (attention_block_scalar.cpp).
+constexpr int64_t kAttentionLanesScalar = 16;
+void attentionBlockScalar(const AttentionArgs& a, int64_t b, int64_t kv_head, int64_t lane_begin,
+                          VMathFn exp);
+
 }  // namespace llmopt::kernels::cpu
 
 #endif  // LLMOPT_KERNELS_CPU_GENERIC_ATTENTION_BLOCK_H

@@ -4,6 +4,7 @@
 #include "kernels/cpu/arm/qgemv_w4a8_arm.h"
 #include "kernels/cpu/generic/qfloat16.h"
 #include "kernels/cpu/generic/qgemv_w4a8.h"
+#include "kernels/cpu/generic/qgemv_w4a8_loops.h"
 #include "kernels/cpu/generic/qisa.h"
 #include "kernels/cpu/x86/qdecode_x86.h"
 #include "kernels/cpu/x86/qgemv_w4a8_x86.h"
@@ -107,6 +108,15 @@ void gemvPanelPortable(const QPanelSource& s, int64_t p, const float* x, int64_t
       return gemvPanelT<QWeightFormat::BF16>(s, p, x, ldx, rows, bias, y, ldy, cols);
   }
 }
+
+}  // namespace
+
+void gemvW4A8PanelPortable(const QPanelSource& s, int64_t p, const W4A8Rows& x, int64_t row0,
+                           int rows, const float* bias, float* y, int64_t ldy, int cols) {
+  gemvW4A8Panel(s, p, x, row0, rows, bias, y, ldy, cols);
+}
+
+namespace {
 
 const IsaVariants<QDecodeVariant>& table() {
   static const IsaVariants<QDecodeVariant> instance = [] {

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "kernels/cpu/generic/qfloat16.h"
+#include "kernels/cpu/generic/qgemv_w4a8_loops.h"
 #include "kernels/cpu/x86/qx86.h"
 
 namespace llmopt::kernels::cpu {
@@ -56,45 +56,9 @@ W4A8Rows quantizeW4A8Rows(const float* x, int64_t ldx, int64_t m, int64_t k, int
   return rows;
 }
 
-namespace {
-
-__attribute__((always_inline)) inline void gemvW4A8Panel(const QPanelSource& s, int64_t p,
-                                                         const W4A8Rows& x, int64_t row0,
-                                                         int rows, const float* bias, float* y,
-                                                         int64_t ldy, int cols) {
-  const uint8_t* w = static_cast<const uint8_t*>(s.w) + p * s.k * 8;
-  for (int r = 0; r < rows; ++r) {
-    const int64_t row = row0 + r;
-    float acc[16] = {};
-    for (int64_t g = 0; g < x.groups; ++g) {
-      const int64_t k0 = g * s.group_size, k1 = k0 + s.group_size < s.k ? k0 + s.group_size : s.k;
-      int32_t dot[16] = {};
-      for (int64_t kk = k0; kk < k1; ++kk) {
-        const int32_t xq = x.q[row * x.k + kk];
-        for (int j = 0; j < 16; ++j) {
-          const uint8_t byte = w[kk * 8 + j / 2];
-          dot[j] += xq * ((j & 1) ? byte >> 4 : byte & 0xf);
-        }
-      }
-      const int64_t at = (p * x.groups + g) * 16;
-      const float xs = x.scale[row * x.groups + g], sum = x.sum[row * x.groups + g];
-      for (int j = 0; j < 16; ++j)
-        acc[j] += static_cast<float>(dot[j]) * (halfToFloat(s.group_scale[at + j]) * xs) +
-                  sum * halfToFloat(s.group_offset[at + j]);
-    }
-    for (int j = 0; j < cols; ++j) y[r * ldy + j] = acc[j] + (bias ? bias[j] : 0.0f);
-  }
-}
-
-}  // namespace
-
-void gemvW4A8PanelPortable(const QPanelSource& s, int64_t p, const W4A8Rows& x, int64_t row0,
-                           int rows, const float* bias, float* y, int64_t ldy, int cols) {
-  gemvW4A8Panel(s, p, x, row0, rows, bias, y, ldy, cols);
-}
-
 #ifdef LLMOPT_QKERNELS_X86
-// The same loops, vectorised by the compiler for AVX2 (16 channels of int32 sums).
+// The portable loops (qgemv_w4a8_loops.h), vectorised by the compiler for AVX2 (16 channels of
+// int32 sums).
 __attribute__((target("avx2,fma,f16c"))) void gemvW4A8PanelAvx2(
     const QPanelSource& s, int64_t p, const W4A8Rows& x, int64_t row0, int rows,
     const float* bias, float* y, int64_t ldy, int cols) {

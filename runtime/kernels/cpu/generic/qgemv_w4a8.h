@@ -44,7 +44,8 @@ size_t w4a8ScratchBytes(int64_t m, int64_t k);
 W4A8Rows quantizeW4A8Rows(const float* x, int64_t ldx, int64_t m, int64_t k, int64_t group_size,
                           void* scratch);
 
-// The reference QGemvW4A8PanelFn (qdecode.h), in plain C++.
+// The reference QGemvW4A8PanelFn (qdecode.h), in plain C++ (qgemv_w4a8_loops.h; built with the
+// portable variant's other kernels in qdecode.cpp).
 void gemvW4A8PanelPortable(const QPanelSource& s, int64_t p, const W4A8Rows& x, int64_t row0,
                            int rows, const float* bias, float* y, int64_t ldy, int cols);
 // The reference compiled for AVX2 (x86 only).

@@ -39,6 +39,8 @@ const std::vector<std::tuple<int64_t, int64_t, int64_t>> kSizes = {
     {5, 3, 1},     {73, 33, 19}, {2, 100, 513}, {144, 48, 64}, {1, 1000, 7},
     {31, 15, 600}, {6, 32, 2},   {0, 5, 3},     {4, 0, 3},     {12, 32, 9},
     {11, 31, 5},   {25, 47, 33}, {12, 80, 300}, {71, 65, 2},   {128, 96, 768},
+    // Every tail of a 12-row block (the AVX-512 variant splits them into 8, 4, 2 and 1 rows).
+    {3, 33, 31},   {9, 17, 8},   {10, 40, 20},
 };
 
 void checkGemm(const GemmMicrokernelVariant& variant, BLayout layout, bool with_bias,

@@ -533,8 +533,8 @@ TEST(AttentionKernel, KvCacheStoresWhatWasAppended) {
   }
 }
 
-// The cached kernel (attention_decode.h), plain loops and the chosen instruction set's, on fp32,
-// fp16 and int8 caches: few queries against keys across its tiles of 256, causal or not, grouped
+// The cached kernel (attention_decode.h), every variant this CPU runs, on fp32, fp16 and int8
+// caches: few queries against keys across its tiles of 256, causal or not, grouped
 // heads, padding biases, head sizes that are not multiples of 16.
 TEST(AttentionKernel, CachedFewQueriesManyKeys) {
   using kernels::cpu::KvCacheType;
@@ -554,12 +554,12 @@ TEST(AttentionKernel, CachedFewQueriesManyKeys) {
             for (const KvCacheType type : kCacheTypes) {
               const CacheFixture cache(p, type);
               const Reference ref = reference(cached(p, type));
-              for (const bool portable : {true, false}) {
+              for (const AttentionVariant& variant : supportedVariants()) {
                 std::vector<float> y(p.outputSize(), NAN);
-                kernels::cpu::attentionCachedF32(cache.args(p, y.data()), nullptr, portable);
+                kernels::cpu::attentionCachedF32(variant, cache.args(p, y.data()));
                 const Errors e = rowErrors(y, ref, dim);
                 EXPECT_LE(e.conditioned, kTolerance)
-                    << (portable ? "portable " : "chosen ") << typeName(type) << describe(p);
+                    << variant.name << ", " << typeName(type) << describe(p);
                 worst.add(e);
               }
             }

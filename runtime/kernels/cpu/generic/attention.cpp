@@ -7,6 +7,7 @@
 #include "kernels/cpu/generic/chunks.h"
 #include "kernels/cpu/generic/qisa.h"
 #include "kernels/cpu/x86/attention_x86.h"
+#include "kernels/cpu/x86/qdecode_x86.h"
 #include "kernels/cpu/x86/qgemm_x86.h"
 #include "kernels/cpu/x86/vmath_x86.h"
 
@@ -59,9 +60,10 @@ const IsaVariants<AttentionVariant>& table() {
                          attentionCachedTaskAvx512,
                          vmathExp("avx512"),
                          cpuHasAvx512FFma()});
+    // (F16C widens an fp16 cache; every AVX2 CPU so far has it.)
     v.add(QIsa::Avx2, {"avx2",
                        {{kAttentionLanesAvx2, kAttentionMaxDim, attentionBlockAvx2}},
-                       attentionCachedTaskScalar,
+                       cpuHasAvx2F16c() ? attentionCachedTaskAvx2 : attentionCachedTaskScalar,
                        vmathExp("avx2"),
                        cpuHasAvx2Fma()});
 #endif
@@ -123,12 +125,13 @@ void attentionF32(const AttentionBlock& block, VMathFn exp, const AttentionArgs&
                  });
 }
 
-void attentionCachedF32(const CachedAttentionArgs& a, Parallel* parallel, bool portable) {
+void attentionCachedF32(const CachedAttentionArgs& a, Parallel* parallel) {
+  attentionCachedF32(bestAttentionVariant(), a, parallel);
+}
+
+void attentionCachedF32(const AttentionVariant& variant, const CachedAttentionArgs& a,
+                        Parallel* parallel) {
   if (a.batch == 0 || a.q_len == 0 || a.heads == 0 || a.cache.dim == 0) return;
-  size_t count = 0;
-  const AttentionVariant* all = attentionVariants(&count);
-  // The scalar variant is built everywhere and listed last.
-  const AttentionVariant& variant = portable ? all[count - 1] : bestAttentionVariant();
   // Tasks by kv head (the heads of a group read the same rows, still in cache), queries inner.
   parallelRanges(parallel, a.batch * a.heads * a.q_len, a.kv_len * a.cache.dim,
                  [&](int64_t begin, int64_t end) {

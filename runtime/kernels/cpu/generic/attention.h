@@ -66,10 +66,9 @@ struct CachedAttentionArgs {
 
 // Attention for decoding steps and cached runs (attention_decode.h): one task per (batch, head,
 // query), the vectors along the cache's key tiles and value rows, so that a single query per
-// head wastes no lanes. The task of bestAttentionVariant(), or with `portable` the scalar
-// variant's plain loops.
-void attentionCachedF32(const CachedAttentionArgs& args, Parallel* parallel = nullptr,
-                        bool portable = false);
+// head wastes no lanes. The task of bestAttentionVariant(), or of `variant` (which this CPU must
+// support).
+void attentionCachedF32(const CachedAttentionArgs& args, Parallel* parallel = nullptr);
 
 // Rotary embedding, rotate-half form (Llama, GPT-NeoX), of x [batch, len, heads, dim] (dim even)
 // with tables cos, sin [>= position_offset + len, dim]: row i of x sits at position
@@ -127,6 +126,8 @@ void attentionF32(const AttentionVariant& variant, const AttentionArgs& args,
                   Parallel* parallel = nullptr);
 void attentionF32(const AttentionBlock& block, VMathFn exp, const AttentionArgs& args,
                   Parallel* parallel = nullptr);
+void attentionCachedF32(const AttentionVariant& variant, const CachedAttentionArgs& args,
+                        Parallel* parallel = nullptr);
 
 }  // namespace llmopt::kernels::cpu
 

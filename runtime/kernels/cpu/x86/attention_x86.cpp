@@ -446,7 +446,82 @@ struct Avx512DecodeOps {
   }
 };
 
+// The same Ops in 8-float vectors (a key tile's row of 16 positions in two), for CPUs with AVX2
+// but not AVX-512; fp16 elements widened by F16C. Head sizes that are not a multiple of 8 take
+// their last elements one at a time.
+#define LLMOPT_AVX2_F16C __attribute__((target("avx2,fma,f16c")))
+struct Avx2DecodeOps {
+  LLMOPT_AVX2_F16C LLMOPT_INLINE static __m256 load(const float* p) { return _mm256_loadu_ps(p); }
+  LLMOPT_AVX2_F16C LLMOPT_INLINE static __m256 load(const uint16_t* p) {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
+  LLMOPT_AVX2_F16C LLMOPT_INLINE static __m256 load(const int8_t* p) {
+    return _mm256_cvtepi32_ps(
+        _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+  }
+  // Four chains of multiply-adds (rows of the tile modulo 4), each over the tile's two halves.
+  template <class T>
+  LLMOPT_AVX2_F16C static void scoreTile(const float* q, const T* tile, int64_t dim, float* s) {
+    __m256 acc[4][2];
+    for (int u = 0; u < 4; ++u) acc[u][0] = acc[u][1] = _mm256_setzero_ps();
+    int64_t d = 0;
+    for (; d + 4 <= dim; d += 4)
+      for (int u = 0; u < 4; ++u) {
+        const __m256 qv = _mm256_broadcast_ss(q + d + u);
+        const T* row = tile + (d + u) * kKvKeyTile;
+        acc[u][0] = _mm256_fmadd_ps(qv, load(row), acc[u][0]);
+        acc[u][1] = _mm256_fmadd_ps(qv, load(row + 8), acc[u][1]);
+      }
+    for (; d < dim; ++d) {
+      const __m256 qv = _mm256_broadcast_ss(q + d);
+      const T* row = tile + d * kKvKeyTile;
+      acc[0][0] = _mm256_fmadd_ps(qv, load(row), acc[0][0]);
+      acc[0][1] = _mm256_fmadd_ps(qv, load(row + 8), acc[0][1]);
+    }
+    for (int h = 0; h < 2; ++h)
+      _mm256_storeu_ps(s + 8 * h, _mm256_add_ps(_mm256_add_ps(acc[0][h], acc[1][h]),
+                                                _mm256_add_ps(acc[2][h], acc[3][h])));
+  }
+  // y in registers, 64 floats (eight vectors) at a time across all n rows, as the AVX-512 Ops.
+  template <class T>
+  LLMOPT_AVX2_F16C static void accumulate(const float* p, int64_t n, const T* v, int64_t dim,
+                                          float* y) {
+    const int64_t vectors = dim / 8;
+    int64_t x0 = 0;
+    for (; x0 + 8 <= vectors; x0 += 8) {
+      __m256 acc[8];
+      for (int x = 0; x < 8; ++x) acc[x] = _mm256_loadu_ps(y + 8 * (x0 + x));
+      const T* row = v + 8 * x0;
+      for (int64_t c = 0; c < n; ++c, row += dim) {
+        const __m256 pc = _mm256_broadcast_ss(p + c);
+        for (int x = 0; x < 8; ++x) acc[x] = _mm256_fmadd_ps(pc, load(row + 8 * x), acc[x]);
+      }
+      for (int x = 0; x < 8; ++x) _mm256_storeu_ps(y + 8 * (x0 + x), acc[x]);
+    }
+    for (; x0 < vectors; ++x0) {  // fewer than 64 left: a vector at a time
+      __m256 acc = _mm256_loadu_ps(y + 8 * x0);
+      const T* row = v + 8 * x0;
+      for (int64_t c = 0; c < n; ++c, row += dim)
+        acc = _mm256_fmadd_ps(_mm256_broadcast_ss(p + c), load(row), acc);
+      _mm256_storeu_ps(y + 8 * x0, acc);
+    }
+    for (int64_t d = 8 * vectors; d < dim; ++d)
+      for (int64_t c = 0; c < n; ++c) y[d] += p[c] * kvCacheToFloat(v[c * dim + d]);
+  }
+  LLMOPT_AVX2_F16C static void scale(float* y, float s, int64_t dim) {
+    const __m256 sv = _mm256_set1_ps(s);
+    int64_t d = 0;
+    for (; d + 8 <= dim; d += 8) _mm256_storeu_ps(y + d, _mm256_mul_ps(sv, _mm256_loadu_ps(y + d)));
+    for (; d < dim; ++d) y[d] *= s;
+  }
+};
+
 }  // namespace
+
+LLMOPT_AVX2_F16C void attentionCachedTaskAvx2(const CachedAttentionArgs& a, int64_t b, int64_t h,
+                                              int64_t i, VMathFn exp) {
+  attentionCachedTaskAnyType<Avx2DecodeOps>(a, b, h, i, exp);
+}
 
 LLMOPT_AVX512 void attentionCachedTaskAvx512(const CachedAttentionArgs& a, int64_t b, int64_t h,
                                              int64_t i, VMathFn exp) {

@@ -27,6 +27,9 @@ void attentionBlockAvx2(const AttentionArgs& a, int64_t b, int64_t kv_head, int6
 // attention_decode.h's task on AVX-512F.
 void attentionCachedTaskAvx512(const CachedAttentionArgs& a, int64_t b, int64_t h, int64_t i,
                                VMathFn exp);
+// Needs F16C besides AVX2 and FMA (cpuHasAvx2F16c).
+void attentionCachedTaskAvx2(const CachedAttentionArgs& a, int64_t b, int64_t h, int64_t i,
+                             VMathFn exp);
 
 }  // namespace llmopt::kernels::cpu
 #endif

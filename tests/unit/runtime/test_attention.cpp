@@ -432,8 +432,8 @@ struct CacheFixture {
     layer.kv_heads = p.d.kv_heads;
     layer.dim = p.d.dim;
     layer.positions = kvCachePositions(p.d.kv_len + 5);
-    const size_t bytes = p.d.batch * layer.batchElements() * kvCacheElementBytes(type);
-    memory.assign(2 * bytes, 0xff);  // fp32 and fp16 NaNs
+    const size_t bytes = kvCacheBlockBytes(layer, p.d.batch);
+    memory.assign(2 * bytes, 0xff);  // fp32 and fp16 NaNs; int8 -1s with NaN scales
     layer.keys = memory.data();
     layer.values = memory.data() + bytes;
     const int64_t first = p.d.kv_len / 3, second = p.d.kv_len - first;

@@ -56,12 +56,6 @@ float rowTo(const float* x, int64_t n, uint16_t* y) {
 }
 float rowTo(const float* x, int64_t n, int8_t* y) { return rowToInt8(x, n, y); }
 
-// Where an int8 head keeps its positions' scales (nothing for the other types).
-float* scalesOf(const KvCacheLayer& c, int8_t* head) {
-  return const_cast<float*>(kvCacheScales(head, c.positions, c.dim));
-}
-float* scalesOf(const KvCacheLayer&, void*) { return nullptr; }
-
 template <class T>
 void append(const KvCacheLayer& c, int64_t batch, int64_t past, int64_t len, const float* k,
             int64_t k_stride, const float* v, int64_t v_stride) {
@@ -80,8 +74,10 @@ void append(const KvCacheLayer& c, int64_t batch, int64_t past, int64_t len, con
         for (int64_t d = 0; d < dim; ++d) tile[d * kKvKeyTile + lane] = key[d];
         const float value_scale =
             rowTo(v + (b * len + i) * v_stride + g * dim, dim, values + head + position * dim);
-        if (float* scales = scalesOf(c, keys + head)) scales[position] = key_scale;
-        if (float* scales = scalesOf(c, values + head)) scales[position] = value_scale;
+        if constexpr (std::is_same_v<T, int8_t>) {
+          kvCacheScales(keys + head, c.positions, dim)[position] = key_scale;
+          kvCacheScales(values + head, c.positions, dim)[position] = value_scale;
+        }
       }
     }
 }

@@ -66,6 +66,9 @@ inline size_t kvCacheBlockBytes(const KvCacheLayer& layer, int64_t batch) {
 inline const float* kvCacheScales(const int8_t* head, int64_t positions, int64_t dim) {
   return reinterpret_cast<const float*>(head + positions * dim);
 }
+inline float* kvCacheScales(int8_t* head, int64_t positions, int64_t dim) {
+  return reinterpret_cast<float*>(head + positions * dim);
+}
 
 // Stores positions [past, past + len) of every batch: k and v are [batch][len][kv_heads][dim],
 // one position k_stride (v_stride) floats from the next. A key tile's positions past the last

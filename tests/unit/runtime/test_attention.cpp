@@ -291,7 +291,8 @@ TEST(AttentionKernel, FewerQueriesThanKeys) {
   GroupErrors worst;
   uint32_t seed = 200;
   for (const auto& [q_len, kv_len] : {std::pair<int64_t, int64_t>{1, 17}, {5, 40}})
-    for (const auto& [heads, kv_heads] : {std::pair<int64_t, int64_t>{2, 2}, {4, 2}, {8, 1}})
+    for (const auto& [heads, kv_heads] :
+         {std::pair<int64_t, int64_t>{2, 2}, {4, 2}, {8, 1}, {40, 8}})
       for (const bool causal : {false, true})
         for (const int64_t dim : kDims)
           worst.add(checkVariants(
@@ -534,14 +535,16 @@ TEST(AttentionKernel, KvCacheStoresWhatWasAppended) {
 }
 
 // The cached kernel (attention_decode.h), every variant this CPU runs, on fp32, fp16 and int8
-// caches: few queries against keys across its tiles of 256, causal or not, grouped
-// heads, padding biases, head sizes that are not multiples of 16.
+// caches: few queries against keys across its chunks of 64, causal or not, grouped heads (and
+// more heads than one pass of the driver takes), padding biases, head sizes that are not
+// multiples of 16.
 TEST(AttentionKernel, CachedFewQueriesManyKeys) {
   using kernels::cpu::KvCacheType;
   Errors worst;
   uint32_t seed = 900;
   for (const int64_t q_len : {int64_t(1), int64_t(3)})
-    for (const auto& [heads, kv_heads] : {std::pair<int64_t, int64_t>{2, 2}, {4, 2}, {8, 1}})
+    for (const auto& [heads, kv_heads] :
+         {std::pair<int64_t, int64_t>{2, 2}, {4, 2}, {8, 1}, {40, 8}})
       for (const bool causal : {false, true})
         for (const int64_t dim : kDims)
           for (const int64_t kv_len : {int64_t(1), int64_t(17), int64_t(256), int64_t(600)}) {
@@ -566,6 +569,24 @@ TEST(AttentionKernel, CachedFewQueriesManyKeys) {
           }
   std::printf("[ attention ] cached: max row error %.3g conditioned, %.3g plain\n",
               worst.conditioned, worst.plain);
+}
+
+// Thread ranges that split a query's heads between tasks give the serial result bit for bit.
+TEST(AttentionKernel, CachedThreadedEqualsSerialBitForBit) {
+  ThreadPoolForTests pool(3);
+  for (const kernels::cpu::KvCacheType type : kCacheTypes)
+    for (const Dims& d :
+         {Dims{2, 1, 200, 12, 12, 64}, Dims{1, 1, 70, 40, 8, 24}, Dims{2, 3, 130, 4, 2, 16}}) {
+      const Problem p = makeProblem(d, true, 700);
+      const CacheFixture cache(p, type);
+      for (const AttentionVariant& variant : supportedVariants()) {
+        std::vector<float> serial(p.outputSize()), threaded(p.outputSize());
+        kernels::cpu::attentionCachedF32(variant, cache.args(p, serial.data()));
+        kernels::cpu::attentionCachedF32(variant, cache.args(p, threaded.data()), &pool);
+        EXPECT_EQ(std::memcmp(serial.data(), threaded.data(), serial.size() * sizeof(float)), 0)
+            << variant.name << ", " << typeName(type) << describe(p);
+      }
+    }
 }
 
 // A per-key bias (a padding mask: some keys at -1e9, the others with small biases), one row per

@@ -64,8 +64,8 @@ struct CachedAttentionArgs {
   int64_t qStride() const { return q_stride ? q_stride : heads * cache.dim; }
 };
 
-// Attention for decoding steps and cached runs (attention_decode.h): one task per (batch, head,
-// query), the vectors along the cache's key tiles and value rows, so that a single query per
+// Attention for decoding steps and cached runs (attention_decode.h): tasks by (batch, query) and
+// heads, the vectors along the cache's key tiles and value rows, so that a single query per
 // head wastes no lanes. The task of bestAttentionVariant(), or of `variant` (which this CPU must
 // support).
 void attentionCachedF32(const CachedAttentionArgs& args, Parallel* parallel = nullptr);
@@ -93,9 +93,10 @@ struct AttentionBlock {
   AttentionBlockFn run = nullptr;
 };
 
-// One task of attentionCachedF32: query i of head h in batch b (attention_decode.h).
-using AttentionCachedFn = void (*)(const CachedAttentionArgs& a, int64_t b, int64_t h, int64_t i,
-                                   VMathFn exp);
+// One task of attentionCachedF32: query i of batch b for heads [h_begin, h_end)
+// (attention_decode.h).
+using AttentionCachedFn = void (*)(const CachedAttentionArgs& a, int64_t b, int64_t i,
+                                   int64_t h_begin, int64_t h_end, VMathFn exp);
 
 // Wider blocks read each key and value for more queries (fewer loads per FMA, less traffic)
 // but waste more work on the causal diagonal and on padding when there are few queries.

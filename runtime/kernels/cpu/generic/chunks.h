@@ -14,18 +14,22 @@ namespace llmopt::kernels::cpu {
 constexpr int64_t kMinChunkElements = 16384;
 
 // How many chunks to split `items` work items (`elements` elements in all) into: 1 when there is
-// no pool or too little work, else up to 4 per thread.
-inline int64_t chunkCount(const Parallel* parallel, int64_t items, int64_t elements) {
+// no pool or too little work, else up to chunks_per_thread per thread (several let threads that
+// finish early take more).
+inline int64_t chunkCount(const Parallel* parallel, int64_t items, int64_t elements,
+                          int64_t chunks_per_thread = 4) {
   if (parallel == nullptr || parallel->numThreads() <= 1 || items <= 1) return 1;
   const int64_t by_size = elements / kMinChunkElements;
-  return std::max<int64_t>(1, std::min<int64_t>({items, by_size, parallel->numThreads() * 4}));
+  return std::max<int64_t>(
+      1, std::min<int64_t>({items, by_size, parallel->numThreads() * chunks_per_thread}));
 }
 
 // Calls fn(begin, end) over disjoint ranges covering [0, items), possibly concurrently.
 template <class Fn>
-void parallelRanges(Parallel* parallel, int64_t items, int64_t elements_per_item, Fn&& fn) {
+void parallelRanges(Parallel* parallel, int64_t items, int64_t elements_per_item, Fn&& fn,
+                    int64_t chunks_per_thread = 4) {
   if (items <= 0) return;
-  const int64_t chunks = chunkCount(parallel, items, items * elements_per_item);
+  const int64_t chunks = chunkCount(parallel, items, items * elements_per_item, chunks_per_thread);
   if (chunks == 1) {
     fn(int64_t(0), items);
     return;

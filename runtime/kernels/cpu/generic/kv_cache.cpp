@@ -64,45 +64,43 @@ void append(const KvCacheLayer& c, int64_t batch, int64_t past, int64_t len, con
   const int64_t dim = c.dim;
   T key[kAttentionMaxDim];  // a key row converted, then spread over its tile's lane
   for (int64_t b = 0; b < batch; ++b)
-    for (int64_t g = 0; g < c.kv_heads; ++g) {
-      const int64_t head = b * c.batchElements() + g * c.headElements();
+    for (int64_t g = 0; g < c.kv_heads; ++g)
       for (int64_t i = 0; i < len; ++i) {
-        const int64_t position = past + i, lane = position % kKvKeyTile;
-        T* tile = keys + head + (position - lane) * dim;
+        const int64_t position = past + i, r = position % kKvChunk, lane = r % kKvKeyTile;
+        const int64_t block = c.blockOffset(b, g, position / kKvChunk);
+        T* tile = keys + block + (r - lane) * dim;
         if (lane == 0) std::memset(tile, 0, kKvKeyTile * dim * sizeof(T));
         const float key_scale = rowTo(k + (b * len + i) * k_stride + g * dim, dim, key);
         for (int64_t d = 0; d < dim; ++d) tile[d * kKvKeyTile + lane] = key[d];
         const float value_scale =
-            rowTo(v + (b * len + i) * v_stride + g * dim, dim, values + head + position * dim);
+            rowTo(v + (b * len + i) * v_stride + g * dim, dim, values + block + r * dim);
         if constexpr (std::is_same_v<T, int8_t>) {
-          kvCacheScales(keys + head, c.positions, dim)[position] = key_scale;
-          kvCacheScales(values + head, c.positions, dim)[position] = value_scale;
+          kvCacheScales(keys + block, dim)[r] = key_scale;
+          kvCacheScales(values + block, dim)[r] = value_scale;
         }
       }
-    }
 }
 
-// The element times its position's scale for int8.
+// The element at `at` of its block times its position's scale for int8.
 template <class T>
-float dequantized(const KvCacheLayer& c, const void* block, int64_t b, int64_t g, int64_t position,
+float dequantized(const KvCacheLayer& c, const void* blocks, int64_t b, int64_t g, int64_t position,
                   int64_t at) {
-  const T* head = static_cast<const T*>(block) + b * c.batchElements() + g * c.headElements();
-  const float x = kvCacheToFloat(head[at]);
+  const T* block = static_cast<const T*>(blocks) + c.blockOffset(b, g, position / kKvChunk);
+  const float x = kvCacheToFloat(block[at]);
   if constexpr (std::is_same_v<T, int8_t>)
-    return x * kvCacheScales(head, c.positions, c.dim)[position];
+    return x * kvCacheScales(block, c.dim)[position % kKvChunk];
   return x;
 }
 
 template <class T>
 float keyAt(const KvCacheLayer& c, int64_t b, int64_t g, int64_t position, int64_t d) {
-  const int64_t lane = position % kKvKeyTile;
-  return dequantized<T>(c, c.keys, b, g, position,
-                        (position - lane) * c.dim + d * kKvKeyTile + lane);
+  const int64_t r = position % kKvChunk, lane = r % kKvKeyTile;
+  return dequantized<T>(c, c.keys, b, g, position, (r - lane) * c.dim + d * kKvKeyTile + lane);
 }
 
 template <class T>
 float valueAt(const KvCacheLayer& c, int64_t b, int64_t g, int64_t position, int64_t d) {
-  return dequantized<T>(c, c.values, b, g, position, position * c.dim + d);
+  return dequantized<T>(c, c.values, b, g, position, position % kKvChunk * c.dim + d);
 }
 
 }  // namespace

@@ -518,14 +518,14 @@ struct Avx2DecodeOps {
 
 }  // namespace
 
-LLMOPT_AVX2_F16C void attentionCachedTaskAvx2(const CachedAttentionArgs& a, int64_t b, int64_t h,
-                                              int64_t i, VMathFn exp) {
-  attentionCachedTaskAnyType<Avx2DecodeOps>(a, b, h, i, exp);
+LLMOPT_AVX2_F16C void attentionCachedHeadsAvx2(const CachedAttentionArgs& a, int64_t b, int64_t i,
+                                               int64_t h_begin, int64_t h_end, VMathFn exp) {
+  attentionCachedHeadsAnyType<Avx2DecodeOps>(a, b, i, h_begin, h_end, exp);
 }
 
-LLMOPT_AVX512 void attentionCachedTaskAvx512(const CachedAttentionArgs& a, int64_t b, int64_t h,
-                                             int64_t i, VMathFn exp) {
-  attentionCachedTaskAnyType<Avx512DecodeOps>(a, b, h, i, exp);
+LLMOPT_AVX512 void attentionCachedHeadsAvx512(const CachedAttentionArgs& a, int64_t b, int64_t i,
+                                              int64_t h_begin, int64_t h_end, VMathFn exp) {
+  attentionCachedHeadsAnyType<Avx512DecodeOps>(a, b, i, h_begin, h_end, exp);
 }
 
 LLMOPT_AVX512 void attentionBlockAvx512x16(const AttentionArgs& a, int64_t b, int64_t kv_head,

@@ -25,11 +25,11 @@ void attentionBlockAvx512x64(const AttentionArgs& a, int64_t b, int64_t kv_head,
 void attentionBlockAvx2(const AttentionArgs& a, int64_t b, int64_t kv_head, int64_t lane_begin,
                         VMathFn exp);
 // attention_decode.h's task on AVX-512F.
-void attentionCachedTaskAvx512(const CachedAttentionArgs& a, int64_t b, int64_t h, int64_t i,
-                               VMathFn exp);
+void attentionCachedHeadsAvx512(const CachedAttentionArgs& a, int64_t b, int64_t i, int64_t h_begin,
+                                int64_t h_end, VMathFn exp);
 // Needs F16C besides AVX2 and FMA (cpuHasAvx2F16c).
-void attentionCachedTaskAvx2(const CachedAttentionArgs& a, int64_t b, int64_t h, int64_t i,
-                             VMathFn exp);
+void attentionCachedHeadsAvx2(const CachedAttentionArgs& a, int64_t b, int64_t i, int64_t h_begin,
+                              int64_t h_end, VMathFn exp);
 
 }  // namespace llmopt::kernels::cpu
 #endif

@@ -1,6 +1,5 @@
 #include <algorithm>
 #include <cstring>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,7 +10,7 @@
 #include "kernels/cpu/generic/qlinear.h"
 #include "kernels/cpu/generic/qpack.h"
 #include "random_fill.h"
-#include "thread_pool.h"
+#include "thread_counts.h"
 
 namespace llmopt::bench {
 namespace {
@@ -56,14 +55,10 @@ int64_t copiesFor(const Settings& s, int64_t bytes_per_copy) {
 template <class Run>
 void timeGemv(const Settings& s, const Limits& lim, const std::string& id, const std::string& label,
               int64_t bytes_per_copy, int64_t copies, RowLog& log, Run&& run) {
-  std::vector<int> thread_counts = {1};
-  if (s.threads > 1) thread_counts.push_back(s.threads);
-  for (int threads : thread_counts) {
-    const std::unique_ptr<rt::ThreadPool> pool =
-        threads > 1 ? std::make_unique<rt::ThreadPool>(threads) : nullptr;
+  forEachThreadCount(s, [&](int threads, kernels::Parallel* parallel) {
     int64_t next = 0;
     const Rate rate = measureRate(s.timing, static_cast<double>(bytes_per_copy), [&] {
-      run(next, pool.get());
+      run(next, parallel);
       next = (next + 1) % copies;
     });
     Row row = rateRow(id + "." + std::to_string(threads), label + " x" + std::to_string(copies),
@@ -77,7 +72,7 @@ void timeGemv(const Settings& s, const Limits& lim, const std::string& id, const
     addFraction(row, "read_bandwidth", "of read bandwidth",
                 threads == 1 ? lim.read_gbs_1 : lim.read_gbs_n);
     log.add(std::move(row));
-  }
+  });
 }
 
 }  // namespace

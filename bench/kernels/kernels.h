@@ -20,6 +20,10 @@ void benchFp32Gemm(const Settings& settings, const Limits& limits, RowLog& log);
 // int4), 1 and N threads: GB/s of weight bytes streamed, against the read bandwidth.
 void benchGemv(const Settings& settings, const Limits& limits, RowLog& log);
 
+// One decoding step's attention (one query, GPT-2 small's heads) over an fp32, fp16 and int8 KV
+// cache read from memory, 1 and N threads: GB/s of cache bytes read, against the read bandwidth.
+void benchDecodeAttention(const Settings& settings, const Limits& limits, RowLog& log);
+
 }  // namespace llmopt::bench
 
 #endif  // LLMOPT_BENCH_KERNELS_KERNELS_H

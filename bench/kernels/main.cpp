@@ -171,6 +171,7 @@ int main(int argc, char** argv) {
       benchInt8Gemm(s, limits, kernel_rows);
       benchFp32Gemm(s, limits, kernel_rows);
       benchGemv(s, limits, kernel_rows);
+      benchDecodeAttention(s, limits, kernel_rows);
     }
     if (!s.json_path.empty() &&
         !writeJson(s.json_path, cpu, s, limit_rows.rows(), kernel_rows.rows()))

@@ -41,7 +41,8 @@ foreach(expected
     "\n  fp32 gemm 32x256x512 [a-z0-9]+ gemmF32 +1 thread  +${rate}"
     "\n  int8 w8a8 gemv 1x256x1000 [a-z0-9]+ x[0-9]+ +2 threads +${rate}${of_bandwidth}"
     "\n  int8 decoded gemv 1x256x1000 [a-z0-9]+ x[0-9]+ +1 thread  +${rate}${of_bandwidth}"
-    "\n  int4 g64 decoded gemv 1x256x1000 [a-z0-9]+ x[0-9]+ +2 threads +${rate}${of_bandwidth}")
+    "\n  int4 g64 decoded gemv 1x256x1000 [a-z0-9]+ x[0-9]+ +2 threads +${rate}${of_bandwidth}"
+    "\n  decode attention int8 cache 12x64 at 70 [a-z0-9]+ x[0-9]+ +2 threads +${rate}${of_bandwidth}")
   if(NOT text MATCHES "${expected}")
     message(FATAL_ERROR "no match in the table for: ${expected}")
   endif()

@@ -12,6 +12,8 @@
    when attention is not fused) — not a crash, not garbage.
 5. ``llmopt eval --bytes eval.txt --json``: bits per byte within 1e-4 of the README's ONNX Runtime
    fp32 number (results.json, ``ort_fp32.bpb``).
+6. ``llmopt eval --decode`` on the first 20 windows (each through the KV cache, one step per byte)
+   gives the forward pass's bits per byte within 1e-6.
 
 Exits 77 (skipped) when the shared model is not there.
 
@@ -119,6 +121,18 @@ def main():
                 report(abs(delta) <= 1e-4, "bits per byte vs ONNX Runtime fp32",
                        f"{result['bpb']:.6f} vs {baseline:.6f} (Δ {delta:+.2e}), "
                        f"{result['windows']} windows in {result['seconds']:.1f} s")
+        scores = {}
+        for mode in ("forward", "decode"):
+            status, out, err = llmopt("eval", artifact, "--bytes", os.path.join(model_dir, "eval.txt"),
+                                      "--max-windows", "20", "--json",
+                                      *(["--decode"] if mode == "decode" else []))
+            if report(status == 0, f"llmopt eval ({mode}, 20 windows)",
+                      err.strip().splitlines()[-1] if status else ""):
+                scores[mode] = json.loads(out)["bpb"]
+        if len(scores) == 2:
+            delta = scores["decode"] - scores["forward"]
+            report(abs(delta) <= 1e-6, "bits per byte decoded through the KV cache vs the forward pass",
+                   f"{scores['decode']:.8f} vs {scores['forward']:.8f} (Δ {delta:+.2e})")
     print("charlm-gpt: " + ("all passed" if failures == 0 else f"{failures} failed"))
     return 1 if failures else 0
 

@@ -717,6 +717,37 @@ def _(llmopt, d):
             os.path.join(d, "stats.json")]
 
 
+def text_file(d, size=500):
+    path = os.path.join(d, "text.txt")
+    with open(path, "wb") as f:
+        f.write(bytes(range(32, 127)) * (size // 95 + 1))
+    return path
+
+
+@case("eval --decode: artifact without a KV cache", 1,
+      "error: '{dir}/g.llmo' has no KV cache: eval --decode needs one (compile it from a decoder "
+      "(causal attention) without --no-kv-cache)")
+def _(llmopt, d):
+    path = os.path.join(d, "g.llmo")
+    subprocess.run([llmopt, "compile", GPT2, "-o", path, "--no-kv-cache"], check=True,
+                   capture_output=True)
+    return ["eval", path, "--bytes", text_file(d), "--window", "16", "--decode"]
+
+
+@case("eval --decode: window longer than the cache", 1,
+      "error: --window 100 needs 100 positions; the KV cache of '{dir}/g.llmo' holds 64 (llmopt "
+      "compile --max-seq, or a shorter --window)")
+def _(llmopt, d):
+    return ["eval", compile_gpt2(llmopt, d), "--bytes", text_file(d), "--window", "100",
+            "--decode"]
+
+
+@case("eval --decode: with --batch", 1, "error: --decode runs one window at a time: leave out --batch")
+def _(llmopt, d):
+    return ["eval", compile_gpt2(llmopt, d), "--bytes", text_file(d), "--window", "16",
+            "--decode", "--batch", "4"]
+
+
 @case("compile: --max-seq beyond the position table", 1,
       "error: {root}/tests/fixtures/transformers/gpt2/model.onnx: no KV cache: max-seq 100 exceeds "
       "the 64 positions of the model's position table")

@@ -4,6 +4,8 @@
 // ../shared/eval/charlm-gpt/README.md): windows of L + 1 bytes with stride L, input_ids = the
 // first L bytes, targets = the next byte at each position; nll = -log_softmax(logits)[target] in
 // double; mean over all W * L predictions; bpb = mean / ln 2; ppl = exp(mean).
+// --decode scores the same predictions as generation computes them: each window through the
+// artifact's KV cache, its first byte as the prompt, then one step per byte.
 // Only the runtime C API is used here.
 //===----------------------------------------------------------------------===//
 #include "tools/llmopt/Commands.h"
@@ -14,6 +16,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -34,6 +37,7 @@ struct EvalOptions {
   int64_t maxWindows = 0;  // 0: all
   int threads = 0;
   bool json = false;
+  bool decode = false;
 };
 
 
@@ -98,6 +102,39 @@ class Progress {
   int64_t lastDecile = 0;
 };
 
+/// Window by window through the KV cache: prefill the window's first byte, then step each next
+/// byte; the logits after byte t predict byte t + 1. Adds each window's NLL to *sumNll.
+int decodeWindows(llmopt_session* session, const std::string& outputName, size_t logitsIndex,
+                  const std::vector<uint8_t>& bytes, int64_t windows, int64_t L, Progress& progress,
+                  double* sumNll) {
+  for (int64_t w = 0; w < windows; ++w) {
+    const uint8_t* window = bytes.data() + w * L;
+    for (int64_t t = 0; t < L; ++t) {
+      const int64_t id = window[t];
+      if ((t == 0 ? llmopt_session_prefill(session, &id, 1) : llmopt_session_step(session, id)) !=
+          LLMOPT_OK)
+        return fail(llmopt_last_error());
+      llmopt_tensor logits;
+      if (llmopt_session_get_output(session, logitsIndex, &logits) != LLMOPT_OK)
+        return fail(llmopt_last_error());
+      if (logits.dtype != LLMOPT_DTYPE_F32 || logits.rank != 3 || logits.dims[0] != 1 ||
+          logits.dims[1] != 1 || logits.dims[2] < 256)
+        return fail("output '" + outputName + "' is " + llmopt_dtype_name(logits.dtype) + " " +
+                    tensorShape(logits) +
+                    " for one decoded byte; eval --decode needs float32 [1, 1, V] with V >= 256");
+      const double nll = metrics::negLogLikelihood(static_cast<const float*>(logits.data),
+                                                   logits.dims[2], window[t + 1]);
+      if (!std::isfinite(nll))
+        return fail("output '" + outputName + "': window " + std::to_string(w) + ", position " +
+                    std::to_string(t) +
+                    ": the logits give a non-finite NLL (NaN or infinite logits)");
+      *sumNll += nll;
+    }
+    progress.update(w + 1);
+  }
+  return 0;
+}
+
 int runEval(const EvalOptions& options) {
   const int64_t L = options.window;
   const std::string& model = options.model;
@@ -139,9 +176,21 @@ int runEval(const EvalOptions& options) {
   if (input.dims[1] >= 0 && input.dims[1] != L)
     return fail(model + ": input 'input_ids' has a fixed seq of " + std::to_string(input.dims[1]) +
                 "; give --window " + std::to_string(input.dims[1]) + " (--window is " + std::to_string(L) + ")");
-  int64_t batch = options.batch;
+  if (options.decode) {
+    if (options.batchGiven) return fail("--decode runs one window at a time: leave out --batch");
+    const int64_t maxSeq = llmopt_model_max_seq(m.get());
+    if (maxSeq == 0)
+      return fail("'" + model +
+                  "' has no KV cache: eval --decode needs one (compile it from a decoder "
+                  "(causal attention) without --no-kv-cache)");
+    if (maxSeq < L)
+      return fail("--window " + std::to_string(L) + " needs " + std::to_string(L) +
+                  " positions; the KV cache of '" + model + "' holds " + std::to_string(maxSeq) +
+                  " (llmopt compile --max-seq, or a shorter --window)");
+  }
+  int64_t batch = options.decode ? 1 : options.batch;
   bool padLastBatch = false;  // a fixed batch dim: the last batch is padded, its extra rows ignored
-  if (input.dims[0] >= 0) {
+  if (input.dims[0] >= 0 && !options.decode) {
     if (options.batchGiven && options.batch != input.dims[0])
       return fail(model + ": input 'input_ids' has a fixed batch of " + std::to_string(input.dims[0]) +
                   "; give --batch " + std::to_string(input.dims[0]) + " or leave it out");
@@ -185,7 +234,12 @@ int runEval(const EvalOptions& options) {
   Progress progress(windows);
   double sumNll = 0;
   auto start = std::chrono::steady_clock::now();
-  for (int64_t first = 0; first < windows; first += batch) {
+  if (options.decode) {
+    if (int status = decodeWindows(session.get(), outputName, logitsIndex, bytes, windows, L,
+                                   progress, &sumNll))
+      return status;
+  }
+  for (int64_t first = 0; first < windows && !options.decode; first += batch) {
     int64_t rows = std::min(batch, windows - first);
     int64_t boundRows = padLastBatch ? batch : rows;
     for (int64_t r = 0; r < boundRows; ++r) {
@@ -224,14 +278,15 @@ int runEval(const EvalOptions& options) {
   double bytesPerSecond = seconds > 0 ? predictions / seconds : 0;
   if (options.json) {
     std::printf(
-        "{\"model\": %s, \"file\": %s, \"window\": %lld, \"batch\": %lld, \"windows\": %lld, "
-        "\"predictions\": %lld, \"mean_nll\": %s, \"bpb\": %s, \"ppl\": %s, \"seconds\": %s, "
-        "\"bytes_per_second\": %s}\n",
+        "{\"model\": %s, \"file\": %s, \"window\": %lld, \"batch\": %lld, \"decode\": %s, "
+        "\"windows\": %lld, \"predictions\": %lld, \"mean_nll\": %s, \"bpb\": %s, \"ppl\": %s, "
+        "\"seconds\": %s, \"bytes_per_second\": %s}\n",
         metrics::jsonString(model).c_str(), metrics::jsonString(options.bytesFile).c_str(),
-        static_cast<long long>(L), static_cast<long long>(batch), static_cast<long long>(windows),
-        static_cast<long long>(predictions), metrics::jsonNumber(s.meanNll).c_str(),
-        metrics::jsonNumber(s.bpb).c_str(), metrics::jsonNumber(s.ppl).c_str(),
-        metrics::jsonNumber(seconds).c_str(), metrics::jsonNumber(bytesPerSecond).c_str());
+        static_cast<long long>(L), static_cast<long long>(batch), options.decode ? "true" : "false",
+        static_cast<long long>(windows), static_cast<long long>(predictions),
+        metrics::jsonNumber(s.meanNll).c_str(), metrics::jsonNumber(s.bpb).c_str(),
+        metrics::jsonNumber(s.ppl).c_str(), metrics::jsonNumber(seconds).c_str(),
+        metrics::jsonNumber(bytesPerSecond).c_str());
     return 0;
   }
   int64_t allWindows = metrics::windowCount(N, L);
@@ -239,7 +294,12 @@ int runEval(const EvalOptions& options) {
   std::printf("file:         %s (%lld bytes)\n", options.bytesFile.c_str(), static_cast<long long>(N));
   std::printf("windows:      %lld", static_cast<long long>(windows));
   if (windows < allWindows) std::printf(" of %lld", static_cast<long long>(allWindows));
-  std::printf(" (window %lld, batch %lld)\n", static_cast<long long>(L), static_cast<long long>(batch));
+  if (options.decode)
+    std::printf(" (window %lld, decoded through the %s KV cache)\n", static_cast<long long>(L),
+                kvCacheTypeName(llmopt_model_kv_cache_dtype(m.get())));
+  else
+    std::printf(" (window %lld, batch %lld)\n", static_cast<long long>(L),
+                static_cast<long long>(batch));
   std::printf("predictions:  %lld\n", static_cast<long long>(predictions));
   std::printf("mean NLL:     %.6f nats/byte\n", s.meanNll);
   std::printf("bpb:          %.6f bits/byte\n", s.bpb);
@@ -264,6 +324,9 @@ std::function<int()> addEvalCommand(CLI::App& app) {
       ->check(CLI::Range(int64_t{1}, INT64_MAX));
   cmd->add_option("--threads", options->threads, "Threads (default: one per core)")->check(CLI::Range(0, 65536));
   cmd->add_flag("--json", options->json, "Print one JSON object on stdout instead of the summary");
+  cmd->add_flag("--decode", options->decode,
+                "Score each window through the KV cache as generation does (its first byte as "
+                "the prompt, then one step per byte) instead of one forward pass per batch");
   return [options, batch] {
     options->batchGiven = batch->count() > 0;
     return runEval(*options);

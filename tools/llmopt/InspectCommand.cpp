@@ -18,15 +18,6 @@
 namespace llmopt {
 namespace {
 
-/// --kv-cache-type's name for the cache's element type.
-const char* kvCacheTypeName(llmopt_dtype dtype) {
-  switch (dtype) {
-    case LLMOPT_DTYPE_F16: return "fp16";
-    case LLMOPT_DTYPE_I8: return "int8";
-    default: return "fp32";
-  }
-}
-
 void printTensorInfo(const llmopt_tensor_info& info) {
   std::printf("  %-24s %-8s %s\n", info.name, llmopt_dtype_name(info.dtype),
               formatTensorShape(info).c_str());

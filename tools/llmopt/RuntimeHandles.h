@@ -31,6 +31,15 @@ inline std::string formatTensorShape(const llmopt_tensor_info& info) {
   return text + "]";
 }
 
+/// --kv-cache-type's name for the cache's element type.
+inline const char* kvCacheTypeName(llmopt_dtype dtype) {
+  switch (dtype) {
+    case LLMOPT_DTYPE_F16: return "fp16";
+    case LLMOPT_DTYPE_I8: return "int8";
+    default: return "fp32";
+  }
+}
+
 }  // namespace llmopt
 
 #endif  // LLMOPT_TOOLS_LLMOPT_RUNTIMEHANDLES_H

@@ -1,6 +1,11 @@
 /* Paired A/B timing of two builds of libllmopt_runtime on one artifact, in one process.
  *
  *   ab_runtimes A.so B.so MODEL.llmo THREADS ROUNDS NAME=DIMS [NAME=DIMS ...]
+ *   ab_runtimes A.so B.so MODEL.llmo THREADS ROUNDS --decode PROMPT STEPS
+ *
+ * The first form times forward passes (llmopt_session_run); --decode times generation steps on
+ * an artifact with a KV cache: a round prefills PROMPT tokens, then runs STEPS steps one token at
+ * a time, and counts the median step. Token ids are deterministic, in [0, 100).
  *
  * Both libraries are dlopen'ed side by side (RTLD_LOCAL | RTLD_DEEPBIND: each keeps its own
  * symbols) and run the same inputs alternately, A then B, ROUNDS times after a warm-up each. On a
@@ -29,6 +34,8 @@ typedef struct Api {
                              const void*, size_t);
   llmopt_status (*run)(llmopt_session*);
   size_t (*dtype_size)(llmopt_dtype);
+  llmopt_status (*prefill)(llmopt_session*, const int64_t*, size_t);
+  llmopt_status (*step)(llmopt_session*, int64_t);
   llmopt_session* session;
 } Api;
 
@@ -81,6 +88,9 @@ static void openApi(const char* path, Api* api) {
       lib, "llmopt_session_set_input");
   api->run = (llmopt_status(*)(llmopt_session*))sym(lib, "llmopt_session_run");
   api->dtype_size = (size_t(*)(llmopt_dtype))sym(lib, "llmopt_dtype_size");
+  api->prefill =
+      (llmopt_status(*)(llmopt_session*, const int64_t*, size_t))sym(lib, "llmopt_session_prefill");
+  api->step = (llmopt_status(*)(llmopt_session*, int64_t))sym(lib, "llmopt_session_step");
 }
 
 static void fill(llmopt_dtype dtype, void* data, size_t count) {
@@ -98,13 +108,18 @@ static void fill(llmopt_dtype dtype, void* data, size_t count) {
   }
 }
 
-static void prepare(Api* api, const char* model_path, int threads, const Input* inputs,
-                    int num_inputs) {
+static llmopt_model* openSession(Api* api, const char* model_path, int threads) {
   llmopt_model* model;
   if (api->load(model_path, NULL, &model) != LLMOPT_OK) die("load", api->last_error());
   llmopt_session_options options = LLMOPT_SESSION_OPTIONS_INIT;
   options.num_threads = threads;
   if (api->create(model, &options, &api->session) != LLMOPT_OK) die("session", api->last_error());
+  return model;
+}
+
+static void prepare(Api* api, const char* model_path, int threads, const Input* inputs,
+                    int num_inputs) {
+  llmopt_model* model = openSession(api, model_path, threads);
   const size_t count = api->num_inputs(model);
   for (size_t i = 0; i < count; ++i) {
     llmopt_tensor_info info;
@@ -124,12 +139,17 @@ static void prepare(Api* api, const char* model_path, int threads, const Input* 
   }
 }
 
+static double elapsedMs(const struct timespec* t0) {
+  struct timespec t1;
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) * 1e-6;
+}
+
 static double timedRun(Api* api) {
-  struct timespec t0, t1;
+  struct timespec t0;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   if (api->run(api->session) != LLMOPT_OK) die("run", api->last_error());
-  clock_gettime(CLOCK_MONOTONIC, &t1);
-  return (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6;
+  return elapsedMs(&t0);
 }
 
 static int compare(const void* a, const void* b) {
@@ -142,38 +162,78 @@ static double median(double* v, int n) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+typedef struct Decode {
+  int64_t prompt, steps;
+  int64_t* tokens;  // prompt + steps ids
+  double* step_ms;  // scratch: one round's steps
+} Decode;
+
+/* One round of --decode: prefill, then the steps; returns the median step in ms. */
+static double timedDecode(Api* api, const Decode* d) {
+  if (api->prefill(api->session, d->tokens, (size_t)d->prompt) != LLMOPT_OK)
+    die("prefill", api->last_error());
+  for (int64_t i = 0; i < d->steps; ++i) {
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (api->step(api->session, d->tokens[d->prompt + i]) != LLMOPT_OK)
+      die("step", api->last_error());
+    d->step_ms[i] = elapsedMs(&t0);
+  }
+  return median(d->step_ms, (int)d->steps);
+}
+
+static double timed(Api* api, const Decode* d) { return d ? timedDecode(api, d) : timedRun(api); }
+
 int main(int argc, char** argv) {
   if (argc < 7) {
-    fprintf(stderr, "usage: %s A.so B.so MODEL.llmo THREADS ROUNDS NAME=DIMS...\n", argv[0]);
+    fprintf(stderr,
+            "usage: %s A.so B.so MODEL.llmo THREADS ROUNDS NAME=DIMS...\n"
+            "       %s A.so B.so MODEL.llmo THREADS ROUNDS --decode PROMPT STEPS\n",
+            argv[0], argv[0]);
     return 2;
   }
   const int threads = atoi(argv[4]), rounds = atoi(argv[5]);
   if (rounds < 1) die("ROUNDS must be >= 1", argv[5]);
-  Input inputs[16];
-  const int num_inputs = argc - 6;
-  if (num_inputs > 16) die("too many inputs", NULL);
-  for (int i = 0; i < num_inputs; ++i) parseInput(argv[6 + i], &inputs[i]);
-
   Api a, b;
   openApi(argv[1], &a);
   openApi(argv[2], &b);
-  prepare(&a, argv[3], threads, inputs, num_inputs);
-  prepare(&b, argv[3], threads, inputs, num_inputs);
+  Decode decode = {0, 0, NULL, NULL};
+  const Decode* d = NULL;
+  if (strcmp(argv[6], "--decode") == 0) {
+    if (argc != 9) die("--decode takes PROMPT and STEPS", NULL);
+    decode.prompt = atoll(argv[7]);
+    decode.steps = atoll(argv[8]);
+    if (decode.prompt < 1 || decode.steps < 1) die("PROMPT and STEPS must be >= 1", NULL);
+    decode.tokens = malloc(sizeof(int64_t) * (size_t)(decode.prompt + decode.steps));
+    decode.step_ms = malloc(sizeof(double) * (size_t)decode.steps);
+    fill(LLMOPT_DTYPE_I64, decode.tokens, (size_t)(decode.prompt + decode.steps));
+    openSession(&a, argv[3], threads);
+    openSession(&b, argv[3], threads);
+    d = &decode;
+  } else {
+    Input inputs[16];
+    const int num_inputs = argc - 6;
+    if (num_inputs > 16) die("too many inputs", NULL);
+    for (int i = 0; i < num_inputs; ++i) parseInput(argv[6 + i], &inputs[i]);
+    prepare(&a, argv[3], threads, inputs, num_inputs);
+    prepare(&b, argv[3], threads, inputs, num_inputs);
+  }
   for (int i = 0; i < 3; ++i) {
-    timedRun(&a);
-    timedRun(&b);
+    timed(&a, d);
+    timed(&b, d);
   }
   double* ta = malloc(sizeof(double) * (size_t)rounds);
   double* tb = malloc(sizeof(double) * (size_t)rounds);
   double* ratio = malloc(sizeof(double) * (size_t)rounds);
   for (int r = 0; r < rounds; ++r) {
-    ta[r] = timedRun(&a);
-    tb[r] = timedRun(&b);
+    ta[r] = timed(&a, d);
+    tb[r] = timed(&b, d);
     ratio[r] = tb[r] / ta[r];
   }
   const double ma = median(ta, rounds), mb = median(tb, rounds), mr = median(ratio, rounds);
-  printf("A %s: median %.3f ms\nB %s: median %.3f ms\nB/A per round: median %.3f "
+  const char* what = d ? "median step" : "median";
+  printf("A %s: %s %.3f ms\nB %s: %s %.3f ms\nB/A per round: median %.3f "
          "(quartiles %.3f .. %.3f)\n",
-         argv[1], ma, argv[2], mb, mr, ratio[rounds / 4], ratio[(3 * rounds) / 4]);
+         argv[1], what, ma, argv[2], what, mb, mr, ratio[rounds / 4], ratio[(3 * rounds) / 4]);
   return 0;
 }

@@ -82,15 +82,47 @@ const IsaVariants<AttentionVariant>& table() {
 
 }  // namespace
 
+namespace {
+
+// The max and the sum of s[0, n) in kReductionLanes partial results: one running max or sum is a
+// chain of n dependent operations (measured: most of a decoding step's softmax bookkeeping); the
+// partials are independent, and the compiler vectorises them.
+constexpr int64_t kReductionLanes = 8;
+
+float maxOf(const float* s, int64_t n) {
+  float part[kReductionLanes];
+  std::fill(part, part + kReductionLanes, -std::numeric_limits<float>::infinity());
+  int64_t c = 0;
+  for (; c + kReductionLanes <= n; c += kReductionLanes)
+    for (int64_t u = 0; u < kReductionLanes; ++u)
+      part[u] = part[u] < s[c + u] ? s[c + u] : part[u];  // (std::max's NaN rule)
+  for (; c < n; ++c) part[0] = part[0] < s[c] ? s[c] : part[0];
+  float result = part[0];
+  for (int64_t u = 1; u < kReductionLanes; ++u) result = result < part[u] ? part[u] : result;
+  return result;
+}
+
+float sumOf(const float* s, int64_t n) {
+  float part[kReductionLanes] = {};
+  int64_t c = 0;
+  for (; c + kReductionLanes <= n; c += kReductionLanes)
+    for (int64_t u = 0; u < kReductionLanes; ++u) part[u] += s[c + u];
+  for (; c < n; ++c) part[0] += s[c];
+  return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+}
+
+}  // namespace
+
 bool decodeChunkWeights(float* s, int64_t n, float scale, const float* key_scales,
                         const float* bias, const float* value_scales, float* m, float* l,
                         float* alpha, VMathFn exp) {
-  float chunk_max = -std::numeric_limits<float>::infinity();
-  for (int64_t c = 0; c < n; ++c) {
-    s[c] *= key_scales ? scale * key_scales[c] : scale;
-    if (bias) s[c] += bias[c];
-    chunk_max = std::max(chunk_max, s[c]);
-  }
+  if (key_scales)
+    for (int64_t c = 0; c < n; ++c) s[c] *= scale * key_scales[c];
+  else
+    for (int64_t c = 0; c < n; ++c) s[c] *= scale;
+  if (bias)
+    for (int64_t c = 0; c < n; ++c) s[c] += bias[c];
+  const float chunk_max = maxOf(s, n);
   if (chunk_max == -std::numeric_limits<float>::infinity()) return false;
   *alpha = 1.0f;
   if (chunk_max > *m) {
@@ -102,9 +134,10 @@ bool decodeChunkWeights(float* s, int64_t n, float scale, const float* key_scale
     }
     *m = chunk_max;
   }
-  for (int64_t c = 0; c < n; ++c) s[c] -= *m;
+  const float max = *m;
+  for (int64_t c = 0; c < n; ++c) s[c] -= max;
   exp(s, s, n);
-  for (int64_t c = 0; c < n; ++c) *l += s[c];
+  *l += sumOf(s, n);
   if (value_scales)
     for (int64_t c = 0; c < n; ++c) s[c] *= value_scales[c];
   return true;

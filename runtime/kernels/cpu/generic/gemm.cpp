@@ -15,6 +15,32 @@ constexpr int64_t kPanelsPerTask = 4;  // a multiple of every variant's max_pane
 
 int64_t ceilDiv(int64_t x, int64_t y) { return (x + y - 1) / y; }
 
+// Prefetches the block of packed B a task multiplies next (`count` panels' rows, `stride` floats
+// apart) into L2 while the current block's row tiles run, in equal slices of whole lines, one
+// slice per call. The first row tile of a block reads its panels from memory (a layer's weights
+// are read once per run) as fast as its FMAs consume them, faster than the hardware prefetcher
+// alone keeps up with.
+class PanelPrefetch {
+ public:
+  PanelPrefetch() = default;
+  PanelPrefetch(const float* first, int64_t floats, int64_t count, int64_t stride, int64_t slices)
+      : first_(reinterpret_cast<const char*>(first)),
+        lines_(ceilDiv(floats * static_cast<int64_t>(sizeof(float)), 64)),
+        stride_(stride * static_cast<int64_t>(sizeof(float))),
+        total_(lines_ * count),
+        slice_(ceilDiv(total_, slices)) {}
+
+  void nextSlice() {
+    const int64_t stop = total_ - next_ < slice_ ? total_ : next_ + slice_;
+    for (; next_ < stop; ++next_)
+      __builtin_prefetch(first_ + (next_ / lines_) * stride_ + (next_ % lines_) * 64, 0, 2);
+  }
+
+ private:
+  const char* first_ = nullptr;
+  int64_t lines_ = 1, stride_ = 0, total_ = 0, slice_ = 0, next_ = 0;
+};
+
 // C = bias (or 0), or C += bias when accumulating: the whole product when K is 0.
 void fillWithBias(const GemmArgs& g) {
   for (int64_t i = 0; i < g.m; ++i) {
@@ -53,14 +79,17 @@ void gemmF32(const GemmArgs& g, Parallel* parallel) {
 
   // One task: a block of up to kMc rows against a group of up to kPanelsPerTask panels, over K
   // block [k0, k0 + kc) of panels laid out from panel_base (panel_stride floats apart).
+  // With prefetch (packed B, read from memory), the panels of the next K block follow the last
+  // ones of this block.
   const auto runTask = [&](int64_t task, int64_t k0, int64_t kc, const float* panel_base,
-                           int64_t panel_stride) {
+                           int64_t panel_stride, bool prefetch) {
     const bool first = k0 == 0;
     const bool last = k0 + kc == g.k;
     const int64_t m0 = (task / panel_groups) * kMc;
     const int64_t m1 = g.m - m0 < kMc ? g.m : m0 + kMc;
     const int64_t p0 = (task % panel_groups) * kPanelsPerTask;
     const int64_t p1 = panels - p0 < kPanelsPerTask ? panels : p0 + kPanelsPerTask;
+    const int64_t row_tiles = ceilDiv(m1 - m0, kernel.mr);
     for (int64_t p = p0; p < p1; p += kernel.max_panels) {
       const int count = static_cast<int>(p1 - p < kernel.max_panels ? p1 - p : kernel.max_panels);
       const float* panel = panel_base + p * panel_stride;
@@ -68,8 +97,22 @@ void gemmF32(const GemmArgs& g, Parallel* parallel) {
       const int64_t width = count * kPanelWidth;
       const int cols = static_cast<int>(g.n - col < width ? g.n - col : width);
       const float* bias = (last && g.bias) ? g.bias + col : nullptr;
+      PanelPrefetch next;
+      if (prefetch && row_tiles > 1) {
+        const int64_t next_p = p + kernel.max_panels < p1 ? p + kernel.max_panels : p0;
+        const int64_t next_k0 = next_p == p0 ? k0 + kc : k0;
+        if (next_k0 < g.k) {
+          const int64_t next_kc = g.k - next_k0 < kKc ? g.k - next_k0 : kKc;
+          const int64_t next_count =
+              p1 - next_p < kernel.max_panels ? p1 - next_p : kernel.max_panels;
+          // Packed B's panels hold all of K: the block is next_kc rows of each panel.
+          next = PanelPrefetch(g.b + next_p * panel_stride + next_k0 * kPanelWidth,
+                               next_kc * kPanelWidth, next_count, panel_stride, row_tiles);
+        }
+      }
       for (int64_t i = m0; i < m1; i += kernel.mr) {
         const int rows = static_cast<int>(m1 - i < kernel.mr ? m1 - i : kernel.mr);
+        next.nextSlice();
         kernel.fn(kc, packed_a + i * g.k + k0 * rows, panel, panel_stride, count,
                   g.c + i * g.ldc + col, g.ldc, rows, cols, g.accumulate || !first, bias);
       }
@@ -82,7 +125,7 @@ void gemmF32(const GemmArgs& g, Parallel* parallel) {
     parallelFor(parallel, row_blocks * panel_groups, [&](int64_t task) {
       for (int64_t k0 = 0; k0 < g.k; k0 += kKc)
         runTask(task, k0, g.k - k0 < kKc ? g.k - k0 : kKc, g.b + k0 * kPanelWidth,
-                g.k * kPanelWidth);
+                g.k * kPanelWidth, true);
     });
     return;
   }
@@ -97,7 +140,7 @@ void gemmF32(const GemmArgs& g, Parallel* parallel) {
       packBPanels(b_rows, g.ldb, kc, g.n, p0, count, packed_b + p0 * kc * kPanelWidth);
     });
     parallelFor(parallel, row_blocks * panel_groups,
-                [&](int64_t task) { runTask(task, k0, kc, packed_b, kc * kPanelWidth); });
+                [&](int64_t task) { runTask(task, k0, kc, packed_b, kc * kPanelWidth, false); });
   }
 }
 

@@ -1,5 +1,6 @@
 #include "kernels/cpu/generic/gemm.h"
 
+#include "kernels/cpu/generic/chunks.h"
 #include "kernels/cpu/generic/pack_a.h"
 #include "kernels/cpu/generic/pack_b.h"
 
@@ -119,6 +120,19 @@ void gemmF32(const GemmArgs& g, Parallel* parallel) {
     }
   };
 
+  if (g.b_layout == BLayout::PackedN16 && g.m <= kernel.mr) {
+    // One row tile (a token, a few): bound by streaming the weights, which nothing reuses. Each
+    // task takes a run of consecutive panel groups over all of K at once: a thread's weights are
+    // then one sequential stream, where K blocks and groups claimed in turn by the threads were
+    // short runs scattered over the panels (chunks.h, streamRunLength).
+    const int64_t run = streamRunLength(parallel, panel_groups, 1);
+    parallelFor(parallel, ceilDiv(panel_groups, run), [&](int64_t range) {
+      const int64_t end = panel_groups < (range + 1) * run ? panel_groups : (range + 1) * run;
+      for (int64_t group = range * run; group < end; ++group)
+        runTask(group, 0, g.k, g.b, g.k * kPanelWidth, false);
+    });
+    return;
+  }
   if (g.b_layout == BLayout::PackedN16) {
     // Each task runs every K block of its tile (which stays in cache between them): one
     // fork-join per product rather than one per K block, whose stragglers each cost a wait.

@@ -13,6 +13,7 @@
 #include "kernels/cpu/generic/qisa.h"
 #include "kernels/cpu/generic/qlinear.h"
 #include "kernels/cpu/generic/qpack.h"
+#include "kernels/cpu/x86/qgemv_w4a8_x86.h"
 #include "qtest_util.h"
 #include "thread_pool.h"
 
@@ -720,6 +721,41 @@ TEST(QLinearDecoded, ThreadPoolMatchesSerial) {
       }
     }
 }
+
+#ifdef LLMOPT_QKERNELS_X86
+// The AVX-512 W4A8 GEMV regroups its weights with byte shuffles and unpacks, or on CPUs with
+// AVX512_VBMI with byte permutations: the same bytes reach the same dot products, so the two
+// forms agree bit for bit (the variant table holds only the one this CPU runs best).
+TEST(QLinearDecoded, W4A8PermutationFormEqualsShuffleFormBitForBit) {
+  if (!kernels::cpu::cpuHasAvx512Vbmi()) GTEST_SKIP() << "this CPU has no AVX512_VBMI";
+  size_t count = 0;
+  const QDecodeVariant* variants = qdecodeVariants(&count);
+  const QDecodeVariant* avx512 = nullptr;
+  for (size_t i = 0; i < count; ++i)
+    if (std::strcmp(variants[i].name, "avx512") == 0) avx512 = &variants[i];
+  ASSERT_NE(avx512, nullptr);
+  QDecodeVariant shuffles = *avx512, permutations = *avx512;
+  shuffles.gemv_w4a8 = kernels::cpu::gemvW4A8PanelAvx512Vnni;
+  permutations.gemv_w4a8 = kernels::cpu::gemvW4A8PanelAvx512Vbmi;
+  uint32_t seed = 40;
+  // m, k, n, group size: one and two rows, partial panels, groups of 16 to 128.
+  for (const auto& [m, k, n, group_size] :
+       std::vector<std::tuple<int64_t, int64_t, int64_t, int64_t>>{{1, 16, 5, 16},
+                                                                   {2, 64, 16, 64},
+                                                                   {1, 768, 100, 64},
+                                                                   {3, 336, 31, 48},
+                                                                   {2, 512, 47, 128}}) {
+    const QuantizedWeights w = makeQuantizedWeights(QWeightFormat::Int4, n, k, group_size, seed);
+    const auto x = randomFloats(m * k, seed + 1);
+    const auto bias = randomFloats(n, seed + 2);
+    ++seed;
+    ASSERT_TRUE(takesW4A8(w, m));
+    EXPECT_EQ(runDecoded(w, x, m, bias.data(), &permutations, nullptr),
+              runDecoded(w, x, m, bias.data(), &shuffles, nullptr))
+        << "m " << m << " k " << k << " n " << n << " group " << group_size;
+  }
+}
+#endif  // LLMOPT_QKERNELS_X86
 
 // --- 64-bit ARM: the sdot variants and the fallback ---------------------------------------------
 

@@ -124,7 +124,9 @@ const IsaVariants<QDecodeVariant>& table() {
 #ifdef LLMOPT_QKERNELS_X86
     // W4A8 needs VNNI for its AVX-512 form; AVX-512 CPUs without it run the AVX2 one.
     v.add(QIsa::Avx512, {"avx512", qdecodePanelAvx512, qgemvPanelAvx512,
-                         cpuHasAvx512Vnni() ? gemvW4A8PanelAvx512Vnni : gemvW4A8PanelAvx2,
+                         cpuHasAvx512Vbmi()   ? gemvW4A8PanelAvx512Vbmi
+                         : cpuHasAvx512Vnni() ? gemvW4A8PanelAvx512Vnni
+                                              : gemvW4A8PanelAvx2,
                          cpuHasAvx512F16c()});
     v.add(QIsa::Avx2, {"avx2", qdecodePanelAvx2, qgemvPanelAvx2, gemvW4A8PanelAvx2,
                        cpuHasAvx2F16c()});

@@ -363,6 +363,18 @@ struct Avx2Kernel {
 
 // attention_decode.h's Ops: 16 floats a vector (fp16 elements widened by vcvtph2ps, int8 ones
 // by vpmovsxbd and vcvtdq2ps), the head dimension's tail under a mask.
+// How far ahead of its reads a decoding step's attention prefetches the cache: it reads each
+// layer's cache as one stream (kv_cache.h), from memory once the step's weights have evicted
+// it, and the hardware prefetcher alone left the loads of an int8 cache waiting (one Zen 5 core:
+// 22 GB/s; 2 KB ahead 25, 4 KB 33, 8 KB 31).
+constexpr int64_t kDecodePrefetchBytes = 4096;
+
+// The lines kDecodePrefetchBytes past [p, p + bytes).
+LLMOPT_INLINE void prefetchAhead(const void* p, int64_t bytes) {
+  const char* at = static_cast<const char*>(p) + kDecodePrefetchBytes;
+  for (int64_t b = 0; b < bytes; b += 64) _mm_prefetch(at + b, _MM_HINT_T0);
+}
+
 struct Avx512DecodeOps {
   LLMOPT_AVX512 static __mmask16 tail(int64_t n) {
     return static_cast<__mmask16>((1u << n) - 1u);
@@ -392,10 +404,12 @@ struct Avx512DecodeOps {
     __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
                      _mm512_setzero_ps()};
     int64_t d = 0;
-    for (; d + 4 <= dim; d += 4)
+    for (; d + 4 <= dim; d += 4) {
+      prefetchAhead(tile + d * kKvKeyTile, 4 * kKvKeyTile * sizeof(T));
       for (int u = 0; u < 4; ++u)
         acc[u] = _mm512_fmadd_ps(_mm512_set1_ps(q[d + u]), load(tile + (d + u) * kKvKeyTile),
                                  acc[u]);
+    }
     for (; d < dim; ++d)
       acc[0] = _mm512_fmadd_ps(_mm512_set1_ps(q[d]), load(tile + d * kKvKeyTile), acc[0]);
     _mm512_storeu_ps(s, _mm512_add_ps(_mm512_add_ps(acc[0], acc[1]),
@@ -425,6 +439,7 @@ struct Avx512DecodeOps {
                          _mm512_setzero_ps()};
         int64_t c = 0;
         for (; c + 2 <= n; c += 2, row += 2 * dim) {
+          prefetchAhead(row, 2 * dim * sizeof(T));
           const __m512 pc = _mm512_set1_ps(p[c]), pn = _mm512_set1_ps(p[c + 1]);
           for (int64_t x = 0; x < 4; ++x) {
             acc[x] = _mm512_fmadd_ps(pc, load(row + 16 * x), acc[x]);
@@ -479,13 +494,15 @@ struct Avx2DecodeOps {
     __m256 acc[4][2];
     for (int u = 0; u < 4; ++u) acc[u][0] = acc[u][1] = _mm256_setzero_ps();
     int64_t d = 0;
-    for (; d + 4 <= dim; d += 4)
+    for (; d + 4 <= dim; d += 4) {
+      prefetchAhead(tile + d * kKvKeyTile, 4 * kKvKeyTile * sizeof(T));
       for (int u = 0; u < 4; ++u) {
         const __m256 qv = _mm256_broadcast_ss(q + d + u);
         const T* row = tile + (d + u) * kKvKeyTile;
         acc[u][0] = _mm256_fmadd_ps(qv, load(row), acc[u][0]);
         acc[u][1] = _mm256_fmadd_ps(qv, load(row + 8), acc[u][1]);
       }
+    }
     for (; d < dim; ++d) {
       const __m256 qv = _mm256_broadcast_ss(q + d);
       const T* row = tile + d * kKvKeyTile;
@@ -507,6 +524,7 @@ struct Avx2DecodeOps {
       for (int x = 0; x < 8; ++x) acc[x] = _mm256_loadu_ps(y + 8 * (x0 + x));
       const T* row = v + 8 * x0;
       for (int64_t c = 0; c < n; ++c, row += dim) {
+        prefetchAhead(row, 64 * sizeof(T));
         const __m256 pc = _mm256_broadcast_ss(p + c);
         for (int x = 0; x < 8; ++x) acc[x] = _mm256_fmadd_ps(pc, load(row + 8 * x), acc[x]);
       }

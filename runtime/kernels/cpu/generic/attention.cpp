@@ -80,10 +80,6 @@ const IsaVariants<AttentionVariant>& table() {
   return instance;
 }
 
-}  // namespace
-
-namespace {
-
 // The max and the sum of s[0, n) in kReductionLanes partial results: one running max or sum is a
 // chain of n dependent operations (measured: most of a decoding step's softmax bookkeeping); the
 // partials are independent, and the compiler vectorises them.
@@ -108,6 +104,7 @@ float sumOf(const float* s, int64_t n) {
   for (; c + kReductionLanes <= n; c += kReductionLanes)
     for (int64_t u = 0; u < kReductionLanes; ++u) part[u] += s[c + u];
   for (; c < n; ++c) part[0] += s[c];
+  static_assert(kReductionLanes == 8, "update the pairwise sum below");
   return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
 }
 

@@ -3,6 +3,7 @@
 #include "kernels/cpu/generic/chunks.h"
 #include "kernels/cpu/generic/pack_a.h"
 #include "kernels/cpu/generic/pack_b.h"
+#include "kernels/cpu/generic/sliced_prefetch.h"
 
 namespace llmopt::kernels::cpu {
 namespace {
@@ -15,32 +16,6 @@ constexpr int64_t kMc = 132;  // a multiple of every variant's mr (6, 12)
 constexpr int64_t kPanelsPerTask = 4;  // a multiple of every variant's max_panels (1, 2)
 
 int64_t ceilDiv(int64_t x, int64_t y) { return (x + y - 1) / y; }
-
-// Prefetches the block of packed B a task multiplies next (`count` panels' rows, `stride` floats
-// apart) into L2 while the current block's row tiles run, in equal slices of whole lines, one
-// slice per call. The first row tile of a block reads its panels from memory (a layer's weights
-// are read once per run) as fast as its FMAs consume them, faster than the hardware prefetcher
-// alone keeps up with.
-class PanelPrefetch {
- public:
-  PanelPrefetch() = default;
-  PanelPrefetch(const float* first, int64_t floats, int64_t count, int64_t stride, int64_t slices)
-      : first_(reinterpret_cast<const char*>(first)),
-        lines_(ceilDiv(floats * static_cast<int64_t>(sizeof(float)), 64)),
-        stride_(stride * static_cast<int64_t>(sizeof(float))),
-        total_(lines_ * count),
-        slice_(ceilDiv(total_, slices)) {}
-
-  void nextSlice() {
-    const int64_t stop = total_ - next_ < slice_ ? total_ : next_ + slice_;
-    for (; next_ < stop; ++next_)
-      __builtin_prefetch(first_ + (next_ / lines_) * stride_ + (next_ % lines_) * 64, 0, 2);
-  }
-
- private:
-  const char* first_ = nullptr;
-  int64_t lines_ = 1, stride_ = 0, total_ = 0, slice_ = 0, next_ = 0;
-};
 
 // C = bias (or 0), or C += bias when accumulating: the whole product when K is 0.
 void fillWithBias(const GemmArgs& g) {
@@ -80,8 +55,8 @@ void gemmF32(const GemmArgs& g, Parallel* parallel) {
 
   // One task: a block of up to kMc rows against a group of up to kPanelsPerTask panels, over K
   // block [k0, k0 + kc) of panels laid out from panel_base (panel_stride floats apart).
-  // With prefetch (packed B, read from memory), the panels of the next K block follow the last
-  // ones of this block.
+  // `prefetch`: packed B, read from memory, by tasks of several row tiles (a constant at each
+  // call, so that the calls without it compile without the prefetch code).
   const auto runTask = [&](int64_t task, int64_t k0, int64_t kc, const float* panel_base,
                            int64_t panel_stride, bool prefetch) {
     const bool first = k0 == 0;
@@ -98,7 +73,11 @@ void gemmF32(const GemmArgs& g, Parallel* parallel) {
       const int64_t width = count * kPanelWidth;
       const int cols = static_cast<int>(g.n - col < width ? g.n - col : width);
       const float* bias = (last && g.bias) ? g.bias + col : nullptr;
-      PanelPrefetch next;
+      // Packed B is read from memory (a layer's weights once per run), and the first row tile
+      // of a block would read its panels as fast as its FMAs consume them: while this block's
+      // row tiles run, the block the task multiplies next (the next panels, or after the last
+      // ones the first of the next K block) is prefetched into L2, a slice per tile.
+      SlicedPrefetch next;
       if (prefetch && row_tiles > 1) {
         const int64_t next_p = p + kernel.max_panels < p1 ? p + kernel.max_panels : p0;
         const int64_t next_k0 = next_p == p0 ? k0 + kc : k0;
@@ -107,8 +86,9 @@ void gemmF32(const GemmArgs& g, Parallel* parallel) {
           const int64_t next_count =
               p1 - next_p < kernel.max_panels ? p1 - next_p : kernel.max_panels;
           // Packed B's panels hold all of K: the block is next_kc rows of each panel.
-          next = PanelPrefetch(g.b + next_p * panel_stride + next_k0 * kPanelWidth,
-                               next_kc * kPanelWidth, next_count, panel_stride, row_tiles);
+          next = SlicedPrefetch(g.b + next_p * panel_stride + next_k0 * kPanelWidth,
+                                next_kc * kPanelWidth * sizeof(float), next_count,
+                                panel_stride * sizeof(float), row_tiles);
         }
       }
       for (int64_t i = m0; i < m1; i += kernel.mr) {

@@ -5,6 +5,7 @@
 
 #include "kernels/cpu/generic/chunks.h"
 #include "kernels/cpu/generic/qpack.h"
+#include "kernels/cpu/generic/sliced_prefetch.h"
 
 namespace llmopt::kernels::cpu {
 namespace {
@@ -37,26 +38,6 @@ int64_t groupRanges(const Parallel* parallel, int64_t groups, int64_t m) {
   const int64_t per_thread = m <= kW8A8StreamRows ? 4 : 2;
   return std::max<int64_t>(1, std::min<int64_t>(groups, per_thread * threads));
 }
-
-// Prefetches a span of weights into L2 in equal slices of whole lines, one slice per call.
-class WeightPrefetch {
- public:
-  WeightPrefetch() = default;
-  WeightPrefetch(const int8_t* begin, int64_t bytes, int64_t slices)
-      : next_(reinterpret_cast<const char*>(begin)),
-        end_(next_ + bytes),
-        slice_(ceilDiv(ceilDiv(bytes, 64), slices) * 64) {}
-
-  void nextSlice() {
-    const char* stop = end_ - next_ < slice_ ? end_ : next_ + slice_;
-    for (; next_ < stop; next_ += 64) __builtin_prefetch(next_, 0, 2);
-  }
-
- private:
-  const char* next_ = nullptr;
-  const char* end_ = nullptr;
-  int64_t slice_ = 0;
-};
 
 }  // namespace
 
@@ -104,10 +85,11 @@ void linearW8A8(const LinearW8A8Args& a, Parallel* parallel) {
       const int64_t cols = (a.n < p1 * kQPanelWidth ? a.n : p1 * kQPanelWidth) - col;
       // The next group's weights, a slice before each row block's products, into L2 (a few rows
       // stream their weights, which the hardware prefetcher follows).
-      WeightPrefetch prefetch;
+      SlicedPrefetch prefetch;
       if (group + 1 < g1 && a.m > kW8A8StreamRows) {
         const int64_t next_panels = std::min(panels, p1 + kQGemmPanels) - p1;
-        prefetch = WeightPrefetch(a.w + p1 * kq * 64, next_panels * kq * 64, ceilDiv(m1 - m0, mr));
+        prefetch =
+            SlicedPrefetch(a.w + p1 * kq * 64, next_panels * kq * 64, 1, 0, ceilDiv(m1 - m0, mr));
       }
       // Two accumulator tiles: each tile's epilogue runs after the next tile's products are
       // issued, so it reads sums stored long before (AMX's tile stores take a while to land)

@@ -361,8 +361,6 @@ struct Avx2Kernel {
   }
 };
 
-// attention_decode.h's Ops: 16 floats a vector (fp16 elements widened by vcvtph2ps, int8 ones
-// by vpmovsxbd and vcvtdq2ps), the head dimension's tail under a mask.
 // How far ahead of its reads a decoding step's attention prefetches the cache: it reads each
 // layer's cache as one stream (kv_cache.h), from memory once the step's weights have evicted
 // it, and the hardware prefetcher alone left the loads of an int8 cache waiting (one Zen 5 core:
@@ -375,6 +373,8 @@ LLMOPT_INLINE void prefetchAhead(const void* p, int64_t bytes) {
   for (int64_t b = 0; b < bytes; b += 64) _mm_prefetch(at + b, _MM_HINT_T0);
 }
 
+// attention_decode.h's Ops: 16 floats a vector (fp16 elements widened by vcvtph2ps, int8 ones
+// by vpmovsxbd and vcvtdq2ps), the head dimension's tail under a mask.
 struct Avx512DecodeOps {
   LLMOPT_AVX512 static __mmask16 tail(int64_t n) {
     return static_cast<__mmask16>((1u << n) - 1u);
